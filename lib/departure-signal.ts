@@ -1,0 +1,25 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Aborts when the client goes away before its response was completely written. It watches the response, not the
+ * request: the request's 'close' fires as soon as its body is read (Node >= 16).
+ */
+export function departureSignal(response: ServerResponse): AbortSignal {
+  const departure = new AbortController();
+  const onClose = () => {
+    if (!response.writableFinished) {
+      departure.abort();
+    }
+  };
+  if (response.closed) {
+    onClose();
+  } else {
+    response.once('close', onClose);
+  }
+  return departure.signal;
+}
+
+/** The Node response under an adapter's own: Express's is one already, Fastify's reply has it as `raw`. */
+export function rawResponse(response: object): ServerResponse {
+  return ('raw' in response ? response.raw : response) as ServerResponse;
+}

@@ -1,0 +1,12 @@
+export { isEndpointName } from './endpoint-name.js';
+export * from './errors/index.js';
+export * from './interfaces/index.js';
+export {
+  DEFAULT_CONTENT_TYPE,
+  DEFAULT_PATH,
+  DEFAULT_RETRY_AFTER,
+  DEFAULT_TIMEOUT,
+} from './pistachio.constants.js';
+export { PISTACHIO_MODULE_OPTIONS } from './pistachio.module-definition.js';
+export { PistachioModule } from './pistachio.module.js';
+export { PistachioService } from './pistachio.service.js';

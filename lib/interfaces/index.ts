@@ -1,0 +1,2 @@
+export * from './pistachio-module-options.interface.js';
+export * from './receive-options.interface.js';

@@ -1,0 +1,6 @@
+export interface ReceiveOptions {
+  /** Milliseconds to wait for a message before resolving `null`. Default: the module's `timeout`. */
+  timeout?: number;
+  /** Aborting it rejects the receive at once with the signal's reason; nothing is consumed. */
+  signal?: AbortSignal;
+}

@@ -1,0 +1,14 @@
+/** The original Pistachio's default route. */
+export const DEFAULT_PATH = '/push_messages';
+export const DEFAULT_TIMEOUT = 30_000;
+export const DEFAULT_CONTENT_TYPE = 'text/plain; charset=utf-8';
+export const DEFAULT_RETRY_AFTER = 1;
+
+/** Longest delay setTimeout accepts; a larger timeout would fire at once. */
+export const MAX_TIMEOUT = 2_147_483_647;
+
+/** The validated options of one registration, defaults applied. */
+export const PISTACHIO_OPTIONS = Symbol('PISTACHIO_OPTIONS');
+export const PISTACHIO_BROKER = Symbol('PISTACHIO_BROKER');
+/** Resolves once the registration's route path is written onto its controller. */
+export const PISTACHIO_ROUTE = Symbol('PISTACHIO_ROUTE');

@@ -1,0 +1,71 @@
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import type { Broker } from './brokers/broker.interface.js';
+import { assertEndpointName } from './endpoint-name.js';
+import { ShuttingDownError } from './errors/index.js';
+import type { ReceiveOptions, ResolvedPistachioOptions } from './interfaces/index.js';
+import { toMessageBytes } from './message-bytes.js';
+import { PISTACHIO_BROKER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import { assertTimeout } from './pistachio.options.js';
+
+/** Publishes to and receives from the endpoints of one registration; the HTTP route is a thin layer over it. */
+@Injectable()
+export class PistachioService implements BeforeApplicationShutdown {
+  /** One controller per receive in progress, so that shutdown can end them all. */
+  private readonly receiving = new Set<AbortController>();
+  private shuttingDown = false;
+
+  constructor(
+    @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
+    @Inject(PISTACHIO_BROKER) private readonly broker: Broker,
+  ) {}
+
+  /** Stores a message (a string as UTF-8, a Buffer as is, anything else as JSON) for one receiver of `endpoint`. */
+  async publish(endpoint: string, message: unknown): Promise<void> {
+    const key = this.keyOf(endpoint);
+    await this.broker.publish(key, toMessageBytes(message));
+  }
+
+  /** The next message of `endpoint` as stored, or `null` when none came within the timeout. */
+  async receive(endpoint: string, { timeout = this.options.timeout, signal }: ReceiveOptions = {}): Promise<Buffer | null> {
+    const key = this.keyOf(endpoint);
+    assertTimeout(timeout, 'receive()');
+    signal?.throwIfAborted();
+    if (this.shuttingDown) {
+      throw new ShuttingDownError();
+    }
+    const receipt = new AbortController();
+    const forwardAbort = () => receipt.abort(signal!.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    this.receiving.add(receipt);
+    try {
+      return await this.broker.receive(key, { timeout, signal: receipt.signal });
+    } finally {
+      this.receiving.delete(receipt);
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  /** Gives back a received message that its receiver could not take: it goes to the next receiver first. */
+  async requeue(endpoint: string, message: Buffer): Promise<void> {
+    await this.broker.requeue(this.keyOf(endpoint), message);
+  }
+
+  /** How many messages of `endpoint` wait to be received. */
+  async length(endpoint: string): Promise<number> {
+    return this.broker.length(this.keyOf(endpoint));
+  }
+
+  /** Ends every receive in progress with a ShuttingDownError (the route answers 503); their messages stay queued. */
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+    const reason = new ShuttingDownError();
+    for (const receipt of this.receiving) {
+      receipt.abort(reason);
+    }
+  }
+
+  private keyOf(endpoint: string): string {
+    assertEndpointName(endpoint);
+    return `${this.options.namespace}:${endpoint}`;
+  }
+}

@@ -1,0 +1,65 @@
+import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** One request on a connection of its own, so that aborting it closes exactly that connection. */
+export function request(url: string, { method = 'GET', headers, signal }: RequestOptions = {}): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method, headers, signal, agent: false }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () =>
+        resolve({ status: incoming.statusCode!, headers: incoming.headers, body: Buffer.concat(chunks).toString() }),
+      );
+      incoming.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+export interface LeavingPoll {
+  /** The answer, or `null` when the server sent none before it closed the connection. */
+  answer: Promise<HttpAnswer | null>;
+  /** Half-closes the connection as a departing client does, but keeps reading: an answer already written counts. */
+  leave(): void;
+}
+
+/** A GET over a raw socket, for clients that go away mid-poll. */
+export function leavingPoll(url: string): LeavingPoll {
+  const { hostname, port, pathname } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  socket.write(`GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`);
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const answer = new Promise<HttpAnswer | null>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('close', () => resolve(parseAnswer(Buffer.concat(chunks).toString())));
+  });
+  return { answer, leave: () => socket.end() };
+}
+
+function parseAnswer(raw: string): HttpAnswer | null {
+  const split = raw.indexOf('\r\n\r\n');
+  if (split < 0) {
+    return null;
+  }
+  const [statusLine, ...headerLines] = raw.slice(0, split).split('\r\n');
+  const headers: IncomingHttpHeaders = {};
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(split + 4) };
+}

@@ -1,0 +1,29 @@
+import { DynamicModule, INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AddressInfo } from 'node:net';
+import { PistachioModule, PistachioModuleOptions, PistachioService } from '../../lib/index.js';
+import { ArrivalsInterceptor } from './arrivals.interceptor.js';
+
+export interface TestApp {
+  app: INestApplication;
+  /** Base URL of the listening server, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  pistachio: PistachioService;
+  arrivals: ArrivalsInterceptor;
+}
+
+/** Boots a Nest app around the given modules and listens on a free port of the loopback. */
+export async function startApp(imports: DynamicModule[]): Promise<TestApp> {
+  const moduleRef = await Test.createTestingModule({ imports }).compile();
+  const app = moduleRef.createNestApplication();
+  const arrivals = new ArrivalsInterceptor();
+  app.useGlobalInterceptors(arrivals);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}`, pistachio: app.get(PistachioService), arrivals };
+}
+
+/** The common case: one registration. */
+export function startPistachio(options: PistachioModuleOptions): Promise<TestApp> {
+  return startApp([PistachioModule.forRoot(options)]);
+}
