@@ -36,11 +36,11 @@ export interface LeavingPoll {
   leave(): void;
 }
 
-/** A GET over a raw socket, for clients that go away mid-poll. */
+/** A GET over a raw socket, for clients that go away mid-poll; the path goes out as written, `..` included. */
 export function leavingPoll(url: string): LeavingPoll {
-  const { hostname, port, pathname } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  socket.write(`GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`);
+  const [, host, port, path] = /^http:\/\/([^/:]+):(\d+)(\/.*)$/.exec(url)!;
+  const socket = connect(Number(port), host);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`);
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   const answer = new Promise<HttpAnswer | null>((resolve, reject) => {
