@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { getEventListeners } from 'node:events';
+import { Waiters } from './waiters.js';
+
+describe('Waiters', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('serves the oldest waiter of a key first', async () => {
+    const waiters = new Waiters();
+    const first = waiters.wait('k', { timeout: 10_000 });
+    const second = waiters.wait('k', { timeout: 10_000 });
+
+    expect(waiters.hand('other', Buffer.from('x'))).toBe(false);
+    expect(waiters.hand('k', Buffer.from('1'))).toBe(true);
+    expect(waiters.hand('k', Buffer.from('2'))).toBe(true);
+    expect(String(await first)).toBe('1');
+    expect(String(await second)).toBe('2');
+    expect(waiters.hand('k', Buffer.from('3'))).toBe(false);
+  });
+
+  it.each([
+    ['served', (waiters: Waiters) => waiters.hand('k', Buffer.from('m'))],
+    ['aborted', (_: Waiters, abort: AbortController) => abort.abort()],
+    ['timed out', () => jest.advanceTimersByTime(20)],
+  ])('leaves no waiter, timer or abort listener once %s', async (_, end) => {
+    const waiters = new Waiters();
+    const abort = new AbortController();
+    const waiting = waiters.wait('k', { timeout: 20, signal: abort.signal });
+    expect(jest.getTimerCount()).toBe(1);
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
+
+    end(waiters, abort);
+    await waiting.catch(() => undefined);
+
+    expect(jest.getTimerCount()).toBe(0);
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+    expect(waiters.hand('k', Buffer.from('late'))).toBe(false);
+  });
+
+  it('rejects at once when the signal is already aborted', async () => {
+    const waiters = new Waiters();
+    const reason = new Error('already');
+    await expect(waiters.wait('k', { timeout: 10_000, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(waiters.hand('k', Buffer.from('m'))).toBe(false);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from '@jest/globals';
+import { getEventListeners } from 'node:events';
+import { MemoryBroker } from './brokers/memory.broker.js';
+import { ShuttingDownError } from './errors/index.js';
+import { PistachioService } from './pistachio.service.js';
+import { resolvePistachioOptions } from './pistachio.options.js';
+
+function createService(): PistachioService {
+  return new PistachioService(resolvePistachioOptions({ namespace: 'unit', timeout: 10_000 }), new MemoryBroker());
+}
+
+describe('PistachioService', () => {
+  it('removes its listener from the caller\'s signal once the receive is over', async () => {
+    const pistachio = createService();
+    const abort = new AbortController();
+    const receiving = pistachio.receive('e', { signal: abort.signal });
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
+
+    await pistachio.publish('e', 'm');
+    await receiving;
+    expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('ends pending receives with ShuttingDownError, refuses new ones, and still stores what is published', async () => {
+    const pistachio = createService();
+    const pending = pistachio.receive('e');
+
+    pistachio.beforeApplicationShutdown();
+    await expect(pending).rejects.toThrow(ShuttingDownError);
+    await expect(pistachio.receive('e')).rejects.toThrow(ShuttingDownError);
+    await pistachio.publish('e', 'kept');
+    expect(await pistachio.length('e')).toBe(1);
+  });
+});
