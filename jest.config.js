@@ -4,6 +4,8 @@ export default {
   rootDir: '.',
   roots: ['<rootDir>/lib', '<rootDir>/test'],
   testRegex: '\\.spec\\.ts$',
+  globalSetup: '<rootDir>/test/support/redis/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/redis/global-teardown.ts',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^nestjs-pistachio$': '<rootDir>/lib/index.ts',

@@ -3,6 +3,10 @@ export const DEFAULT_PATH = '/push_messages';
 export const DEFAULT_TIMEOUT = 30_000;
 export const DEFAULT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const DEFAULT_RETRY_AFTER = 1;
+export const DEFAULT_BLOCKING_CONNECTIONS = 4;
+export const DEFAULT_MAX_QUEUE_LENGTH = 1_000;
+export const DEFAULT_OVERFLOW = 'reject';
+export const DEFAULT_MESSAGE_TTL = 86_400_000;
 
 /** Longest delay setTimeout accepts; a larger timeout would fire at once. */
 export const MAX_TIMEOUT = 2_147_483_647;

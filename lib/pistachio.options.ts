@@ -1,13 +1,19 @@
 import { InvalidOptionsError } from './errors/index.js';
 import { isEndpointName } from './endpoint-name.js';
-import { PistachioModuleOptions, ResolvedPistachioOptions } from './interfaces/index.js';
+import { OverflowPolicy, PistachioModuleOptions, ResolvedPistachioOptions } from './interfaces/index.js';
 import {
+  DEFAULT_BLOCKING_CONNECTIONS,
   DEFAULT_CONTENT_TYPE,
+  DEFAULT_MAX_QUEUE_LENGTH,
+  DEFAULT_MESSAGE_TTL,
+  DEFAULT_OVERFLOW,
   DEFAULT_PATH,
   DEFAULT_RETRY_AFTER,
   DEFAULT_TIMEOUT,
   MAX_TIMEOUT,
 } from './pistachio.constants.js';
+
+const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['reject', 'drop-oldest'];
 
 /** A static route: slash-separated segments with no route parameters or wildcards. */
 const ROUTE_PATH = /^(\/[A-Za-z0-9_.~-]+)+$|^\/$/;
@@ -32,6 +38,11 @@ export function resolvePistachioOptions(
     timeout: options.timeout ?? DEFAULT_TIMEOUT,
     contentType: options.contentType ?? DEFAULT_CONTENT_TYPE,
     retryAfter: options.retryAfter ?? DEFAULT_RETRY_AFTER,
+    redis: options.redis,
+    blockingConnections: options.blockingConnections ?? DEFAULT_BLOCKING_CONNECTIONS,
+    maxQueueLength: options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH,
+    overflow: options.overflow ?? DEFAULT_OVERFLOW,
+    messageTtl: options.messageTtl ?? DEFAULT_MESSAGE_TTL,
   };
   if (!isEndpointName(resolved.namespace)) {
     throw new InvalidOptionsError('namespace', 'a non-empty name of A-Z a-z 0-9 _ . : - (at most 128)', resolved.namespace);
@@ -39,18 +50,34 @@ export function resolvePistachioOptions(
   if (typeof resolved.path !== 'string' || !ROUTE_PATH.test(resolved.path)) {
     throw new InvalidOptionsError('path', 'a route like "/push_messages" (no trailing slash, parameters or wildcards)', resolved.path);
   }
-  assertTimeout(resolved.timeout, 'PistachioModule');
+  assertDuration(resolved.timeout, 'timeout');
   if (typeof resolved.contentType !== 'string' || resolved.contentType.trim() === '') {
     throw new InvalidOptionsError('contentType', 'a media type such as "application/json"', resolved.contentType);
   }
   if (!Number.isInteger(resolved.retryAfter) || resolved.retryAfter < 0) {
     throw new InvalidOptionsError('retryAfter', 'a whole number of seconds', resolved.retryAfter);
   }
+  if (resolved.redis !== undefined && (resolved.redis === null || !['string', 'object'].includes(typeof resolved.redis))) {
+    throw new InvalidOptionsError('redis', 'a Redis URL, ioredis options or an ioredis client', resolved.redis);
+  }
+  assertPositiveInteger(resolved.blockingConnections, 'blockingConnections');
+  assertPositiveInteger(resolved.maxQueueLength, 'maxQueueLength');
+  if (!OVERFLOW_POLICIES.includes(resolved.overflow)) {
+    throw new InvalidOptionsError('overflow', OVERFLOW_POLICIES.map((policy) => `"${policy}"`).join(' or '), resolved.overflow);
+  }
+  assertDuration(resolved.messageTtl, 'messageTtl');
   return resolved;
 }
 
-export function assertTimeout(timeout: unknown, owner: string): asserts timeout is number {
-  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > MAX_TIMEOUT) {
-    throw new InvalidOptionsError('timeout', `a positive number of milliseconds up to ${MAX_TIMEOUT}`, timeout, owner);
+function assertPositiveInteger(value: number, option: string): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new InvalidOptionsError(option, 'a positive whole number', value);
+  }
+}
+
+/** A delay that setTimeout honours: positive, and at most MAX_TIMEOUT (about 24.8 days). */
+export function assertDuration(value: unknown, option: string, owner?: string): asserts value is number {
+  if (typeof value !== 'number' || !(value > 0) || value > MAX_TIMEOUT) {
+    throw new InvalidOptionsError(option, `a positive number of milliseconds up to ${MAX_TIMEOUT}`, value, owner);
   }
 }

@@ -6,7 +6,8 @@ import { PistachioService } from './pistachio.service.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
 
 function createService(): PistachioService {
-  return new PistachioService(resolvePistachioOptions({ namespace: 'unit', timeout: 10_000 }), new MemoryBroker());
+  const options = resolvePistachioOptions({ namespace: 'unit', timeout: 10_000 });
+  return new PistachioService(options, new MemoryBroker(options));
 }
 
 describe('PistachioService', () => {

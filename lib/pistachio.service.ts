@@ -5,7 +5,7 @@ import { ShuttingDownError } from './errors/index.js';
 import type { ReceiveOptions, ResolvedPistachioOptions } from './interfaces/index.js';
 import { toMessageBytes } from './message-bytes.js';
 import { PISTACHIO_BROKER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
-import { assertTimeout } from './pistachio.options.js';
+import { assertDuration } from './pistachio.options.js';
 
 /** Publishes to and receives from the endpoints of one registration; the HTTP route is a thin layer over it. */
 @Injectable()
@@ -28,7 +28,7 @@ export class PistachioService implements BeforeApplicationShutdown {
   /** The next message of `endpoint` as stored, or `null` when none came within the timeout. */
   async receive(endpoint: string, { timeout = this.options.timeout, signal }: ReceiveOptions = {}): Promise<Buffer | null> {
     const key = this.keyOf(endpoint);
-    assertTimeout(timeout, 'receive()');
+    assertDuration(timeout, 'timeout', 'receive()');
     signal?.throwIfAborted();
     if (this.shuttingDown) {
       throw new ShuttingDownError();

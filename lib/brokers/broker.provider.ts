@@ -1,16 +1,21 @@
 import { Logger, Provider } from '@nestjs/common';
-import { ResolvedPistachioOptions } from '../interfaces/index.js';
+import type { ResolvedPistachioOptions } from '../interfaces/index.js';
 import { PISTACHIO_BROKER, PISTACHIO_OPTIONS } from '../pistachio.constants.js';
 import { Broker } from './broker.interface.js';
 import { MemoryBroker } from './memory.broker.js';
+import { RedisBroker } from './redis/redis.broker.js';
 
+/** The registration's broker: Redis when the `redis` option is set, connected before the app starts; else memory. */
 export const brokerProvider: Provider<Broker> = {
   provide: PISTACHIO_BROKER,
-  useFactory: (options: ResolvedPistachioOptions): Broker => {
+  useFactory: async (options: ResolvedPistachioOptions): Promise<Broker> => {
+    if (options.redis !== undefined) {
+      return RedisBroker.connect(options);
+    }
     new Logger('PistachioModule').log(
       `Namespace "${options.namespace}" runs on the in-memory broker: its queues live in this process only`,
     );
-    return new MemoryBroker();
+    return new MemoryBroker(options);
   },
   inject: [PISTACHIO_OPTIONS],
 };

@@ -40,6 +40,10 @@ export class Waiters {
     });
   }
 
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
   /** Hands a message to the oldest waiter of `key`; false when nobody waits there. */
   hand(key: string, message: Buffer): boolean {
     const oldest = this.byKey.get(key)?.values().next().value;

@@ -1,3 +1,8 @@
+import type { Redis, RedisOptions } from 'ioredis';
+
+/** What a publish to a full queue does: fail with a QueueFullError, or make room by dropping the oldest message. */
+export type OverflowPolicy = 'reject' | 'drop-oldest';
+
 export interface PistachioModuleOptions {
   /** Prefix of every queue: an endpoint `foo` is stored at `<namespace>:foo`. */
   namespace: string;
@@ -9,6 +14,19 @@ export interface PistachioModuleOptions {
   contentType?: string;
   /** Seconds a client is told to wait (`Retry-After`) when the app is shutting down. Default 1. */
   retryAfter?: number;
+  /**
+   * Redis for queues shared by every instance of the app: a URL, ioredis options, or an ioredis client of the app's
+   * (the module derives its own connections from it and leaves it open). Default: none, queues in process memory.
+   */
+  redis?: string | RedisOptions | Redis;
+  /** Blocking Redis connections that wait for messages, however many polls wait. Default 4. */
+  blockingConnections?: number;
+  /** Most messages one endpoint's queue holds. Default 1000. */
+  maxQueueLength?: number;
+  /** What a publish to a full queue does. Default `reject`. */
+  overflow?: OverflowPolicy;
+  /** Milliseconds after its latest publish that a queue nobody empties is deleted. Default 86 400 000 (a day). */
+  messageTtl?: number;
 }
 
 /** Options that shape the module definition itself, so forRootAsync takes them next to `useFactory`. */
@@ -19,4 +37,5 @@ export interface PistachioModuleExtras {
   path?: string;
 }
 
-export type ResolvedPistachioOptions = Required<PistachioModuleOptions>;
+export type ResolvedPistachioOptions = Required<Omit<PistachioModuleOptions, 'redis'>> &
+  Pick<PistachioModuleOptions, 'redis'>;

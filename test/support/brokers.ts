@@ -1,12 +1,46 @@
+import { Redis } from 'ioredis';
 import { PistachioModuleOptions } from '../../lib/index.js';
+import { TestApp } from './start-app.js';
 
 /** A broker under test: the module options that select it. */
 export interface BrokerFixture {
   name: string;
   options(): Partial<PistachioModuleOptions>;
+  /** How many messages a queue holds once `app` has closed: what the next instance would find. */
+  lengthAfterClose(app: TestApp, namespace: string, endpoint: string): Promise<number>;
 }
 
-export const brokers: BrokerFixture[] = [{ name: 'memory', options: () => ({}) }];
+export const brokers: BrokerFixture[] = [
+  {
+    name: 'memory',
+    options: () => ({}),
+    lengthAfterClose: (app, _, endpoint) => app.pistachio.length(endpoint),
+  },
+  {
+    name: 'redis',
+    options: () => ({ redis: redisUrl() }),
+    lengthAfterClose: (_, namespace, endpoint) => withRedis((redis) => redis.llen(`${namespace}:${endpoint}`)),
+  },
+];
+
+/** Runs `use` with a client of its own on the run's Redis. */
+export async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(redisUrl());
+  try {
+    return await use(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The URL of the run's Redis (see support/redis/global-setup.ts). */
+export function redisUrl(): string {
+  const url = process.env.REDIS_URL;
+  if (!url) {
+    throw new Error('REDIS_URL is not set: run the tests with the jest config, whose globalSetup provides Redis');
+  }
+  return url;
+}
 
 let namespaces = 0;
 

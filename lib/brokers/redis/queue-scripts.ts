@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+
+/** Appends a message unless the queue is full ('reject': answers -1) or makes room ('drop-oldest'); refreshes the TTL. */
+const PUBLISH = `
+local length = redis.call('LLEN', KEYS[1])
+local max = tonumber(ARGV[2])
+if length >= max then
+  if ARGV[3] == 'reject' then return -1 end
+  redis.call('LTRIM', KEYS[1], length - max + 1, -1)
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return length + 1`;
+
+/** Puts a message back at the head, whatever the bound (nothing taken is ever dropped), and refreshes the TTL. */
+const REQUEUE = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
+
+/** The queue operations that must be atomic in Redis, as Lua scripts loaded on a connection. */
+export interface QueueScripts {
+  publishBounded(key: string, message: Buffer, maxLength: number, overflow: string, ttl: number): Promise<number>;
+  requeue(key: string, message: Buffer, ttl: number): Promise<null>;
+}
+
+export function defineQueueScripts(connection: Redis): QueueScripts {
+  connection.defineCommand('publishBounded', { numberOfKeys: 1, lua: PUBLISH });
+  connection.defineCommand('requeue', { numberOfKeys: 1, lua: REQUEUE });
+  return connection as unknown as QueueScripts;
+}
