@@ -1,6 +1,10 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { EventEmitter, once } from 'node:events';
 import { Observable } from 'rxjs';
+
+interface Expectation {
+  count: number;
+  resolve(): void;
+}
 
 /**
  * A global interceptor that counts the polls reaching the route per endpoint, so that a test can wait for the
@@ -9,12 +13,16 @@ import { Observable } from 'rxjs';
 @Injectable()
 export class ArrivalsInterceptor implements NestInterceptor {
   private readonly counts = new Map<string, number>();
-  private readonly events = new EventEmitter().setMaxListeners(0);
+  private readonly expectations = new Map<string, Expectation[]>();
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const endpoint: string = context.switchToHttp().getRequest().params.endpoint;
-    this.counts.set(endpoint, this.count(endpoint) + 1);
-    this.events.emit('arrival');
+    const count = this.count(endpoint) + 1;
+    this.counts.set(endpoint, count);
+    const waiting = this.expectations.get(endpoint) ?? [];
+    const pending = waiting.filter((expectation) => expectation.count > count);
+    waiting.filter((expectation) => expectation.count <= count).forEach((expectation) => expectation.resolve());
+    this.expectations.set(endpoint, pending);
     return next.handle();
   }
 
@@ -22,10 +30,13 @@ export class ArrivalsInterceptor implements NestInterceptor {
     return this.counts.get(endpoint) ?? 0;
   }
 
-  /** Resolves once `n` polls in all have reached the route for `endpoint`. */
-  async reached(endpoint: string, n = 1): Promise<void> {
-    while (this.count(endpoint) < n) {
-      await once(this.events, 'arrival');
+  /** Resolves once `count` polls in all have reached the route for `endpoint`. */
+  reached(endpoint: string, count = 1): Promise<void> {
+    if (this.count(endpoint) >= count) {
+      return Promise.resolve();
     }
+    return new Promise((resolve) => {
+      this.expectations.set(endpoint, [...(this.expectations.get(endpoint) ?? []), { count, resolve }]);
+    });
   }
 }

@@ -99,10 +99,18 @@ export class BlockingReader {
 
   private async read(keys: string[]): Promise<[Buffer, Buffer] | null> {
     this.reading = true;
+    // Without autoResendUnfulfilledCommands, ioredis drops the commands a lost connection had sent and never settles
+    // them: the read ends when the connection closes instead.
+    let onClose!: () => void;
+    const closed = new Promise<never>((_, reject) => {
+      onClose = () => reject(new Error('the blocking connection closed'));
+      this.connection.once('close', onClose);
+    });
     try {
-      this.clientId ??= Number(await this.connection.client('ID'));
-      return await this.connection.blpopBuffer(...keys, BLOCK_SECONDS);
+      this.clientId ??= Number(await Promise.race([this.connection.client('ID'), closed]));
+      return await Promise.race([this.connection.blpopBuffer(...keys, BLOCK_SECONDS), closed]);
     } finally {
+      this.connection.off('close', onClose);
       this.reading = false;
     }
   }

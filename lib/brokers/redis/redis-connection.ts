@@ -20,12 +20,15 @@ export async function connectRedis(redis: RedisOption, overrides: RedisOptions):
   let cause: unknown;
   const remember = (error: unknown) => (cause = error);
   connection.on('error', remember);
+  // The first attempt decides (retries would only delay a failing start); the app's retry strategy applies after.
+  const { retryStrategy } = connection.options;
+  connection.options.retryStrategy = () => null;
   try {
     await connection.connect();
   } catch (error) {
-    connection.disconnect();
     throw new RedisConnectionError(addressOf(connection), cause ?? error);
   } finally {
+    connection.options.retryStrategy = retryStrategy;
     connection.off('error', remember);
   }
   return connection;

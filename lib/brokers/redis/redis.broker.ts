@@ -37,25 +37,27 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
   static async connect(options: ResolvedPistachioOptions): Promise<RedisBroker> {
     const redis = options.redis!;
     const name = `pistachio:${options.namespace}`;
-    const commands = await connectRedis(redis, { connectionName: `${name}:commands` });
-    try {
-      const blocking = await Promise.all(
-        Array.from({ length: options.blockingConnections }, () =>
-          connectRedis(redis, {
-            connectionName: `${name}:blocking`,
-            // A BLPOP waits for as long as it blocks, and one re-sent after a reconnect would be a second reader.
-            commandTimeout: undefined,
-            maxRetriesPerRequest: null,
-            autoResendUnfulfilledCommands: false,
-          }),
-        ),
-      );
-      new Logger('PistachioModule').log(`Namespace "${options.namespace}" runs on Redis at ${addressOf(commands)}`);
-      return new RedisBroker(commands, blocking, options);
-    } catch (error) {
-      commands.disconnect();
-      throw error;
+    const connecting = await Promise.allSettled([
+      connectRedis(redis, { connectionName: `${name}:commands` }),
+      ...Array.from({ length: options.blockingConnections }, () =>
+        connectRedis(redis, {
+          connectionName: `${name}:blocking`,
+          // A BLPOP waits for as long as it blocks, and one re-sent after a reconnect would be a second reader.
+          commandTimeout: undefined,
+          maxRetriesPerRequest: null,
+          autoResendUnfulfilledCommands: false,
+        }),
+      ),
+    ]);
+    const connected = connecting.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failure = connecting.find((result) => result.status === 'rejected');
+    if (failure) {
+      connected.forEach((connection) => connection.disconnect());
+      throw failure.reason;
     }
+    const [commands, ...blocking] = connected;
+    new Logger('PistachioModule').log(`Namespace "${options.namespace}" runs on Redis at ${addressOf(commands)}`);
+    return new RedisBroker(commands, blocking, options);
   }
 
   async publish(key: string, message: Buffer): Promise<void> {

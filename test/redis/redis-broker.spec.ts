@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { PistachioModule, RedisConnectionError } from '../../lib/index.js';
+import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
+import { request } from '../support/http-client.js';
+import { startPistachio, TestApp } from '../support/start-app.js';
+
+describe('RedisBroker', () => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.app.close();
+    app = undefined;
+  });
+
+  it('delivers a message that another Redis client pushed, as is', async () => {
+    const namespace = freshNamespace();
+    app = await startPistachio({ namespace, path: '/messages', redis: redisUrl() });
+    await withRedis((redis) => redis.rpush(`${namespace}:foobar`, 'hi'));
+
+    expect(await request(`${app.url}/messages/foobar`)).toMatchObject({ status: 200, body: 'hi' });
+  });
+
+  it('stores published messages as the raw bytes of a Redis list at <namespace>:<endpoint>', async () => {
+    const namespace = freshNamespace();
+    app = await startPistachio({ namespace, redis: redisUrl() });
+    await app.pistachio.publish('foobar', 'héllo');
+    await app.pistachio.publish('foobar', { n: 1 });
+
+    const stored = await withRedis((redis) => redis.lrange(`${namespace}:foobar`, 0, -1));
+    expect(stored).toEqual(['héllo', '{"n":1}']);
+  });
+
+  it('derives its connections from a client of the app, and leaves that client open', async () => {
+    const client = new Redis(redisUrl());
+    try {
+      app = await startPistachio({ namespace: freshNamespace(), redis: client });
+      await app.pistachio.publish('e', 'via the app client');
+      expect(String(await app.pistachio.receive('e'))).toBe('via the app client');
+      await app.app.close();
+      app = undefined;
+
+      expect(client.status).toBe('ready');
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('fails to start within a few seconds, naming host and port, when Redis is not there', async () => {
+    const startedAt = Date.now();
+    const starting = Test.createTestingModule({
+      imports: [PistachioModule.forRoot({ namespace: 'nowhere', redis: 'redis://127.0.0.1:1' })],
+    }).compile();
+
+    await expect(starting).rejects.toThrow(RedisConnectionError);
+    await expect(starting).rejects.toThrow('127.0.0.1:1');
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { freshNamespace, redisUrl } from '../support/brokers.js';
+import { connectionsOf } from '../support/client-list.js';
+import { request } from '../support/http-client.js';
+import { startPistachio } from '../support/start-app.js';
+
+describe('RedisBroker connections', () => {
+  it('keeps to the pool however many polls wait, and wakes exactly the poller of each endpoint', async () => {
+    const namespace = freshNamespace();
+    const blockingConnections = 4;
+    const app = await startPistachio({
+      namespace,
+      path: '/messages',
+      timeout: 60_000,
+      redis: redisUrl(),
+      blockingConnections,
+    });
+    const endpoints = Array.from({ length: 2_000 }, (_, i) => `waiting-${i}`);
+    const polls = endpoints.map((endpoint) => request(`${app.url}/messages/${endpoint}`));
+    await Promise.all(endpoints.map((endpoint) => app.arrivals.reached(endpoint)));
+
+    const connections = await connectionsOf(namespace);
+    // Its own connections, named by the module: the blocking pool and one for commands.
+    expect(connections).toHaveLength(blockingConnections + 1);
+
+    const woken = endpoints.filter((_, i) => i % 20 === 7);
+    expect(woken).toHaveLength(100);
+    await Promise.all(woken.map((endpoint) => app.pistachio.publish(endpoint, `for ${endpoint}`)));
+    const answers = await Promise.all(woken.map((endpoint) => polls[endpoints.indexOf(endpoint)]));
+    expect(answers.map((answer) => answer.body)).toEqual(woken.map((endpoint) => `for ${endpoint}`));
+
+    await app.app.close();
+    const rest = await Promise.all(polls);
+    expect(rest.filter((answer) => answer.status === 200)).toHaveLength(100);
+    expect(rest.filter((answer) => answer.status === 503)).toHaveLength(1_900);
+  }, 30_000);
+});
