@@ -3,8 +3,10 @@ import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { PistachioModule, RedisConnectionError } from '../../lib/index.js';
 import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
+import { connectionsOf } from '../support/client-list.js';
 import { request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
+import { until } from '../support/until.js';
 
 describe('RedisBroker', () => {
   let app: TestApp | undefined;
@@ -45,6 +47,17 @@ describe('RedisBroker', () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  it('opens its connections when the module starts and closes them all when the app closes', async () => {
+    const namespace = freshNamespace();
+    app = await startPistachio({ namespace, redis: redisUrl(), blockingConnections: 3 });
+    expect(await connectionsOf(namespace)).toHaveLength(4);
+
+    await app.app.close();
+    app = undefined;
+    // Redis frees a connection once it reads the close, which may come just after our question.
+    await until(async () => (await connectionsOf(namespace)).length === 0);
   });
 
   it('fails to start within a few seconds, naming host and port, when Redis is not there', async () => {
