@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Server } from 'node:http';
-import { promisify } from 'node:util';
 import { brokers, freshNamespace } from '../support/brokers.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
-import { HttpAnswer, LeavingPoll, leavingPoll, request } from '../support/http-client.js';
+import { HttpAnswer, leavingPoll, request } from '../support/http-client.js';
+import { drainAfterClients, LeavingPollers } from '../support/leaving-pollers.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
@@ -11,21 +10,6 @@ describe.each(brokers)('Delivery over HTTP on the $name broker', (broker) => {
   let app: TestApp;
 
   afterEach(() => app.app.close());
-
-  function openConnections(): Promise<number> {
-    const server: Server = app.app.getHttpServer();
-    return promisify(server.getConnections.bind(server))();
-  }
-
-  /** Receives what is left in the queue once every connection has closed (and so every requeue has happened). */
-  async function drain(endpoint: string): Promise<string[]> {
-    await until(async () => (await openConnections()) === 0);
-    const left: string[] = [];
-    for (let n = await app.pistachio.length(endpoint); n > 0; n--) {
-      left.push(String(await app.pistachio.receive(endpoint)));
-    }
-    return left;
-  }
 
   it('gives 50 concurrent pollers one message each, in the order of publication and arrival', async () => {
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() });
@@ -57,45 +41,25 @@ describe.each(brokers)('Delivery over HTTP on the $name broker', (broker) => {
     await until(async () => (await app.pistachio.length('held')) === 1);
     hold.letGo();
 
-    expect(await drain('held')).toEqual(['precious']);
+    expect(await drainAfterClients(app, ['held'])).toEqual(['precious']);
   });
 
   it('loses and duplicates nothing while 20 clients leave mid-poll as messages are published', async () => {
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() });
     const published = Array.from({ length: 300 }, (_, i) => `m${i}`);
-    const delivered: string[] = [];
-    const current = new Set<LeavingPoll>();
-    let publishing = true;
-    let left = 0;
-
-    async function client(): Promise<void> {
-      while (publishing) {
-        const poll = leavingPoll(`${app.url}/messages/chaos`);
-        current.add(poll);
-        if (Math.random() < 0.5) {
-          left++;
-          setTimeout(poll.leave, Math.random() * 5);
-        }
-        const answer = await poll.answer;
-        current.delete(poll);
-        if (answer?.status === 200) {
-          delivered.push(answer.body);
-        }
+    const pollers = new LeavingPollers(Array(20).fill(`${app.url}/messages/chaos`), 0.5, 5);
+    try {
+      for (const message of published) {
+        await app.pistachio.publish('chaos', message);
+        await new Promise((resolve) => setTimeout(resolve, 1)); // pacing, so that polls come and go in between
       }
+    } finally {
+      await pollers.stop();
     }
 
-    const clients = Array.from({ length: 20 }, client);
-    for (const message of published) {
-      await app.pistachio.publish('chaos', message);
-      await new Promise((resolve) => setTimeout(resolve, 1)); // pacing, so that polls come and go in between
-    }
-    publishing = false;
-    current.forEach((poll) => poll.leave());
-    await Promise.all(clients);
-
-    const queued = await drain('chaos');
-    expect(left).toBeGreaterThan(0);
-    expect(new Set(delivered).size).toBe(delivered.length);
-    expect([...delivered, ...queued].sort()).toEqual([...published].sort());
+    const queued = await drainAfterClients(app, ['chaos']);
+    expect(pollers.left).toBeGreaterThan(0);
+    expect(new Set(pollers.delivered).size).toBe(pollers.delivered.length);
+    expect([...pollers.delivered, ...queued].sort()).toEqual([...published].sort());
   });
 });

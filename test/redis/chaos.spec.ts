@@ -1,9 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { Server } from 'node:http';
-import { promisify } from 'node:util';
 import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
 import { connectionsOf } from '../support/client-list.js';
-import { LeavingPoll, leavingPoll, request } from '../support/http-client.js';
+import { request } from '../support/http-client.js';
+import { drainAfterClients, LeavingPollers } from '../support/leaving-pollers.js';
 import { startPistachio } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
@@ -20,28 +19,6 @@ describe('RedisBroker under chaos', () => {
     });
     const endpoints = Array.from({ length: 10 }, (_, i) => `chaos-${i}`);
     const published = Array.from({ length: 5_000 }, (_, i) => `m${i}`);
-    const delivered: string[] = [];
-    const current = new Set<LeavingPoll>();
-    let polls = 0;
-    let left = 0;
-    let done = false;
-
-    async function poller(endpoint: string): Promise<void> {
-      while (!done) {
-        const poll = leavingPoll(`${app.url}/messages/${endpoint}`);
-        current.add(poll);
-        polls++;
-        if (Math.random() < 0.3) {
-          left++;
-          setTimeout(poll.leave, Math.random() * 10);
-        }
-        const answer = await poll.answer;
-        current.delete(poll);
-        if (answer?.status === 200) {
-          delivered.push(answer.body);
-        }
-      }
-    }
 
     const blockingIds = async () =>
       (await connectionsOf(namespace)).filter((client) => client.name.endsWith(':blocking')).map(({ id }) => id);
@@ -60,13 +37,14 @@ describe('RedisBroker under chaos', () => {
       });
       await until(async () => (await blockingIds()).filter((id) => !ids.includes(id)).length === blockingConnections);
     }
-
-    const pollers = Array.from({ length: 50 }, (_, i) => poller(endpoints[i % endpoints.length]));
     const queuedInRedis = () =>
       withRedis(async (redis) => {
         const lengths = await Promise.all(endpoints.map((endpoint) => redis.llen(`${namespace}:${endpoint}`)));
         return lengths.reduce((sum, length) => sum + length, 0);
       });
+
+    const urls = Array.from({ length: 50 }, (_, i) => `${app.url}/messages/${endpoints[i % endpoints.length]}`);
+    const pollers = new LeavingPollers(urls, 0.3, 10);
     try {
       for (const [i, message] of published.entries()) {
         if (i === 1_500 || i === 3_500) {
@@ -76,23 +54,13 @@ describe('RedisBroker under chaos', () => {
       }
       await until(async () => (await queuedInRedis()) === 0, 60_000);
     } finally {
-      // Ends the pollers, also when the test fails, so that none outlives it.
-      done = true;
-      current.forEach((poll) => poll.leave());
-      await Promise.all(pollers);
+      await pollers.stop();
     }
-    const server: Server = app.app.getHttpServer();
-    await until(async () => (await promisify(server.getConnections.bind(server))()) === 0);
 
-    const queued: string[] = [];
-    for (const endpoint of endpoints) {
-      for (let n = await app.pistachio.length(endpoint); n > 0; n--) {
-        queued.push(String(await app.pistachio.receive(endpoint)));
-      }
-    }
-    expect(left).toBeGreaterThan(0.2 * polls);
-    expect(new Set(delivered).size).toBe(delivered.length);
-    expect([...delivered, ...queued].sort()).toEqual([...published].sort());
+    const queued = await drainAfterClients(app, endpoints);
+    expect(pollers.left).toBeGreaterThan(0.2 * pollers.polls);
+    expect(new Set(pollers.delivered).size).toBe(pollers.delivered.length);
+    expect([...pollers.delivered, ...queued].sort()).toEqual([...published].sort());
 
     // No ghost reader: the pool is whole again, and a poll is served as before.
     expect(await blockingIds()).toHaveLength(blockingConnections);
