@@ -1,42 +1,63 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Observable } from 'rxjs';
+import { finalize, Observable } from 'rxjs';
 
-interface Expectation {
-  count: number;
-  resolve(): void;
+/** Counts per key, with promises that resolve when a count is reached. */
+class Tally {
+  private readonly counts = new Map<string, number>();
+  private readonly expectations = new Map<string, { count: number; resolve(): void }[]>();
+
+  count(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  add(key: string): void {
+    const count = this.count(key) + 1;
+    this.counts.set(key, count);
+    const expectations = this.expectations.get(key) ?? [];
+    expectations.filter((expectation) => expectation.count <= count).forEach((expectation) => expectation.resolve());
+    this.expectations.set(
+      key,
+      expectations.filter((expectation) => expectation.count > count),
+    );
+  }
+
+  reached(key: string, count: number): Promise<void> {
+    if (this.count(key) >= count) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.expectations.set(key, [...(this.expectations.get(key) ?? []), { count, resolve }]);
+    });
+  }
 }
 
 /**
- * A global interceptor that counts the polls reaching the route per endpoint, so that a test can wait for the
- * server to hold a poll instead of sleeping. Applied globally, it also proves the route runs app interceptors.
+ * A global interceptor that counts, per endpoint, the polls that reach the route and the polls that the route is done
+ * with, so that a test can wait for the server instead of sleeping. Applied globally, it also proves the route runs
+ * app interceptors.
  */
 @Injectable()
 export class ArrivalsInterceptor implements NestInterceptor {
-  private readonly counts = new Map<string, number>();
-  private readonly expectations = new Map<string, Expectation[]>();
+  private readonly arrived = new Tally();
+  private readonly settled = new Tally();
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const endpoint: string = context.switchToHttp().getRequest().params.endpoint;
-    const count = this.count(endpoint) + 1;
-    this.counts.set(endpoint, count);
-    const waiting = this.expectations.get(endpoint) ?? [];
-    const pending = waiting.filter((expectation) => expectation.count > count);
-    waiting.filter((expectation) => expectation.count <= count).forEach((expectation) => expectation.resolve());
-    this.expectations.set(endpoint, pending);
-    return next.handle();
+    this.arrived.add(endpoint);
+    return next.handle().pipe(finalize(() => this.settled.add(endpoint)));
   }
 
   count(endpoint: string): number {
-    return this.counts.get(endpoint) ?? 0;
+    return this.arrived.count(endpoint);
   }
 
   /** Resolves once `count` polls in all have reached the route for `endpoint`. */
   reached(endpoint: string, count = 1): Promise<void> {
-    if (this.count(endpoint) >= count) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      this.expectations.set(endpoint, [...(this.expectations.get(endpoint) ?? []), { count, resolve }]);
-    });
+    return this.arrived.reached(endpoint, count);
+  }
+
+  /** Resolves once the route is done with `count` polls in all for `endpoint` (answered, or their client gone). */
+  done(endpoint: string, count = 1): Promise<void> {
+    return this.settled.reached(endpoint, count);
   }
 }

@@ -1,0 +1,5 @@
+export { messages } from './messages.js';
+export { PollFailedError, PollRefusedError } from './poll-errors.js';
+export type { BackoffOptions, BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
+export { subscribe } from './subscribe.js';
+export type { SubscribeOptions, Subscription } from './subscribe.js';

@@ -1,0 +1,32 @@
+/** How a message body is handed to you: `text` (default) as a string, `json` parsed, `bytes` as a Uint8Array. */
+export type BodyFormat = 'text' | 'json' | 'bytes';
+
+export type MessageOf<F extends BodyFormat> = F extends 'bytes' ? Uint8Array : F extends 'json' ? unknown : string;
+
+export interface BackoffOptions {
+  /** Milliseconds of the first retry's ceiling; each retry doubles it. Default 1000. */
+  base?: number;
+  /** Milliseconds no retry waits longer than. Default 30 000. */
+  cap?: number;
+}
+
+export interface PollOptions<F extends BodyFormat = 'text'> {
+  /** Aborting it ends the loop and the pending request at once. */
+  signal?: AbortSignal;
+  /** How a message body is handed to you. Default `text`. */
+  as?: F;
+  /** Request headers, e.g. `{ Authorization: 'Bearer …' }`, or a function that gives them for each request. */
+  headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+  /** `fetch`'s credentials mode, e.g. `include` to send cookies cross-origin. */
+  credentials?: RequestCredentials;
+  /** Exponential backoff with full jitter after server errors and network failures. */
+  backoff?: BackoffOptions;
+  /** Told of each failure that the loop retries, with the delay it waits first. */
+  onRetry?: (error: unknown, delayMs: number) => void;
+  /** The `fetch` to use. Default: the global one. */
+  fetch?: typeof fetch;
+  /** Waits `ms` unless `signal` aborts first. Default: a timer; tests pass their own. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A number in [0, 1) for the jitter. Default `Math.random`. */
+  random?: () => number;
+}

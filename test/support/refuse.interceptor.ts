@@ -1,0 +1,24 @@
+import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Observable } from 'rxjs';
+
+export interface Refusal {
+  status: number;
+  headers?: Record<string, string>;
+}
+
+/** Answers a poll with an error instead of the route whenever `refuse` says so: a misbehaving server, on demand. */
+@Injectable()
+export class RefuseInterceptor implements NestInterceptor {
+  constructor(private readonly refuse: (request: Request) => Refusal | undefined) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const refusal = this.refuse(context.switchToHttp().getRequest<Request>());
+    if (!refusal) {
+      return next.handle();
+    }
+    const response = context.switchToHttp().getResponse<Response>();
+    Object.entries(refusal.headers ?? {}).forEach(([name, value]) => response.setHeader(name, value));
+    throw new HttpException(`refused with ${refusal.status}`, refusal.status);
+  }
+}
