@@ -1,15 +1,20 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { PistachioService } from 'nestjs-pistachio';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AppModule } from './app.module.js';
 
-const app = await NestFactory.create(AppModule);
-app.enableShutdownHooks();
-const port = Number(process.env.PORT ?? 3000);
-await app.listen(port);
+const here = dirname(fileURLToPath(import.meta.url));
+// The browser loads the reference client as the package ships it.
+const client = dirname(fileURLToPath(import.meta.resolve('nestjs-pistachio/client')));
 
-const url = `http://localhost:${port}`;
-const pistachio = app.get(PistachioService);
-let tick = 0;
-setInterval(() => void pistachio.publish('clock', `tick ${++tick} at ${new Date().toISOString()}`), 2_000).unref();
-console.log(`Poll ${url}/messages/clock (a message every 2 s), e.g. curl -i ${url}/messages/clock`);
+const app = await NestFactory.create<NestExpressApplication>(AppModule);
+app.useStaticAssets(join(here, '..', 'public'));
+app.useStaticAssets(client, { prefix: '/client/' });
+app.enableShutdownHooks();
+await app.listen(Number(process.env.PORT ?? 3000));
+
+const { port } = app.getHttpServer().address() as AddressInfo;
+console.log(`nestjs-pistachio sample: open http://localhost:${port}/`);
