@@ -7,6 +7,11 @@ export const DEFAULT_BLOCKING_CONNECTIONS = 4;
 export const DEFAULT_MAX_QUEUE_LENGTH = 1_000;
 export const DEFAULT_OVERFLOW = 'reject';
 export const DEFAULT_MESSAGE_TTL = 86_400_000;
+export const DEFAULT_MAX_WAITERS = 10_000;
+export const DEFAULT_MAX_WAITERS_PER_ENDPOINT = 100;
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
+/** Shortest `?timeout=` a poll may ask for: shorter ones would turn long-polling into busy polling. */
+export const MIN_REQUEST_TIMEOUT = 1_000;
 
 /** Longest delay setTimeout accepts; a larger timeout would fire at once. */
 export const MAX_TIMEOUT = 2_147_483_647;
@@ -16,3 +21,5 @@ export const PISTACHIO_OPTIONS = Symbol('PISTACHIO_OPTIONS');
 export const PISTACHIO_BROKER = Symbol('PISTACHIO_BROKER');
 /** Resolves once the registration's route path is written onto its controller. */
 export const PISTACHIO_ROUTE = Symbol('PISTACHIO_ROUTE');
+/** The registration's own controller class, for the middleware that answers on its route. */
+export const PISTACHIO_CONTROLLER = Symbol('PISTACHIO_CONTROLLER');

@@ -1,9 +1,25 @@
-import { Module } from '@nestjs/common';
+import { Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
+import type { ResolvedPistachioOptions } from './interfaces/index.js';
+import { PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import type { PistachioController } from './pistachio.controller.js';
 import { ConfigurableModuleClass } from './pistachio.module-definition.js';
+import { routeMiddleware } from './route.middleware.js';
 
 /**
  * HTTP long-polling push: `PistachioModule.forRoot({ namespace })` serves `GET {path}/:endpoint` and provides
  * `PistachioService` to publish. Register it several times for several paths or namespaces.
  */
 @Module({})
-export class PistachioModule extends ConfigurableModuleClass {}
+export class PistachioModule extends ConfigurableModuleClass implements NestModule {
+  constructor(
+    @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
+    @Inject(PISTACHIO_CONTROLLER) private readonly controller: Type<PistachioController>,
+  ) {
+    super();
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(routeMiddleware(this.options)).forRoutes(this.controller);
+  }
+}

@@ -4,7 +4,10 @@ import { OverflowPolicy, PistachioModuleOptions, ResolvedPistachioOptions } from
 import {
   DEFAULT_BLOCKING_CONNECTIONS,
   DEFAULT_CONTENT_TYPE,
+  DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_QUEUE_LENGTH,
+  DEFAULT_MAX_WAITERS,
+  DEFAULT_MAX_WAITERS_PER_ENDPOINT,
   DEFAULT_MESSAGE_TTL,
   DEFAULT_OVERFLOW,
   DEFAULT_PATH,
@@ -43,6 +46,11 @@ export function resolvePistachioOptions(
     maxQueueLength: options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH,
     overflow: options.overflow ?? DEFAULT_OVERFLOW,
     messageTtl: options.messageTtl ?? DEFAULT_MESSAGE_TTL,
+    authorize: options.authorize,
+    cors: options.cors === true ? {} : (options.cors ?? false),
+    maxWaiters: options.maxWaiters ?? DEFAULT_MAX_WAITERS,
+    maxWaitersPerEndpoint: options.maxWaitersPerEndpoint ?? DEFAULT_MAX_WAITERS_PER_ENDPOINT,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
   };
   if (!isEndpointName(resolved.namespace)) {
     throw new InvalidOptionsError('namespace', 'a non-empty name of A-Z a-z 0-9 _ . : - (at most 128)', resolved.namespace);
@@ -66,6 +74,15 @@ export function resolvePistachioOptions(
     throw new InvalidOptionsError('overflow', OVERFLOW_POLICIES.map((policy) => `"${policy}"`).join(' or '), resolved.overflow);
   }
   assertDuration(resolved.messageTtl, 'messageTtl');
+  if (resolved.authorize !== undefined && typeof resolved.authorize !== 'function') {
+    throw new InvalidOptionsError('authorize', 'a function (request, endpoint) => boolean', resolved.authorize);
+  }
+  if (resolved.cors !== false && (resolved.cors === null || typeof resolved.cors !== 'object')) {
+    throw new InvalidOptionsError('cors', 'true, false or CORS options', resolved.cors);
+  }
+  assertPositiveInteger(resolved.maxWaiters, 'maxWaiters');
+  assertPositiveInteger(resolved.maxWaitersPerEndpoint, 'maxWaitersPerEndpoint');
+  assertPositiveInteger(resolved.maxMessageBytes, 'maxMessageBytes');
   return resolved;
 }
 

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Broker } from './brokers/broker.interface.js';
 import { assertEndpointName } from './endpoint-name.js';
-import { ShuttingDownError } from './errors/index.js';
+import { EndpointBusyError, MessageTooLargeError, ShuttingDownError, TooManyWaitersError } from './errors/index.js';
 import type { ReceiveOptions, ResolvedPistachioOptions } from './interfaces/index.js';
 import { toMessageBytes } from './message-bytes.js';
 import { PISTACHIO_BROKER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
@@ -10,8 +10,9 @@ import { assertDuration } from './pistachio.options.js';
 /** Publishes to and receives from the endpoints of one registration; the HTTP route is a thin layer over it. */
 @Injectable()
 export class PistachioService implements BeforeApplicationShutdown {
-  /** One controller per receive in progress, so that shutdown can end them all. */
-  private readonly receiving = new Set<AbortController>();
+  /** The receives in progress by endpoint, each with a controller of its own, so that shutdown can end them all. */
+  private readonly receiving = new Map<string, Set<AbortController>>();
+  private waiting = 0;
   private shuttingDown = false;
 
   constructor(
@@ -22,7 +23,11 @@ export class PistachioService implements BeforeApplicationShutdown {
   /** Stores a message (a string as UTF-8, a Buffer as is, anything else as JSON) for one receiver of `endpoint`. */
   async publish(endpoint: string, message: unknown): Promise<void> {
     const key = this.keyOf(endpoint);
-    await this.broker.publish(key, toMessageBytes(message));
+    const bytes = toMessageBytes(message);
+    if (bytes.length > this.options.maxMessageBytes) {
+      throw new MessageTooLargeError(bytes.length, this.options.maxMessageBytes);
+    }
+    await this.broker.publish(key, bytes);
   }
 
   /** The next message of `endpoint` as stored, or `null` when none came within the timeout. */
@@ -30,17 +35,20 @@ export class PistachioService implements BeforeApplicationShutdown {
     const key = this.keyOf(endpoint);
     assertDuration(timeout, 'timeout', 'receive()');
     signal?.throwIfAborted();
-    if (this.shuttingDown) {
-      throw new ShuttingDownError();
-    }
+    const receipts = this.admit(endpoint);
     const receipt = new AbortController();
     const forwardAbort = () => receipt.abort(signal!.reason);
     signal?.addEventListener('abort', forwardAbort, { once: true });
-    this.receiving.add(receipt);
+    receipts.add(receipt);
+    this.waiting++;
     try {
       return await this.broker.receive(key, { timeout, signal: receipt.signal });
     } finally {
-      this.receiving.delete(receipt);
+      this.waiting--;
+      receipts.delete(receipt);
+      if (receipts.size === 0) {
+        this.receiving.delete(endpoint);
+      }
       signal?.removeEventListener('abort', forwardAbort);
     }
   }
@@ -59,9 +67,25 @@ export class PistachioService implements BeforeApplicationShutdown {
   beforeApplicationShutdown(): void {
     this.shuttingDown = true;
     const reason = new ShuttingDownError();
-    for (const receipt of this.receiving) {
-      receipt.abort(reason);
+    for (const receipts of this.receiving.values()) {
+      receipts.forEach((receipt) => receipt.abort(reason));
     }
+  }
+
+  /** The receipts of `endpoint`, once the receive is allowed to wait alongside them. */
+  private admit(endpoint: string): Set<AbortController> {
+    if (this.shuttingDown) {
+      throw new ShuttingDownError();
+    }
+    if (this.waiting >= this.options.maxWaiters) {
+      throw new TooManyWaitersError(this.options.maxWaiters);
+    }
+    const receipts = this.receiving.get(endpoint) ?? new Set<AbortController>();
+    if (receipts.size >= this.options.maxWaitersPerEndpoint) {
+      throw new EndpointBusyError(endpoint, this.options.maxWaitersPerEndpoint);
+    }
+    this.receiving.set(endpoint, receipts);
+    return receipts;
   }
 
   private keyOf(endpoint: string): string {

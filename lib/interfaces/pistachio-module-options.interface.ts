@@ -1,7 +1,32 @@
+import type { CanActivate, Type } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Redis, RedisOptions } from 'ioredis';
 
 /** What a publish to a full queue does: fail with a QueueFullError, or make room by dropping the oldest message. */
 export type OverflowPolicy = 'reject' | 'drop-oldest';
+
+/** What `authorize` sees of a poll's request: Express's or Fastify's request object. */
+export interface PollRequest {
+  headers: IncomingHttpHeaders;
+  /** Set by an authentication guard or middleware (e.g. Passport), if the app has one. */
+  user?: unknown;
+  [key: string]: unknown;
+}
+
+/** Decides whether a request may poll an endpoint; `false` answers 403, a thrown HttpException answers as it says. */
+export type AuthorizeHook = (request: PollRequest, endpoint: string) => boolean | Promise<boolean>;
+
+/** Cross-origin access to the route, answered by the `cors` middleware on every answer and to preflights. */
+export interface PistachioCorsOptions {
+  /** Allowed origins: `true` (any, the default), one, a pattern, a list, or a function of the request's Origin. */
+  origin?: boolean | string | RegExp | (string | RegExp)[] | ((origin: string | undefined) => boolean | Promise<boolean>);
+  /** Let browsers send cookies and auth headers (`Access-Control-Allow-Credentials`). Default `false`. */
+  credentials?: boolean;
+  /** Seconds a browser may cache a preflight answer. Default: the browser's own. */
+  maxAge?: number;
+  /** Request headers a client may send, e.g. `['Authorization']`. Default: whatever the preflight asks for. */
+  allowedHeaders?: string[];
+}
 
 export interface PistachioModuleOptions {
   /** Prefix of every queue: an endpoint `foo` is stored at `<namespace>:foo`. */
@@ -27,6 +52,16 @@ export interface PistachioModuleOptions {
   overflow?: OverflowPolicy;
   /** Milliseconds after its latest publish that a queue nobody empties is deleted. Default 86 400 000 (a day). */
   messageTtl?: number;
+  /** Per-endpoint authorization of each poll, after the guards. Default: none (endpoint names are bearer secrets). */
+  authorize?: AuthorizeHook;
+  /** Cross-origin access for browser clients on other origins. Default: off. */
+  cors?: boolean | PistachioCorsOptions;
+  /** Polls that may wait at once in this process (per registration); beyond it, 503. Default 10 000. */
+  maxWaiters?: number;
+  /** Polls that may wait at once on one endpoint in this process; beyond it, 429. Default 100. */
+  maxWaitersPerEndpoint?: number;
+  /** Largest message `publish` stores, in bytes; beyond it, MessageTooLargeError. Default 1 048 576 (1 MiB). */
+  maxMessageBytes?: number;
 }
 
 /** Options that shape the module definition itself, so forRootAsync takes them next to `useFactory`. */
@@ -35,7 +70,9 @@ export interface PistachioModuleExtras {
   isGlobal?: boolean;
   /** As {@link PistachioModuleOptions.path}; given here, the factory need not return it. */
   path?: string;
+  /** Guards of the route, classes (resolved in the module's scope) or instances, on top of the app's global ones. */
+  guards?: (Type<CanActivate> | CanActivate)[];
 }
 
-export type ResolvedPistachioOptions = Required<Omit<PistachioModuleOptions, 'redis'>> &
-  Pick<PistachioModuleOptions, 'redis'>;
+export type ResolvedPistachioOptions = Required<Omit<PistachioModuleOptions, 'redis' | 'authorize' | 'cors'>> &
+  Pick<PistachioModuleOptions, 'redis' | 'authorize'> & { cors: PistachioCorsOptions | false };
