@@ -16,7 +16,7 @@ describe('The reference client against a running app', () => {
   afterEach(() => app.app.close());
 
   const start = (timeout = 10_000, refuse?: RefuseInterceptor) =>
-    startPistachio({ namespace: freshNamespace(), path: '/messages', timeout }, refuse ? [refuse] : []).then(
+    startPistachio({ namespace: freshNamespace(), path: '/messages', timeout }, { interceptors: refuse ? [refuse] : [] }).then(
       (started) => (app = started),
     );
 

@@ -30,7 +30,9 @@ describe.each(brokers)('Delivery over HTTP on the $name broker', (broker) => {
 
   it('hands on a message popped for a client that left before its answer was written', async () => {
     const hold = new HoldInterceptor('held');
-    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() }, [hold]);
+    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() }, {
+      interceptors: [hold],
+    });
     const poll = leavingPoll(`${app.url}/messages/held`);
     await app.arrivals.reached('held');
     await app.pistachio.publish('held', 'precious');

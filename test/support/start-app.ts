@@ -1,4 +1,4 @@
-import { INestApplication, ModuleMetadata, NestInterceptor } from '@nestjs/common';
+import { CanActivate, INestApplication, ModuleMetadata, NestInterceptor } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AddressInfo } from 'node:net';
 import { PistachioModule, PistachioModuleOptions, PistachioService } from '../../lib/index.js';
@@ -12,18 +12,28 @@ export interface TestApp {
   arrivals: ArrivalsInterceptor;
 }
 
+/** What the app applies globally, as an app of a user's would. */
+export interface AppGlobals {
+  interceptors?: NestInterceptor[];
+  guards?: CanActivate[];
+}
+
 /** Boots a Nest app around the given modules and listens on a free port of the loopback. */
-export async function startApp(imports: ModuleMetadata['imports'], interceptors: NestInterceptor[] = []): Promise<TestApp> {
+export async function startApp(
+  imports: ModuleMetadata['imports'],
+  { interceptors = [], guards = [] }: AppGlobals = {},
+): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({ imports }).compile();
   const app = moduleRef.createNestApplication();
   const arrivals = new ArrivalsInterceptor();
   app.useGlobalInterceptors(arrivals, ...interceptors);
+  app.useGlobalGuards(...guards);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, pistachio: app.get(PistachioService), arrivals };
 }
 
 /** The common case: one registration. */
-export function startPistachio(options: PistachioModuleOptions, interceptors?: NestInterceptor[]): Promise<TestApp> {
-  return startApp([PistachioModule.forRoot(options)], interceptors);
+export function startPistachio(options: PistachioModuleOptions, globals?: AppGlobals): Promise<TestApp> {
+  return startApp([PistachioModule.forRoot(options)], globals);
 }

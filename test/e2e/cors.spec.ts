@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { PistachioModuleOptions } from '../../lib/index.js';
+import { request } from '../support/http-client.js';
+import { startPistachio, TestApp } from '../support/start-app.js';
+
+const ORIGIN = 'https://app.example';
+
+describe('CORS on the route', () => {
+  let app: TestApp;
+  afterEach(() => app.app.close());
+
+  const start = async (options: Partial<PistachioModuleOptions>) =>
+    (app = await startPistachio({ namespace: 'cors', path: '/messages', timeout: 1_000, ...options }));
+  const fromOrigin = (origin = ORIGIN) => ({ headers: { Origin: origin } });
+
+  it('puts the headers on every answer: 200, 504, 400, 503, and answers the preflight', async () => {
+    await start({ cors: { origin: [ORIGIN], credentials: true, maxAge: 600 }, maxWaiters: 1 });
+    await app.pistachio.publish('hello', 'hi');
+    const delivered = await request(`${app.url}/messages/hello`, fromOrigin());
+    const invalid = await request(`${app.url}/messages/a%20b`, fromOrigin());
+    const waiting = request(`${app.url}/messages/waiting`, fromOrigin());
+    await app.arrivals.reached('waiting');
+    const overLimit = await request(`${app.url}/messages/more`, fromOrigin());
+
+    const answers = { 200: delivered, 400: invalid, 503: overLimit, 504: await waiting };
+    for (const [status, answer] of Object.entries(answers)) {
+      expect(answer.status).toBe(Number(status));
+      expect(answer.headers['access-control-allow-origin']).toBe(ORIGIN);
+      expect(answer.headers['access-control-allow-credentials']).toBe('true');
+      expect(answer.headers['access-control-expose-headers']).toBe('Retry-After');
+    }
+
+    const preflight = await request(`${app.url}/messages/hello`, {
+      method: 'OPTIONS',
+      headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers).toMatchObject({
+      'access-control-allow-origin': ORIGIN,
+      'access-control-allow-methods': 'GET',
+      'access-control-allow-headers': 'authorization',
+      'access-control-max-age': '600',
+      'cache-control': 'no-store',
+    });
+  });
+
+  it('leaves out the headers for an origin it does not allow', async () => {
+    await start({ cors: { origin: (origin) => origin === ORIGIN } });
+    await app.pistachio.publish('hello', 'hi');
+
+    const answer = await request(`${app.url}/messages/hello`, fromOrigin('https://evil.example'));
+    expect(answer.status).toBe(200);
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('sends no CORS header when the option is off, and answers OPTIONS 405', async () => {
+    await start({});
+    await app.pistachio.publish('hello', 'hi');
+
+    const answer = await request(`${app.url}/messages/hello`, fromOrigin());
+    expect(answer.status).toBe(200);
+    expect(Object.keys(answer.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    const preflight = await request(`${app.url}/messages/hello`, {
+      method: 'OPTIONS',
+      headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' },
+    });
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
