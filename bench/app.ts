@@ -1,0 +1,136 @@
+import 'reflect-metadata';
+import {
+  CallHandler,
+  Controller,
+  ExecutionContext,
+  Get,
+  Injectable,
+  Module,
+  NestInterceptor,
+  Param,
+  Post,
+  Query,
+  Res,
+  ServiceUnavailableException,
+  GatewayTimeoutException,
+  Body,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Response } from 'express';
+import { Redis } from 'ioredis';
+import { PistachioModule, PistachioService } from '../lib/index.js';
+import { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Observable } from 'rxjs';
+
+/**
+ * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL). Besides the module's
+ * route it has a constant route (the ceiling), the naive one-connection-per-poll route, and controls for the driver.
+ */
+const redisUrl = process.env.BROKER === 'redis' ? process.env.REDIS_URL : undefined;
+const POLL_TIMEOUT = 120_000;
+
+/** Wall-clock milliseconds with microseconds, comparable across the processes of one machine. */
+const now = () => performance.timeOrigin + performance.now();
+
+@Injectable()
+class Arrivals implements NestInterceptor {
+  count = 0;
+  intercept(_: ExecutionContext, next: CallHandler): Observable<unknown> {
+    this.count++;
+    return next.handle();
+  }
+}
+const arrivals = new Arrivals();
+
+@Controller()
+class BenchController {
+  constructor(private readonly pistachio: PistachioService) {}
+
+  @Get('ceiling')
+  ceiling(): string {
+    return 'ok';
+  }
+
+  /** Publishes `count` messages to each of e0 … e(endpoints-1). */
+  @Post('bench/fill')
+  async fill(@Query('endpoints') endpoints: string, @Query('count') count: string): Promise<void> {
+    for (let n = 0; n < Number(count); n++) {
+      await Promise.all(Array.from({ length: Number(endpoints) }, (_, i) => this.pistachio.publish(`e${i}`, 'm')));
+    }
+  }
+
+  /** Publishes a timestamp to each endpoint given, at once. */
+  @Post('bench/publish')
+  async publish(@Body() endpoints: string[]): Promise<void> {
+    await Promise.all(endpoints.map((endpoint) => this.pistachio.publish(endpoint, String(now()))));
+  }
+
+  /** Publishes timestamps round-robin over e0 … e(endpoints-1) at `rate` per second for `seconds`. */
+  @Post('bench/rate')
+  async rate(@Query('rate') rate: string, @Query('endpoints') endpoints: string, @Query('seconds') seconds: string) {
+    const perTick = Number(rate) / 100;
+    const ticks = Number(seconds) * 100;
+    let sent = 0;
+    for (let tick = 0; tick < ticks; tick++) {
+      const due = Math.round(perTick * (tick + 1)) - Math.round(perTick * tick);
+      for (let i = 0; i < due; i++) {
+        void this.pistachio.publish(`e${sent++ % Number(endpoints)}`, String(now()));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return { sent };
+  }
+
+  @Get('bench/arrivals')
+  arrivals(): number {
+    return arrivals.count;
+  }
+
+  @Get('bench/memory')
+  memory(): { heapUsed: number; rss: number } {
+    global.gc?.();
+    const { heapUsed, rss } = process.memoryUsage();
+    return { heapUsed, rss };
+  }
+
+  /** The original design: a Redis connection of its own for each waiting poll, blocked in BLPOP. */
+  @Get('naive/:endpoint')
+  async naive(@Param('endpoint') endpoint: string, @Res({ passthrough: true }) response: Response) {
+    arrivals.count++;
+    const connection = new Redis(redisUrl!, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    connection.on('error', () => undefined);
+    response.on('close', () => connection.disconnect());
+    try {
+      const popped = await connection.blpop(`bench:${endpoint}`, POLL_TIMEOUT / 1_000);
+      if (!popped) throw new GatewayTimeoutException();
+      return popped[1];
+    } catch (error) {
+      throw error instanceof GatewayTimeoutException ? error : new ServiceUnavailableException(String(error));
+    } finally {
+      connection.disconnect();
+    }
+  }
+}
+
+@Module({
+  imports: [
+    PistachioModule.forRoot({
+      namespace: 'bench',
+      path: '/messages',
+      timeout: POLL_TIMEOUT,
+      redis: redisUrl,
+      maxQueueLength: 1_000_000,
+      maxWaiters: 1_000_000,
+      maxWaitersPerEndpoint: 1_000_000,
+    }),
+  ],
+  controllers: [BenchController],
+})
+class BenchModule {}
+
+const app = await NestFactory.create(BenchModule, { logger: ['error'] });
+app.useGlobalInterceptors(arrivals);
+app.enableShutdownHooks();
+await app.listen(0, '127.0.0.1');
+console.log(`listening ${(app.getHttpServer().address() as AddressInfo).port}`);

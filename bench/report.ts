@@ -1,0 +1,96 @@
+import type { Results } from './run.js';
+import type { IdleScale } from './scenarios/idle-scale.js';
+
+const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')}/s`;
+const ratio = (value: number, ceiling: number) => `${Math.round((100 * value) / ceiling)} %`;
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const kb = (bytes: number) => `${(bytes / 1_024).toFixed(1)} KB`;
+
+function idleRow(design: string, row: IdleScale): string {
+  return (
+    `| ${row.waiting.toLocaleString('en-US')} | ${design} | ${row.redisConnections} | ${row.failed} | ` +
+    `${kb(row.heapPerPollBytes)} | ${kb(row.rssPerPollBytes)} | ${ms(row.wakeUp.p99)} |`
+  );
+}
+
+/** The figures as Markdown tables, for BENCHMARKS.md. */
+export function renderTable(results: Results): string {
+  const { machine } = results;
+  const lines = [
+    `Run ${results.date}${results.quick ? ' (quick smoke: not figures to quote)' : ''} on ${machine.cores} × ${machine.cpus}, ` +
+      `${machine.memoryGiB} GiB, Node ${machine.node}, Redis ${machine.redis}.`,
+    '',
+    '| pollers | ceiling (bare route) | memory broker | Redis broker | naive (BLPOP connection per poll) |',
+    '|---|---|---|---|---|',
+    ...results.throughput.map(
+      (row) =>
+        `| ${row.connections} | ${rate(row.ceiling)} | ${rate(row.memory)} (${ratio(row.memory, row.ceiling)}) | ` +
+        `${rate(row.redis)} (${ratio(row.redis, row.ceiling)}) | ${rate(row.naive)} (${ratio(row.naive, row.ceiling)}) |`,
+    ),
+    '',
+    `Publish → receive latency at ${rate(results.latency.rate)} over ${results.latency.endpoints} endpoints:`,
+    '',
+    '| broker | p50 | p90 | p99 | max | messages |',
+    '|---|---|---|---|---|---|',
+    ...(['memory', 'redis'] as const).map((broker) => {
+      const { p50, p90, p99, max, count } = results.latency[broker];
+      return `| ${broker} | ${ms(p50)} | ${ms(p90)} | ${ms(p99)} | ${ms(max)} | ${count} |`;
+    }),
+    '',
+    '| waiting polls | design | Redis connections | failed | heap / poll | RSS / poll | wake-up p99 (1,000 woken) |',
+    '|---|---|---|---|---|---|---|',
+    ...results.idle.module.flatMap((module, i) => [idleRow('module', module), idleRow('naive', results.idle.naive[i])]),
+    '',
+    `Redis itself: RPUSH ${rate(results.redisCeiling.rpush)}, LPOP ${rate(results.redisCeiling.lpop)} (redis-benchmark, ` +
+      `50 clients); one RPUSH producer and one BLPOP consumer: ${rate(results.redisCeiling.producerConsumerPair)}.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Two bar charts in one SVG: throughput against the ceiling, and latency percentiles. */
+export function renderChart(results: Results): string {
+  const width = 720;
+  const bar = 18;
+  const parts: string[] = [];
+  let y = 30;
+  const title = (text: string) => {
+    parts.push(`<text x="10" y="${y}" font-size="15" font-weight="bold">${text}</text>`);
+    y += 16;
+  };
+  const row = (label: string, value: number, max: number, text: string, color: string) => {
+    const length = Math.max(1, (value / max) * (width - 330));
+    parts.push(
+      `<text x="10" y="${y + 13}" font-size="12">${label}</text>`,
+      `<rect x="200" y="${y}" width="${length.toFixed(1)}" height="${bar - 4}" fill="${color}"/>`,
+      `<text x="${(205 + length).toFixed(1)}" y="${y + 13}" font-size="12">${text}</text>`,
+    );
+    y += bar;
+  };
+  title('Delivered messages per second, against the bare-route ceiling');
+  const top = Math.max(...results.throughput.map((result) => result.ceiling));
+  for (const result of results.throughput) {
+    row(`${result.connections} pollers: ceiling`, result.ceiling, top, rate(result.ceiling), '#8c959f');
+    row(`${result.connections} pollers: memory`, result.memory, top, rate(result.memory), '#1f883d');
+    row(`${result.connections} pollers: Redis`, result.redis, top, rate(result.redis), '#0969da');
+    row(`${result.connections} pollers: naive`, result.naive, top, rate(result.naive), '#cf222e');
+    y += 6;
+  }
+  y += 20;
+  title(`Publish → receive latency at ${rate(results.latency.rate)} (ms)`);
+  const slowest = Math.max(results.latency.memory.p99, results.latency.redis.p99, 0.001);
+  for (const broker of ['memory', 'redis'] as const) {
+    for (const percentile of ['p50', 'p90', 'p99'] as const) {
+      const value = results.latency[broker][percentile];
+      row(`${broker} ${percentile}`, value, slowest, ms(value), broker === 'memory' ? '#1f883d' : '#0969da');
+    }
+  }
+  const height = y + 20;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
