@@ -19,6 +19,18 @@ export function departureSignal(response: ServerResponse): AbortSignal {
   return departure.signal;
 }
 
+/** Resolves once the response is over: `true` if it was completely written, `false` if its client left first. */
+export function delivered(response: ServerResponse, departure: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = () => resolve(!departure.aborted);
+    if (response.closed) {
+      settle();
+    } else {
+      response.once('close', settle);
+    }
+  });
+}
+
 /** The Node response under an adapter's own: Express's is one already, Fastify's reply has it as `raw`. */
 export function rawResponse(response: object): ServerResponse {
   return ('raw' in response ? response.raw : response) as ServerResponse;

@@ -6,7 +6,6 @@ import {
   HttpException,
   HttpStatus,
   Inject,
-  Logger,
   MethodNotAllowedException,
   Param,
   Query,
@@ -16,7 +15,7 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { departureSignal, rawResponse } from './departure-signal.js';
+import { delivered, departureSignal, rawResponse } from './departure-signal.js';
 import { assertEndpointName } from './endpoint-name.js';
 import {
   EndpointBusyError,
@@ -38,8 +37,6 @@ const CLIENT_CLOSED_REQUEST = 499;
  * answer carries.
  */
 export class PistachioController {
-  private readonly logger = new Logger('PistachioController');
-
   constructor(
     @Inject(PistachioService) private readonly pistachio: PistachioService,
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
@@ -72,13 +69,8 @@ export class PistachioController {
     if (message === null) {
       throw new GatewayTimeoutException('Timeout waiting for response');
     }
-    // Delivered once written; a client that leaves before that hands the message on.
-    const handOn = () => this.requeue(endpoint, message);
-    if (departure.aborted) {
-      handOn();
-    } else {
-      departure.addEventListener('abort', handOn, { once: true });
-    }
+    // Delivered once written; a client that leaves before that gives the message back.
+    void this.pistachio.handOver(endpoint, message, delivered(rawResponse(response), departure));
     // A stream, unlike send(), never turns the answer into a 304 for a conditional request.
     return new StreamableFile(message, { type: this.options.contentType, length: message.length });
   }
@@ -121,11 +113,5 @@ export class PistachioController {
       return new HttpException('Client closed request', CLIENT_CLOSED_REQUEST);
     }
     return error;
-  }
-
-  private requeue(endpoint: string, message: Buffer): void {
-    this.pistachio.requeue(endpoint, message).catch((error: unknown) => {
-      this.logger.error(`A message for "${endpoint}" whose client left could not be requeued`, error);
-    });
   }
 }

@@ -26,7 +26,7 @@ describe('PistachioService', () => {
     const pistachio = createService();
     const pending = pistachio.receive('e');
 
-    pistachio.beforeApplicationShutdown();
+    await pistachio.beforeApplicationShutdown();
     await expect(pending).rejects.toThrow(ShuttingDownError);
     await expect(pistachio.receive('e')).rejects.toThrow(ShuttingDownError);
     await pistachio.publish('e', 'kept');

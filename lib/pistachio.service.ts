@@ -1,4 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Broker } from './brokers/broker.interface.js';
 import { assertEndpointName } from './endpoint-name.js';
 import { EndpointBusyError, MessageTooLargeError, ShuttingDownError, TooManyWaitersError } from './errors/index.js';
@@ -7,11 +8,17 @@ import { toMessageBytes } from './message-bytes.js';
 import { PISTACHIO_BROKER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { assertDuration } from './pistachio.options.js';
 
+/** How long shutdown waits for messages on their way to clients before it lets the broker close. */
+const HAND_OVER_GRACE_MS = 2_000;
+
 /** Publishes to and receives from the endpoints of one registration; the HTTP route is a thin layer over it. */
 @Injectable()
 export class PistachioService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('PistachioService');
   /** The receives in progress by endpoint, each with a controller of its own, so that shutdown can end them all. */
   private readonly receiving = new Map<string, Set<AbortController>>();
+  /** Received messages on their way to a client; each may still have to go back to its queue. */
+  private readonly handingOver = new Set<Promise<void>>();
   private waiting = 0;
   private shuttingDown = false;
 
@@ -58,17 +65,39 @@ export class PistachioService implements BeforeApplicationShutdown {
     await this.broker.requeue(this.keyOf(endpoint), message);
   }
 
+  /**
+   * Follows a received message to its client: when `delivered` resolves `false` the message is requeued. Shutdown
+   * waits for the hand-overs in progress, so that a message whose client leaves then still finds its queue open.
+   */
+  handOver(endpoint: string, message: Buffer, delivered: Promise<boolean>): Promise<void> {
+    const handingOver = delivered
+      .then((reached) => (reached ? undefined : this.requeue(endpoint, message)))
+      .catch((error: unknown) => {
+        this.logger.error(`A message for "${endpoint}" whose client left could not be requeued and is lost`, error);
+      })
+      .finally(() => this.handingOver.delete(handingOver));
+    this.handingOver.add(handingOver);
+    return handingOver;
+  }
+
   /** How many messages of `endpoint` wait to be received. */
   async length(endpoint: string): Promise<number> {
     return this.broker.length(this.keyOf(endpoint));
   }
 
-  /** Ends every receive in progress with a ShuttingDownError (the route answers 503); their messages stay queued. */
-  beforeApplicationShutdown(): void {
+  /**
+   * Ends every receive in progress with a ShuttingDownError (the route answers 503; their messages stay queued), then
+   * waits a little for the messages on their way to clients (see handOver).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     const reason = new ShuttingDownError();
     for (const receipts of this.receiving.values()) {
       receipts.forEach((receipt) => receipt.abort(reason));
+    }
+    const grace = delay(HAND_OVER_GRACE_MS, 'late', { ref: false });
+    if ((await Promise.race([Promise.all(this.handingOver), grace])) === 'late') {
+      this.logger.warn(`${this.handingOver.size} messages were still on their way to clients at shutdown`);
     }
   }
 

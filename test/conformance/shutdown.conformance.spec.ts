@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { brokers, freshNamespace } from '../support/brokers.js';
-import { request } from '../support/http-client.js';
+import { HoldInterceptor } from '../support/hold.interceptor.js';
+import { leavingPoll, request } from '../support/http-client.js';
 import { startPistachio } from '../support/start-app.js';
 
 describe.each(brokers)('Shutdown on the $name broker', (broker) => {
@@ -30,5 +31,23 @@ describe.each(brokers)('Shutdown on the $name broker', (broker) => {
     );
     expect(delivered.length + stillQueued.reduce((sum, n) => sum + n, 0)).toBe(endpoints.length);
     expect(await broker.lengthAfterClose(app, namespace, 'queued')).toBe(1);
+  });
+
+  it('gives back, before the broker closes, a message whose client leaves during shutdown', async () => {
+    const namespace = freshNamespace();
+    const hold = new HoldInterceptor('leaving');
+    const app = await startPistachio({ namespace, path: '/messages', ...broker.options() }, { interceptors: [hold] });
+    const poll = leavingPoll(`${app.url}/messages/leaving`);
+    await app.arrivals.reached('leaving');
+    await app.pistachio.publish('leaving', 'not lost');
+    await hold.holding;
+
+    const closed = app.app.close();
+    poll.leave();
+    expect(await poll.answer).toBeNull();
+    hold.letGo();
+    await closed;
+
+    expect(await broker.lengthAfterClose(app, namespace, 'leaving')).toBe(1);
   });
 });
