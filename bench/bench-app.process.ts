@@ -28,11 +28,16 @@ export async function startBenchApp(env: Record<string, string>): Promise<BenchA
   return {
     url,
     async stop() {
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
     },
     async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`the bench app has exited (${child.exitCode ?? child.signalCode})`);
+      }
       const response = await fetch(`${url}${path}`, {
         method,
         headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
