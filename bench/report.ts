@@ -7,6 +7,9 @@ const ms = (value: number) => `${value.toFixed(2)} ms`;
 const kb = (bytes: number) => `${(bytes / 1_024).toFixed(1)} KB`;
 
 function idleRow(design: string, row: IdleScale): string {
+  if (row.broke) {
+    return `| ${row.waiting.toLocaleString('en-US')} | ${design} | broke: ${row.broke} | | | | |`;
+  }
   return (
     `| ${row.waiting.toLocaleString('en-US')} | ${design} | ${row.redisConnections} | ${row.failed} | ` +
     `${kb(row.heapPerPollBytes)} | ${kb(row.rssPerPollBytes)} | ${ms(row.wakeUp.p99)} |`

@@ -14,7 +14,7 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
 /** `npm run bench [-- --quick] [-- --out DIR]`: every scenario, side by side, into DIR (default bench/results). */
 const quick = process.argv.includes('--quick');
 const outIndex = process.argv.indexOf('--out');
-const out = outIndex > 0 ? process.argv[outIndex + 1] : new URL('../../bench/results/', import.meta.url).pathname;
+const out = outIndex > 0 ? process.argv[outIndex + 1] : new URL('../../results/', import.meta.url).pathname;
 const plan = quick
   ? { rounds: 1, seconds: 1, connections: [64], idle: [200], latencySeconds: 1, redisRequests: 10_000 }
   : { rounds: 3, seconds: 5, connections: [64, 256], idle: [1_000, 5_000, 10_000], latencySeconds: 10, redisRequests: 200_000 };
@@ -37,6 +37,9 @@ export interface Results {
   redisCeiling: { rpush: number; lpop: number; producerConsumerPair: number };
 }
 
+/** The record of a design that broke under the load: where, and why, with no figures. */
+const broken = (waiting: number, error: Error): IdleScale =>
+  ({ waiting, broke: `${error.message}${error.cause ? `: ${(error.cause as Error).message}` : ''}` }) as IdleScale;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const log = (line: string) => console.log(`[bench] ${line}`);
 
@@ -93,10 +96,12 @@ try {
   const idle: Results['idle'] = { module: [], naive: [] };
   for (const waiting of plan.idle) {
     for (const route of ['messages', 'naive'] as const) {
-      const result = await withApp(redisEnv, (app) => idleScale(app, redis, route, waiting));
+      const result = await withApp(redisEnv, (app) => idleScale(app, redis, route, waiting)).catch(
+        (error: Error): IdleScale => broken(waiting, error),
+      );
       await redis.flushall();
       idle[route === 'messages' ? 'module' : 'naive'].push(result);
-      log(`idle ${route} ${waiting}: ${result.redisConnections} Redis connections, ${result.heapPerPollBytes} B heap/poll, failed ${result.failed}, wake-up p99 ${result.wakeUp.p99} ms`);
+      log(`idle ${route} ${waiting}: ${JSON.stringify(result)}`);
     }
   }
 

@@ -5,6 +5,8 @@ import { poll, Poll } from '../poll.js';
 
 export interface IdleScale {
   waiting: number;
+  /** Why the design could not hold them, when it could not (the figures are then null). */
+  broke?: string;
   /** Polls refused or failed before any message was published: where the design breaks. */
   failed: number;
   redisConnections: number;
