@@ -38,13 +38,14 @@ const now = () => performance.timeOrigin + performance.now();
 class Arrivals implements NestInterceptor {
   count = 0;
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (/^\/(messages|naive)\//.test(context.switchToHttp().getRequest().url)) {
+    if (/^\/(messages|naive|bare)\//.test(context.switchToHttp().getRequest().url)) {
       this.count++;
     }
     return next.handle();
   }
 }
 const arrivals = new Arrivals();
+const bareWaiting = new Set<() => void>();
 
 @Controller()
 class BenchController {
@@ -95,6 +96,20 @@ class BenchController {
     global.gc?.();
     const { heapUsed, rss } = process.memoryUsage();
     return { heapUsed, rss };
+  }
+
+  /** A request that waits for nothing in particular: what one waiting request costs Node, Express and Nest alone. */
+  @Get('bare/:endpoint')
+  async bare(@Res({ passthrough: true }) response: Response): Promise<string> {
+    await new Promise<void>((resolve) => {
+      bareWaiting.add(resolve);
+      response.on('close', resolve);
+    });
+    return '';
+  }
+
+  beforeApplicationShutdown(): void {
+    bareWaiting.forEach((resolve) => resolve());
   }
 
   /** The original design: a Redis connection of its own for each waiting poll, blocked in BLPOP. */

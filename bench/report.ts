@@ -12,7 +12,7 @@ function idleRow(design: string, row: IdleScale): string {
   }
   return (
     `| ${row.waiting.toLocaleString('en-US')} | ${design} | ${row.redisConnections} | ${row.failed} | ` +
-    `${kb(row.heapPerPollBytes)} | ${kb(row.rssPerPollBytes)} | ${ms(row.wakeUp.p99)} |`
+    `${kb(row.heapPerPollBytes)} | ${kb(row.rssPerPollBytes)} | ${row.wakeUp.count ? ms(row.wakeUp.p99) : "n/a"} |`
   );
 }
 
@@ -42,7 +42,11 @@ export function renderTable(results: Results): string {
     '',
     '| waiting polls | design | Redis connections | failed | heap / poll | RSS / poll | wake-up p99 (1,000 woken) |',
     '|---|---|---|---|---|---|---|',
-    ...results.idle.module.flatMap((module, i) => [idleRow('module', module), idleRow('naive', results.idle.naive[i])]),
+    ...results.idle.module.flatMap((module, i) => [
+      idleRow('module', module),
+      idleRow('naive', results.idle.naive[i]),
+      idleRow('bare request (framework only)', results.idle.bare[i]),
+    ]),
     '',
     `Redis itself: RPUSH ${rate(results.redisCeiling.rpush)}, LPOP ${rate(results.redisCeiling.lpop)} (redis-benchmark, ` +
       `50 clients); one RPUSH producer and one BLPOP consumer: ${rate(results.redisCeiling.producerConsumerPair)}.`,

@@ -33,7 +33,7 @@ export interface Results {
   quick: boolean;
   throughput: ThroughputResult[];
   latency: { rate: number; endpoints: number; memory: Percentiles; redis: Percentiles };
-  idle: { module: IdleScale[]; naive: IdleScale[] };
+  idle: { module: IdleScale[]; naive: IdleScale[]; bare: IdleScale[] };
   redisCeiling: { rpush: number; lpop: number; producerConsumerPair: number };
 }
 
@@ -93,14 +93,14 @@ try {
   await redis.flushall();
   log(`latency at ${rate}/s: memory p50 ${latencyMemory.p50} ms p99 ${latencyMemory.p99} ms; redis p50 ${latencyRedis.p50} ms p99 ${latencyRedis.p99} ms`);
 
-  const idle: Results['idle'] = { module: [], naive: [] };
+  const idle: Results['idle'] = { module: [], naive: [], bare: [] };
   for (const waiting of plan.idle) {
-    for (const route of ['messages', 'naive'] as const) {
+    for (const route of ['messages', 'naive', 'bare'] as const) {
       const result = await withApp(redisEnv, (app) => idleScale(app, redis, route, waiting)).catch(
         (error: Error): IdleScale => broken(waiting, error),
       );
       await redis.flushall();
-      idle[route === 'messages' ? 'module' : 'naive'].push(result);
+      idle[route === 'messages' ? 'module' : route].push(result);
       log(`idle ${route} ${waiting}: ${JSON.stringify(result)}`);
     }
   }

@@ -19,9 +19,11 @@ export interface IdleScale {
  * `waiting` polls on as many endpoints, each on a connection of its own: the Redis connections the app holds, its
  * memory per waiting poll (after GC), the polls it could not hold, then the wake-up latency of 1,000 of them.
  */
-export async function idleScale(app: BenchApp, redis: Redis, route: 'messages' | 'naive', waiting: number): Promise<IdleScale> {
+export type IdleRoute = 'messages' | 'naive' | 'bare';
+
+export async function idleScale(app: BenchApp, redis: Redis, route: IdleRoute, waiting: number): Promise<IdleScale> {
   const clientsBefore = await clientCount(redis);
-  const memoryBefore = await app.call<{ heapUsed: number; rss: number }>('GET', '/bench/memory');
+  const memoryBefore = await app.call<Memory>('GET', '/bench/memory');
   const arrivedBefore = await app.call<number>('GET', '/bench/arrivals');
   let refused = 0;
   const polls = Array.from({ length: waiting }, (_, i) =>
@@ -33,15 +35,18 @@ export async function idleScale(app: BenchApp, redis: Redis, route: 'messages' |
   const arrived = async () => (await app.call<number>('GET', '/bench/arrivals')) - arrivedBefore;
   await until(async () => (await arrived()) + refused >= waiting);
   // Measured once the blocking reads are in Redis: one per poll for the naive design, the pool's for the module.
-  const expectedBlocked = async () => (route === 'naive' ? (await arrived()) - refused : 1);
+  const expectedBlocked = async () => ({ naive: (await arrived()) - refused, messages: 1, bare: 0 })[route];
   await until(async () => (await blockedClients(redis)) >= (await expectedBlocked()));
-  const memory = await app.call<{ heapUsed: number; rss: number }>('GET', '/bench/memory');
+  const memory = await app.call<Memory>('GET', '/bench/memory');
   const redisConnections = (await clientCount(redis)) - clientsBefore + (route === 'messages' ? 5 : 0);
   const failed = refused + waiting - (await arrived());
 
   // 1,000 of them, spread over the range, get a message each, 10 every 10 ms: the wake-up of idle polls, not a burst.
   const woken = Array.from({ length: Math.min(1_000, waiting) }, (_, i) => Math.floor((i * waiting) / Math.min(1_000, waiting)));
   const histogram = new LatencyHistogram();
+  if (route === 'bare') {
+    return { waiting, failed, redisConnections, ...perPoll(memoryBefore, memory, waiting), wakeUp: histogram.percentiles() };
+  }
   const answers = woken.map((i) =>
     polls[i].then((answer) => answer.status === 200 && histogram.record(answer.receivedAt - Number(answer.body))),
   );
@@ -50,13 +55,15 @@ export async function idleScale(app: BenchApp, redis: Redis, route: 'messages' |
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await Promise.race([Promise.all(answers), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  return { waiting, failed, redisConnections, ...perPoll(memoryBefore, memory, waiting), wakeUp: histogram.percentiles() };
+}
+
+type Memory = { heapUsed: number; rss: number };
+
+function perPoll(before: Memory, after: Memory, waiting: number): Pick<IdleScale, 'heapPerPollBytes' | 'rssPerPollBytes'> {
   return {
-    waiting,
-    failed,
-    redisConnections,
-    heapPerPollBytes: Math.round((memory.heapUsed - memoryBefore.heapUsed) / waiting),
-    rssPerPollBytes: Math.round((memory.rss - memoryBefore.rss) / waiting),
-    wakeUp: histogram.percentiles(),
+    heapPerPollBytes: Math.round((after.heapUsed - before.heapUsed) / waiting),
+    rssPerPollBytes: Math.round((after.rss - before.rss) / waiting),
   };
 }
 
