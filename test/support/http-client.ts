@@ -1,5 +1,6 @@
 import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { parseAnswer } from './raw-request.js';
 
 export interface HttpAnswer {
   status: number;
@@ -48,18 +49,4 @@ export function leavingPoll(url: string): LeavingPoll {
     socket.on('close', () => resolve(parseAnswer(Buffer.concat(chunks).toString())));
   });
   return { answer, leave: () => socket.end() };
-}
-
-function parseAnswer(raw: string): HttpAnswer | null {
-  const split = raw.indexOf('\r\n\r\n');
-  if (split < 0) {
-    return null;
-  }
-  const [statusLine, ...headerLines] = raw.slice(0, split).split('\r\n');
-  const headers: IncomingHttpHeaders = {};
-  for (const line of headerLines) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(statusLine.split(' ')[1]), headers, body: raw.slice(split + 4) };
 }

@@ -1,7 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 
 export interface RawAnswer {
   status: number;
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
@@ -27,7 +29,7 @@ export function rawRequest(
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', () => undefined);
-    socket.on('close', () => resolve(parse(Buffer.concat(chunks).toString('latin1'))));
+    socket.on('close', () => resolve(parseAnswer(Buffer.concat(chunks).toString('latin1'))));
     const bytes = Buffer.from(request, 'latin1');
     switch (behaviour) {
       case 'normal':
@@ -52,7 +54,7 @@ export function rawRequest(
 }
 
 /** The final answer in what the server sent: past any interim 1xx, its body cut to its Content-Length. */
-function parse(raw: string): RawAnswer | null {
+export function parseAnswer(raw: string): RawAnswer | null {
   let rest = raw;
   for (;;) {
     const head = /^HTTP\/1\.1 (\d{3})[^\r\n]*\r\n((?:[^\r\n]+\r\n)*)\r\n/.exec(rest);
@@ -62,8 +64,13 @@ function parse(raw: string): RawAnswer | null {
     rest = rest.slice(head[0].length);
     const status = Number(head[1]);
     if (status >= 200) {
-      const length = /^content-length:\s*(\d+)\s*$/im.exec(head[2]);
-      return { status, body: length ? rest.slice(0, Number(length[1])) : rest };
+      const headers: IncomingHttpHeaders = {};
+      for (const line of head[2].split('\r\n').filter(Boolean)) {
+        const colon = line.indexOf(':');
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      const length = headers['content-length'];
+      return { status, headers, body: length ? rest.slice(0, Number(length)) : rest };
     }
   }
 }
