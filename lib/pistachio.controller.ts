@@ -6,6 +6,7 @@ import {
   HttpException,
   HttpStatus,
   Inject,
+  InternalServerErrorException,
   MethodNotAllowedException,
   Param,
   Query,
@@ -22,6 +23,7 @@ import {
   InvalidEndpointError,
   ShuttingDownError,
   TooManyWaitersError,
+  WrongKeyTypeError,
 } from './errors/index.js';
 import type { PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
 import { MIN_REQUEST_TIMEOUT, PISTACHIO_OPTIONS } from './pistachio.constants.js';
@@ -108,6 +110,9 @@ export class PistachioController {
     }
     if (error instanceof EndpointBusyError) {
       return retryLater(new HttpException(error.message, HttpStatus.TOO_MANY_REQUESTS));
+    }
+    if (error instanceof WrongKeyTypeError) {
+      return new InternalServerErrorException(error.message);
     }
     if (departure.aborted) {
       return new HttpException('Client closed request', CLIENT_CLOSED_REQUEST);

@@ -2,6 +2,7 @@ import { BrokerReceiveOptions } from './broker.interface.js';
 
 interface Waiter {
   deliver(message: Buffer): void;
+  fail(error: Error): void;
 }
 
 /**
@@ -30,6 +31,10 @@ export class Waiters {
           settle();
           resolve(message);
         },
+        fail: (error) => {
+          settle();
+          reject(error);
+        },
       };
       const timer = setTimeout(() => {
         settle();
@@ -49,6 +54,11 @@ export class Waiters {
     const oldest = this.byKey.get(key)?.values().next().value;
     oldest?.deliver(message);
     return oldest !== undefined;
+  }
+
+  /** Ends every wait on `key` with `error`. */
+  fail(key: string, error: Error): void {
+    this.byKey.get(key)?.forEach((waiter) => waiter.fail(error));
   }
 
   private add(key: string, waiter: Waiter): void {

@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
+import { WrongKeyTypeError } from '../../errors/index.js';
+import { isWrongType } from './redis-replies.js';
+import { ReplyLostError, SingleSendConnection } from './single-send-connection.js';
 
 /**
  * Redis-side limit of one BLPOP, in seconds. Finite, so that a read left on a connection that died silently (a
@@ -9,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 const BLOCK_SECONDS = 5;
 /** Wait before retrying CLIENT UNBLOCK for a BLPOP that has not reached Redis yet. */
 const UNBLOCK_RETRY_MS = 2;
-/** Pause after a failed read, so that a persistent error (e.g. a key that is not a list) cannot spin the loop. */
+/** Pause after a read failed for a reason the reader cannot act on, so that a persistent one cannot spin the loop. */
 const ERROR_PAUSE_MS = 100;
 /** How long stop() lets a pending read end by CLIENT UNBLOCK before it drops the connection (e.g. while offline). */
 const STOP_GRACE_MS = 500;
@@ -19,100 +22,143 @@ export interface BlockingReaderHooks {
   isWanted(key: string): boolean;
   /** Hands on a message the reader popped: to a waiter, or back to the head of its queue. Never rejects. */
   deliver(key: string, message: Buffer): Promise<void>;
+  /** Ends the waits on a key that cannot be read. */
+  refuse(key: string, error: WrongKeyTypeError): void;
 }
 
 /**
  * One blocking connection of the pool: a loop of BLPOPs over the keys that have waiters here. A key that becomes
  * wanted wakes the pending BLPOP with CLIENT UNBLOCK (sent on the command connection) so that the loop re-arms with
  * it; keys that stop being wanted are dropped lazily at the next re-arm, so a poll that comes back costs nothing.
+ * BLPOP answers the first ready key in the order given, so a key just served goes to the back of that order: a busy
+ * endpoint cannot starve the others.
  */
 export class BlockingReader {
   private readonly logger = new Logger('PistachioModule');
+  /** The keys to read, in the order of the next BLPOP. */
   private readonly wanted = new Set<string>();
+  /** The keys of the BLPOP on its way to or in Redis. */
   private armed = new Set<string>();
   /** `CLIENT ID` of the connection, read again after every reconnect. */
   private clientId: number | undefined;
-  private reading = false;
+  private blocking = false;
   private stale = false;
-  private stopping = false;
+  private readonly stopping = new AbortController();
   private interrupting = false;
   private wake: (() => void) | undefined;
   private readonly loop: Promise<void>;
 
   constructor(
-    private readonly connection: Redis,
-    private readonly commands: Redis,
+    private readonly connection: SingleSendConnection,
+    private readonly commands: SingleSendConnection,
     private readonly hooks: BlockingReaderHooks,
   ) {
-    connection.on('close', () => (this.clientId = undefined));
+    connection.redis.on('close', () => (this.clientId = undefined));
     this.loop = this.run();
   }
 
   /** Makes the reader block on `key` too. */
   want(key: string): void {
-    if (this.armed.has(key) && this.reading) {
-      return;
-    }
     this.wanted.add(key);
-    this.stale = true;
-    this.wake?.();
-    void this.interrupt();
+    if (!(this.blocking && this.armed.has(key))) {
+      this.stale = true;
+      this.wake?.();
+      void this.interrupt();
+    }
   }
 
   /** Ends the loop without losing a message that a cancelled read popped anyway, then closes the connection. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.stopping.abort();
     this.wake?.();
     void this.interrupt();
     await Promise.race([this.loop, delay(STOP_GRACE_MS, undefined, { ref: false })]);
-    this.connection.disconnect();
+    this.connection.redis.disconnect();
     await this.loop;
   }
 
   private async run(): Promise<void> {
-    while (!this.stopping) {
-      for (const key of this.wanted) {
-        if (!this.hooks.isWanted(key)) {
-          this.wanted.delete(key);
-        }
-      }
-      this.armed = new Set(this.wanted);
-      this.stale = false;
-      if (this.armed.size === 0) {
+    while (!this.stopping.signal.aborted) {
+      this.prune();
+      if (this.wanted.size === 0) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
         continue;
       }
       try {
-        const popped = await this.read([...this.armed]);
+        const popped = await this.read();
         if (popped) {
-          await this.hooks.deliver(popped[0].toString(), popped[1]);
+          const key = popped[0].toString();
+          this.wanted.delete(key);
+          this.wanted.add(key);
+          await this.hooks.deliver(key, popped[1]);
         }
       } catch (error) {
-        if (!this.stopping) {
-          this.logger.warn(`A blocking Redis read failed; it is re-armed: ${(error as Error).message}`);
-          await delay(ERROR_PAUSE_MS);
-        }
+        await this.recover(error as Error);
       }
     }
   }
 
-  private async read(keys: string[]): Promise<[Buffer, Buffer] | null> {
-    this.reading = true;
-    // Without autoResendUnfulfilledCommands, ioredis drops the commands a lost connection had sent and never settles
-    // them: the read ends when the connection closes instead.
-    let onClose!: () => void;
-    const closed = new Promise<never>((_, reject) => {
-      onClose = () => reject(new Error('the blocking connection closed'));
-      this.connection.once('close', onClose);
-    });
-    try {
-      this.clientId ??= Number(await Promise.race([this.connection.client('ID'), closed]));
-      return await Promise.race([this.connection.blpopBuffer(...keys, BLOCK_SECONDS), closed]);
-    } finally {
-      this.connection.off('close', onClose);
-      this.reading = false;
+  private prune(): void {
+    for (const key of this.wanted) {
+      if (!this.hooks.isWanted(key)) {
+        this.wanted.delete(key);
+      }
     }
+  }
+
+  /** One BLPOP over the wanted keys, armed when it goes out (after a reconnect, if need be). */
+  private async read(): Promise<[Buffer, Buffer] | null> {
+    try {
+      return await this.connection.sendWhenReady(
+        (redis) => {
+          this.armed = new Set(this.wanted);
+          this.stale = false;
+          if (this.clientId === undefined) {
+            // On the same connection as the BLPOP that follows, so that CLIENT UNBLOCK finds it.
+            void redis.client('ID').then((id) => (this.clientId = Number(id)), () => undefined);
+          }
+          this.blocking = true;
+          return redis.blpopBuffer(...[...this.armed], BLOCK_SECONDS);
+        },
+        { signal: this.stopping.signal },
+      );
+    } finally {
+      this.blocking = false;
+    }
+  }
+
+  private async recover(error: Error): Promise<void> {
+    if (this.stopping.signal.aborted) {
+      return;
+    }
+    if (error instanceof ReplyLostError) {
+      this.logger.warn(
+        'A blocking Redis read was cut off by a dropped connection; a message Redis handed it in that instant is lost',
+      );
+    } else if (isWrongType(error) && (await this.refuseForeignKeys().catch(() => 0)) > 0) {
+      return;
+    } else {
+      this.logger.warn(`A blocking Redis read failed; it is re-armed: ${error.message}`);
+      await delay(ERROR_PAUSE_MS, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+    }
+  }
+
+  /** Finds the armed keys that hold something other than a list and ends their waits; answers how many it found. */
+  private async refuseForeignKeys(): Promise<number> {
+    const keys = [...this.armed];
+    const types = await this.commands.sendWhenReady((redis) => redis.pipeline(keys.map((key) => ['type', key])).exec(), {
+      signal: this.stopping.signal,
+    });
+    const foreign = keys.flatMap((key, i) => {
+      const type = String(types?.[i]?.[1]);
+      return type === 'list' || type === 'none' ? [] : [{ key, type }];
+    });
+    for (const { key, type } of foreign) {
+      this.wanted.delete(key);
+      this.hooks.refuse(key, new WrongKeyTypeError(key, type));
+    }
+    return foreign.length;
   }
 
   /** Wakes the pending BLPOP, retrying while it is still on its way to Redis (UNBLOCK then answers 0). */
@@ -122,21 +168,31 @@ export class BlockingReader {
     }
     this.interrupting = true;
     try {
-      while (this.reading && (this.stale || this.stopping)) {
-        const unblocked = this.clientId !== undefined && (await this.commands.client('UNBLOCK', this.clientId)) === 1;
-        if (unblocked) {
+      while (this.mustInterrupt()) {
+        if (this.clientId !== undefined && (await this.unblock(this.clientId))) {
           break;
         }
         await delay(UNBLOCK_RETRY_MS);
       }
-    } catch (error) {
-      this.logger.warn(`CLIENT UNBLOCK failed; the read re-arms within ${BLOCK_SECONDS} s: ${(error as Error).message}`);
     } finally {
       this.interrupting = false;
     }
     // A key may have become wanted after the read that was just unblocked was armed.
-    if (this.reading && (this.stale || this.stopping) && !this.interrupting) {
+    if (this.mustInterrupt()) {
       void this.interrupt();
+    }
+  }
+
+  private mustInterrupt(): boolean {
+    return this.blocking && (this.stale || this.stopping.signal.aborted);
+  }
+
+  /** CLIENT UNBLOCK of the reader's connection; false when it was not blocked, or the command did not get through. */
+  private async unblock(clientId: number): Promise<boolean> {
+    try {
+      return (await this.commands.send((redis: Redis) => redis.client('UNBLOCK', clientId))) === 1;
+    } catch {
+      return false;
     }
   }
 }

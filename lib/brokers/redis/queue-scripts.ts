@@ -12,8 +12,11 @@ redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return length + 1`;
 
-/** Puts a message back at the head, whatever the bound (nothing taken is ever dropped), and refreshes the TTL. */
-const REQUEUE = `
+/**
+ * Puts a message back at the head, whatever the bound (nothing taken is ever dropped), and refreshes the TTL. It runs
+ * even when Redis is out of memory (`allow-oom`): it only gives back what a pop took.
+ */
+const REQUEUE = `#!lua flags=allow-oom
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])`;
 

@@ -1,12 +1,24 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { RedisConnectionError } from '../../errors/index.js';
+import { RedisConnectionError, RedisVersionError } from '../../errors/index.js';
 import type { PistachioModuleOptions } from '../../interfaces/index.js';
 
 export type RedisOption = NonNullable<PistachioModuleOptions['redis']>;
 
+/** Longest wait between two reconnection attempts, jitter included, so that polls are served soon after Redis is back. */
+const MAX_RECONNECT_DELAY_MS = 200;
+/** Spreads the reconnections of many instances to a Redis that comes back. */
+const RECONNECT_JITTER_MS = 40;
+
+/** Waits 25, 50, 100 ms… between attempts, never more than MAX_RECONNECT_DELAY_MS. */
+export function reconnectPromptly(attempt: number): number {
+  const backoff = Math.min(25 * 2 ** (attempt - 1), MAX_RECONNECT_DELAY_MS - RECONNECT_JITTER_MS);
+  return backoff + Math.random() * RECONNECT_JITTER_MS;
+}
+
 /**
  * Opens a connection of the module's own, set up as the `redis` option says with `overrides` on top, and waits until
- * it is ready: start-up fails fast, naming the address, when Redis cannot be reached.
+ * it is ready: start-up fails fast, naming the address, when Redis cannot be reached. It reconnects with
+ * reconnectPromptly unless the app passed a client or a `retryStrategy` of its own.
  */
 export async function connectRedis(redis: RedisOption, overrides: RedisOptions): Promise<Redis> {
   const { Redis } = await import('ioredis');
@@ -15,12 +27,12 @@ export async function connectRedis(redis: RedisOption, overrides: RedisOptions):
   const connection = isClient(redis)
     ? redis.duplicate(settings)
     : typeof redis === 'string'
-      ? new Redis(redis, settings)
-      : new Redis({ ...redis, ...settings });
+      ? new Redis(redis, { retryStrategy: reconnectPromptly, ...settings })
+      : new Redis({ retryStrategy: reconnectPromptly, ...redis, ...settings });
   let cause: unknown;
   const remember = (error: unknown) => (cause = error);
   connection.on('error', remember);
-  // The first attempt decides (retries would only delay a failing start); the app's retry strategy applies after.
+  // The first attempt decides (retries would only delay a failing start); the retry strategy applies after.
   const { retryStrategy } = connection.options;
   connection.options.retryStrategy = () => null;
   try {
@@ -32,6 +44,15 @@ export async function connectRedis(redis: RedisOption, overrides: RedisOptions):
     connection.off('error', remember);
   }
   return connection;
+}
+
+/** Rejects with a RedisVersionError when Redis is older than 7.0 (the module's scripts declare flags, a 7.0 feature). */
+export async function assertRedisVersion(connection: Redis): Promise<void> {
+  const info = await connection.info('server');
+  const version = /^redis_version:(\S+)/m.exec(info)?.[1] ?? 'an unknown version';
+  if (!(Number.parseInt(version, 10) >= 7)) {
+    throw new RedisVersionError(addressOf(connection), version);
+  }
 }
 
 export function addressOf(connection: Redis): string {

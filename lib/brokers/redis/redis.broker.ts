@@ -1,33 +1,53 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { QueueFullError } from '../../errors/index.js';
+import {
+  PublishOutcomeUnknownError,
+  QueueFullError,
+  RedisOutOfMemoryError,
+  RedisUnavailableError,
+  WrongKeyTypeError,
+} from '../../errors/index.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../queue-limits.interface.js';
 import { Waiters } from '../waiters.js';
 import { BlockingReader } from './blocking-reader.js';
-import { addressOf, connectRedis } from './redis-connection.js';
+import { addressOf, assertRedisVersion, connectRedis } from './redis-connection.js';
+import { isOutOfMemory, isWrongType } from './redis-replies.js';
 import { defineQueueScripts, QueueScripts } from './queue-scripts.js';
+import { NotSentError, ReplyLostError, SINGLE_SEND_OPTIONS, SingleSendConnection } from './single-send-connection.js';
+
+/** How long a publish or a length waits for a connection to Redis before it gives up with a RedisUnavailableError. */
+const REDIS_WAIT_MS = 10_000;
 
 /**
  * Queues as Redis lists at `<namespace>:<endpoint>`, shared by every instance of the app. A waiting poll is an entry
  * in a local FIFO; a fixed pool of blocking connections BLPOPs the keys that have waiters here, each key on one
  * connection of the pool (by hash), so Redis connections stay 1 + `blockingConnections` however many polls wait.
+ * Every connection sends a command once at most (see SingleSendConnection): a reconnect never runs one twice.
  */
 export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('PistachioModule');
   private readonly waiters = new Waiters();
   private readonly scripts: QueueScripts;
+  private readonly commands: SingleSendConnection;
   private readonly readers: BlockingReader[];
+  /** Keys found holding another type than a list, logged once each. */
+  private readonly foreignKeys = new Set<string>();
 
   private constructor(
-    private readonly commands: Redis,
+    commands: Redis,
     blocking: Redis[],
     private readonly limits: QueueLimits,
   ) {
     this.scripts = defineQueueScripts(commands);
-    const hooks = { isWanted: (key: string) => this.waiters.has(key), deliver: this.handOn.bind(this) };
-    this.readers = blocking.map((connection) => new BlockingReader(connection, commands, hooks));
+    this.commands = new SingleSendConnection(commands);
+    const hooks = {
+      isWanted: (key: string) => this.waiters.has(key),
+      deliver: this.handOn.bind(this),
+      refuse: (key: string, error: WrongKeyTypeError) => this.waiters.fail(key, this.foreign(error)),
+    };
+    this.readers = blocking.map((connection) => new BlockingReader(new SingleSendConnection(connection), this.commands, hooks));
     for (const connection of [commands, ...blocking]) {
       connection.on('error', (error: Error) => this.logger.warn(`Redis connection error: ${error.message}`));
     }
@@ -38,31 +58,44 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
     const redis = options.redis!;
     const name = `pistachio:${options.namespace}`;
     const connecting = await Promise.allSettled([
-      connectRedis(redis, { connectionName: `${name}:commands` }),
+      connectRedis(redis, { ...SINGLE_SEND_OPTIONS, connectionName: `${name}:commands` }),
       ...Array.from({ length: options.blockingConnections }, () =>
         connectRedis(redis, {
+          ...SINGLE_SEND_OPTIONS,
           connectionName: `${name}:blocking`,
-          // A BLPOP waits for as long as it blocks, and one re-sent after a reconnect would be a second reader.
+          // A BLPOP waits for as long as it blocks.
           commandTimeout: undefined,
-          maxRetriesPerRequest: null,
-          autoResendUnfulfilledCommands: false,
         }),
       ),
     ]);
     const connected = connecting.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = connecting.find((result) => result.status === 'rejected');
-    if (failure) {
-      connected.forEach((connection) => connection.disconnect());
-      throw failure.reason;
-    }
     const [commands, ...blocking] = connected;
+    try {
+      if (failure) {
+        throw failure.reason;
+      }
+      await assertRedisVersion(commands);
+    } catch (error) {
+      connected.forEach((connection) => connection.disconnect());
+      throw error;
+    }
     new Logger('PistachioModule').log(`Namespace "${options.namespace}" runs on Redis at ${addressOf(commands)}`);
     return new RedisBroker(commands, blocking, options);
   }
 
   async publish(key: string, message: Buffer): Promise<void> {
     const { maxQueueLength, overflow, messageTtl } = this.limits;
-    if ((await this.scripts.publishBounded(key, message, maxQueueLength, overflow, messageTtl)) < 0) {
+    let length: number;
+    try {
+      length = await this.commands.sendWhenReady(
+        () => this.scripts.publishBounded(key, message, maxQueueLength, overflow, messageTtl),
+        { within: REDIS_WAIT_MS },
+      );
+    } catch (error) {
+      throw this.failure(key, error);
+    }
+    if (length < 0) {
       throw new QueueFullError(key, maxQueueLength);
     }
   }
@@ -70,9 +103,10 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
   async receive(key: string, options: BrokerReceiveOptions): Promise<Buffer | null> {
     options.signal?.throwIfAborted();
     const deadline = Date.now() + options.timeout;
-    // Straight from the queue when nobody here waits before us (they would be served first by the blocking reads).
-    if (!this.waiters.has(key)) {
-      const message = await this.commands.lpopBuffer(key);
+    // Straight from the queue when nobody here waits before us (they would be served first by the blocking reads),
+    // and when Redis is there: a poll never waits for a reconnect longer than its timeout.
+    if (!this.waiters.has(key) && this.commands.ready) {
+      const message = await this.pop(key);
       if (message) {
         if (options.signal?.aborted) {
           await this.requeue(key, message);
@@ -88,12 +122,22 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
 
   async requeue(key: string, message: Buffer): Promise<void> {
     if (!this.waiters.hand(key, message)) {
-      await this.scripts.requeue(key, message, this.limits.messageTtl);
+      // No time limit: the message is in this process only, and shutdown ends the wait by closing the connection.
+      await this.commands.sendWhenReady(() => this.scripts.requeue(key, message, this.limits.messageTtl));
     }
   }
 
   async length(key: string): Promise<number> {
-    return this.commands.llen(key);
+    for (;;) {
+      try {
+        return await this.commands.sendWhenReady((redis) => redis.llen(key), { within: REDIS_WAIT_MS });
+      } catch (error) {
+        // A read, so asking again is harmless.
+        if (!(error instanceof ReplyLostError)) {
+          throw this.failure(key, error);
+        }
+      }
+    }
   }
 
   /** Stops the blocking reads (a message one of them popped meanwhile goes back to its queue). */
@@ -102,7 +146,47 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.commands.quit();
+    await this.commands.close();
+  }
+
+  /** LPOP; `null` also when the reply was lost with its connection (logged: a message it popped is gone). */
+  private async pop(key: string): Promise<Buffer | null> {
+    try {
+      return await this.commands.send((redis) => redis.lpopBuffer(key));
+    } catch (error) {
+      if (error instanceof ReplyLostError) {
+        this.logger.warn(`The Redis connection dropped during a pop from "${key}"; a message it popped then is lost`);
+        return null;
+      }
+      if (error instanceof NotSentError) {
+        // The connection dropped just now: the poll waits for the blocking reads instead.
+        return null;
+      }
+      throw this.failure(key, error);
+    }
+  }
+
+  /** The module's own error for what Redis or the connection answered to a command on `key`. */
+  private failure(key: string, error: unknown): unknown {
+    if (error instanceof ReplyLostError) {
+      return new PublishOutcomeUnknownError(key);
+    }
+    if (error instanceof DOMException && error.name === 'TimeoutError') {
+      return new RedisUnavailableError(addressOf(this.commands.redis), REDIS_WAIT_MS);
+    }
+    if (isOutOfMemory(error)) {
+      return new RedisOutOfMemoryError(key, error);
+    }
+    return isWrongType(error) ? this.foreign(new WrongKeyTypeError(key)) : error;
+  }
+
+  /** Logs a key of another type the first time it is met, and answers the error. */
+  private foreign(error: WrongKeyTypeError): WrongKeyTypeError {
+    if (!this.foreignKeys.has(error.key)) {
+      this.foreignKeys.add(error.key);
+      this.logger.error(error.message);
+    }
+    return error;
   }
 
   private async handOn(key: string, message: Buffer): Promise<void> {

@@ -1,0 +1,106 @@
+import type { Redis } from 'ioredis';
+
+/** The connection dropped after the command went out and before its reply came: Redis may or may not have run it. */
+export class ReplyLostError extends Error {
+  constructor() {
+    super('The Redis connection dropped before the reply came');
+  }
+}
+
+/** The command did not go out: the connection was not ready for it. Sending it again is safe. */
+export class NotSentError extends Error {}
+
+/** The error message of ioredis for a command it refused to queue, having no connection to send it on. */
+const NOT_WRITABLE = "Stream isn't writeable";
+
+/** What a connection needs to be a SingleSendConnection: nothing queued while offline, nothing sent again. */
+export const SINGLE_SEND_OPTIONS = { enableOfflineQueue: false, autoResendUnfulfilledCommands: false } as const;
+
+export interface WaitForReady {
+  /** Ends the wait with its reason. */
+  signal?: AbortSignal;
+  /** Ends the wait with a timeout error after so many milliseconds (its timer starts only if there is a wait). */
+  within?: number;
+}
+
+/**
+ * A Redis connection that sends each command once at most. By default ioredis sends a command again when a dropped
+ * connection lost its reply, and so runs it twice (a second pop, a second append); here such a command rejects with
+ * ReplyLostError, and the caller decides. Open the connection with SINGLE_SEND_OPTIONS.
+ */
+export class SingleSendConnection {
+  /** Rejecters of the commands sent and not yet answered. */
+  private readonly unanswered = new Set<(error: Error) => void>();
+
+  constructor(readonly redis: Redis) {
+    redis.on('close', () => {
+      const lost = new ReplyLostError();
+      this.unanswered.forEach((reject) => reject(lost));
+      this.unanswered.clear();
+    });
+  }
+
+  /** Whether a command sent now goes out at once (the test that ioredis makes). */
+  get ready(): boolean {
+    return this.redis.status === 'ready' && this.redis.stream?.writable === true;
+  }
+
+  /** Sends `command` now; rejects with NotSentError when the connection is not ready. */
+  send<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.unanswered.add(reject);
+      command(this.redis)
+        .then(resolve, (error: Error) => reject(error.message?.startsWith(NOT_WRITABLE) ? new NotSentError() : error))
+        .finally(() => this.unanswered.delete(reject));
+    });
+  }
+
+  /**
+   * Sends `command` once the connection is ready, waiting through a reconnect as long as `wait` allows.
+   * `command` may be called more than once, but only one call's command reaches Redis.
+   */
+  async sendWhenReady<T>(command: (redis: Redis) => Promise<T>, { signal, within }: WaitForReady = {}): Promise<T> {
+    let deadline: AbortSignal | undefined;
+    for (;;) {
+      if (!this.ready && within !== undefined) {
+        deadline ??= AbortSignal.timeout(within);
+      }
+      await this.whenReady(deadline && signal ? AbortSignal.any([deadline, signal]) : (deadline ?? signal));
+      try {
+        return await this.send(command);
+      } catch (error) {
+        if (!(error instanceof NotSentError)) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** Closes the connection, politely when it can: QUIT waits for the replies still to come. */
+  async close(): Promise<void> {
+    if (this.ready) {
+      await this.redis.quit();
+    } else {
+      this.redis.disconnect();
+    }
+  }
+
+  private whenReady(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.ready) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const settle = (outcome: () => void) => () => {
+        this.redis.off('ready', onReady).off('end', onEnd);
+        signal?.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      const onReady = settle(resolve);
+      const onEnd = settle(() => reject(new Error('The Redis connection is closed')));
+      const onAbort = settle(() => reject(signal!.reason));
+      this.redis.on('ready', onReady).on('end', onEnd);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
