@@ -1,4 +1,4 @@
-import { CanActivate, INestApplication, ModuleMetadata, NestInterceptor } from '@nestjs/common';
+import { CanActivate, INestApplication, LoggerService, ModuleMetadata, NestInterceptor } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AddressInfo } from 'node:net';
 import { PistachioModule, PistachioModuleOptions, PistachioService } from '../../lib/index.js';
@@ -16,14 +16,17 @@ export interface TestApp {
 export interface AppGlobals {
   interceptors?: NestInterceptor[];
   guards?: CanActivate[];
+  /** Receives what the app logs (by default only errors are shown). */
+  logger?: LoggerService;
 }
 
 /** Boots a Nest app around the given modules and listens on a free port of the loopback. */
 export async function startApp(
   imports: ModuleMetadata['imports'],
-  { interceptors = [], guards = [] }: AppGlobals = {},
+  { interceptors = [], guards = [], logger }: AppGlobals = {},
 ): Promise<TestApp> {
-  const moduleRef = await Test.createTestingModule({ imports }).compile();
+  const builder = Test.createTestingModule({ imports });
+  const moduleRef = await (logger ? builder.setLogger(logger) : builder).compile();
   const app = moduleRef.createNestApplication();
   const arrivals = new ArrivalsInterceptor();
   app.useGlobalInterceptors(arrivals, ...interceptors);
