@@ -106,7 +106,7 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
     // Straight from the queue when nobody here waits before us (they would be served first by the blocking reads),
     // and when Redis is there: a poll never waits for a reconnect longer than its timeout.
     if (!this.waiters.has(key) && this.commands.ready) {
-      const message = await this.pop(key);
+      const message = await this.popBy(key, deadline);
       if (message) {
         if (options.signal?.aborted) {
           await this.requeue(key, message);
@@ -147,6 +147,22 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
 
   async onApplicationShutdown(): Promise<void> {
     await this.commands.close();
+  }
+
+  /**
+   * LPOP, or `null` when its answer comes after `deadline` (a paused or slow Redis): a message it brings then is handed
+   * on like one the blocking reads popped.
+   */
+  private async popBy(key: string, deadline: number): Promise<Buffer | null> {
+    const popping = this.pop(key);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, deadline - Date.now(), 'late')));
+    const popped = await Promise.race([popping, late]).finally(() => clearTimeout(timer));
+    if (popped !== 'late') {
+      return popped;
+    }
+    void popping.then((message) => message && this.handOn(key, message), () => undefined);
+    return null;
   }
 
   /** LPOP; `null` also when the reply was lost with its connection (logged: a message it popped is gone). */
