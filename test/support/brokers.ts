@@ -23,9 +23,9 @@ export const brokers: BrokerFixture[] = [
   },
 ];
 
-/** Runs `use` with a client of its own on the run's Redis. */
-export async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(redisUrl());
+/** Runs `use` with a client of its own on the run's Redis (or the one at `url`). */
+export async function withRedis<T>(use: (redis: Redis) => Promise<T>, url = redisUrl()): Promise<T> {
+  const redis = new Redis(url);
   try {
     return await use(redis);
   } finally {

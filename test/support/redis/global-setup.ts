@@ -1,10 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
-// Jest loads this file on its own (no module mapping), so the whole harness lives here, with no relative imports.
+// Jest requires this file on its own, with no module mapping (`./x.js` finds no `x.ts`), so the whole harness lives
+// here, with no relative imports; tests import RedisServer from here too.
 
 declare global {
   var pistachioTestRedis: TestRedis | undefined;
@@ -63,37 +66,120 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-const READY = /Ready to accept connections/;
-
-/**
- * Starts `redis-server` on a free loopback port with nothing saved to disk. It runs under a shell that kills it when
- * its standard input closes, so the server dies with the test run even when that run is killed outright.
- */
-export async function startRedisServer(binary = 'redis-server'): Promise<TestRedis> {
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn('sh', ['-c', `"$0" "$@" & server=$!; cat >/dev/null; kill $server; wait $server`, binary, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  await ready(child);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    origin: `${binary} on port ${port}`,
-    async stop() {
-      const exited = once(child, 'exit');
-      child.stdin!.end();
-      await exited;
-    },
-  };
+/** Starts a `redis-server` of the run's own (see {@link RedisServer}). */
+export async function startRedisServer(): Promise<TestRedis> {
+  const server = await RedisServer.start();
+  return { url: server.url, origin: `redis-server on port ${server.port}`, stop: () => server.stop() };
 }
 
-async function ready(child: ChildProcess): Promise<void> {
+export interface RedisServerOptions {
+  /** More `redis-server` arguments; a `--save` or `--appendonly` here replaces that default (nothing saved). */
+  args?: string[];
+  /** Its working directory, where an AOF lives across restarts. Default: a fresh temporary one, removed by stop(). */
+  dir?: string;
+}
+
+/** Arguments given unless the options give their own. */
+const DEFAULTS = [
+  ['--save', ''],
+  ['--appendonly', 'no'],
+];
+const READY = /Ready to accept connections/;
+/**
+ * Runs redis-server under a shell that prints its pid, kills it when the shell's standard input closes (so that it
+ * dies with the test run even when that run is killed outright), and exits when it does, with its status.
+ */
+const SUPERVISOR =
+  'exec 3<&0; "$0" "$@" & server=$!; echo "pid $server"; ' +
+  '{ while read -r _; do :; done <&3; kill $server; } & watcher=$!; exec 3<&-; ' +
+  'wait $server; status=$?; kill $watcher 2>/dev/null; exit $status';
+
+/**
+ * A `redis-server` on a loopback port of its own, for tests that kill and restart it: `kill()` is a SIGKILL of the
+ * server itself, `restart()` starts it again on the same port, arguments and directory.
+ */
+export class RedisServer {
+  private running: { child: ChildProcess; pid: number; exited: Promise<void> } | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly args: string[],
+    private readonly dir: string,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  static async start({ args = [], dir }: RedisServerOptions = {}): Promise<RedisServer> {
+    const server = new RedisServer(
+      await freePort(),
+      args,
+      dir ?? (await mkdtemp(join(tmpdir(), 'pistachio-redis-'))),
+      dir === undefined,
+    );
+    try {
+      await server.restart();
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Kills the server with SIGKILL, as a crash would; resolves once it has exited (at once if it already has). */
+  async kill(): Promise<void> {
+    if (this.running?.child.exitCode === null) {
+      try {
+        process.kill(this.running.pid, 'SIGKILL');
+      } catch (error) {
+        // ESRCH: it has just exited of itself (a SHUTDOWN, a crash), and its shell is about to.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') {
+          throw error;
+        }
+      }
+    }
+    await this.end();
+  }
+
+  /** Starts the server again (ending it first if it runs); resolves once it accepts connections. */
+  async restart(): Promise<void> {
+    await this.stopServer();
+    const defaults = DEFAULTS.filter(([option]) => !this.args.includes(option)).flat();
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, ...defaults, ...this.args];
+    const child = spawn('sh', ['-c', SUPERVISOR, 'redis-server', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.running = { child, exited, pid: await ready(child) };
+  }
+
+  /** Ends the server (if it still runs) and removes the directory it made; fine after kill() and twice. */
+  async stop(): Promise<void> {
+    await this.stopServer();
+    if (this.ownsDir) {
+      await rm(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  private async stopServer(): Promise<void> {
+    this.running?.child.stdin!.end();
+    await this.end();
+  }
+
+  private async end(): Promise<void> {
+    await this.running?.exited;
+    this.running = undefined;
+  }
+}
+
+/** Resolves the server's pid once it accepts connections. */
+async function ready(child: ChildProcess): Promise<number> {
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk;
       if (READY.test(output)) {
-        resolve();
+        resolve(Number(/^pid (\d+)$/m.exec(output)![1]));
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
@@ -102,11 +188,21 @@ async function ready(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * A free loopback port below every usual ephemeral range (Linux 32768–60999, macOS and Windows from 49152), so that
+ * no outgoing connection takes it while a killed server is down before its restart.
+ */
 async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const server = createServer().listen(port, '127.0.0.1');
+    try {
+      await once(server, 'listening');
+    } catch {
+      continue;
+    }
+    server.close();
+    await once(server, 'close');
+    return port;
+  }
 }

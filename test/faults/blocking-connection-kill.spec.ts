@@ -6,7 +6,7 @@ import { drainAfterClients, LeavingPollers } from '../support/leaving-pollers.js
 import { startPistachio } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
-describe('RedisBroker under chaos', () => {
+describe('The blocking connections killed while clients leave', () => {
   it('loses and duplicates nothing while clients leave and the blocking connections are killed', async () => {
     const namespace = freshNamespace();
     const blockingConnections = 4;
