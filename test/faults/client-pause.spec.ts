@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { freshNamespace } from '../support/brokers.js';
 import { request } from '../support/http-client.js';
-import { drainAfterClients, LeavingPollers } from '../support/leaving-pollers.js';
+import { LeavingPollers, stopWhenDrained } from '../support/leaving-pollers.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { RedisServer } from '../support/redis/global-setup.js';
 import { startPistachio } from '../support/start-app.js';
-import { until } from '../support/until.js';
 
 /** Longer than the probe poll's timeout, so that it must answer while Redis holds every command. */
 const PAUSE_MS = 1_500;
@@ -50,10 +49,7 @@ describe('Redis paused with CLIENT PAUSE under traffic', () => {
       expect(probe.status).toBe(504);
       await publishing;
     }
-    await until(async () => (await Promise.all(endpoints.map((e) => admin.llen(`${namespace}:${e}`)))).every((l) => l === 0), 30_000);
-    await pollers.stop();
-    pollers.delivered.forEach((message) => ledger.deliver(message));
-    const left = await drainAfterClients(app, endpoints);
+    const left = await stopWhenDrained(app, pollers, endpoints, ledger);
     await app.app.close();
     admin.disconnect();
 

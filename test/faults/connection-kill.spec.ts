@@ -2,11 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
 import { connectionsOf } from '../support/client-list.js';
-import { drainAfterClients, LeavingPollers } from '../support/leaving-pollers.js';
+import { LeavingPollers, stopWhenDrained } from '../support/leaving-pollers.js';
 import { LogCapture } from '../support/log-capture.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { startPistachio } from '../support/start-app.js';
-import { until } from '../support/until.js';
 
 /** How often the command connection is killed: the schedule of the fault. */
 const KILL_EVERY_MS = 50;
@@ -40,12 +39,7 @@ describe('The command connection killed again and again under traffic', () => {
     }
     publishing = false;
     await killing;
-    const queued = () =>
-      withRedis(async (redis) => (await Promise.all(endpoints.map((e) => redis.llen(`${namespace}:${e}`)))).reduce((a, b) => a + b));
-    await until(async () => (await queued()) === 0, 30_000);
-    await pollers.stop();
-    pollers.delivered.forEach((message) => ledger.deliver(message));
-    const left = await drainAfterClients(app, endpoints);
+    const left = await stopWhenDrained(app, pollers, endpoints, ledger);
     await app.app.close();
 
     const lostPops = logs.count('warn', /dropped during a pop/);

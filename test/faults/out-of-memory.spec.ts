@@ -3,12 +3,11 @@ import { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RedisOutOfMemoryError } from '../../lib/index.js';
 import { freshNamespace } from '../support/brokers.js';
-import { drainAfterClients, LeavingPollers } from '../support/leaving-pollers.js';
+import { LeavingPollers, stopWhenDrained } from '../support/leaving-pollers.js';
 import { LogCapture } from '../support/log-capture.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { RedisServer } from '../support/redis/global-setup.js';
 import { startPistachio } from '../support/start-app.js';
-import { until } from '../support/until.js';
 
 describe('Redis out of memory (maxmemory reached, noeviction)', () => {
   let server: RedisServer;
@@ -60,10 +59,7 @@ describe('Redis out of memory (maxmemory reached, noeviction)', () => {
       }
     }
     await admin.config('SET', 'maxmemory', '0');
-    await until(async () => (await Promise.all(endpoints.map((e) => admin.llen(`${namespace}:${e}`)))).every((l) => l === 0), 30_000);
-    await pollers.stop();
-    pollers.delivered.forEach((message) => ledger.deliver(message));
-    const left = await drainAfterClients(app, endpoints);
+    const left = await stopWhenDrained(app, pollers, endpoints, ledger);
     await app.app.close();
     admin.disconnect();
 

@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { freshNamespace } from '../support/brokers.js';
 import { request } from '../support/http-client.js';
-import { drainAfterClients, LeavingPollers } from '../support/leaving-pollers.js';
+import { LeavingPollers, stopWhenDrained } from '../support/leaving-pollers.js';
 import { LogCapture } from '../support/log-capture.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { RedisServer } from '../support/redis/global-setup.js';
 import { startPistachio } from '../support/start-app.js';
-import { until } from '../support/until.js';
 
 describe('redis-server killed with SIGKILL and restarted (AOF, appendfsync always)', () => {
   let server: RedisServer;
@@ -52,10 +51,7 @@ describe('redis-server killed with SIGKILL and restarted (AOF, appendfsync alway
     const servedAgainAfter = performance.now() - reachable;
 
     await publishing;
-    await until(async () => (await Promise.all(endpoints.map((e) => admin.llen(`${namespace}:${e}`)))).every((l) => l === 0), 30_000);
-    await pollers.stop();
-    pollers.delivered.forEach((message) => ledger.deliver(message));
-    const left = await drainAfterClients(app, endpoints);
+    const left = await stopWhenDrained(app, pollers, endpoints, ledger);
     await app.app.close();
     admin.disconnect();
 

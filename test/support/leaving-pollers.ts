@@ -1,6 +1,7 @@
 import { Server } from 'node:http';
 import { promisify } from 'node:util';
 import { LeavingPoll, leavingPoll } from './http-client.js';
+import { MessageLedger } from './message-ledger.js';
 import { TestApp } from './start-app.js';
 import { until } from './until.js';
 
@@ -57,4 +58,21 @@ export async function drainAfterClients(app: TestApp, endpoints: string[]): Prom
     }
   }
   return left;
+}
+
+/**
+ * Waits until the pollers have emptied the queues of `endpoints`, stops them, records what they received in `ledger`,
+ * and answers what was left queued (see drainAfterClients).
+ */
+export async function stopWhenDrained(
+  app: TestApp,
+  pollers: LeavingPollers,
+  endpoints: string[],
+  ledger: MessageLedger,
+): Promise<string[]> {
+  const lengths = () => Promise.all(endpoints.map((endpoint) => app.pistachio.length(endpoint)));
+  await until(async () => (await lengths()).every((length) => length === 0), 30_000);
+  await pollers.stop();
+  pollers.delivered.forEach((message) => ledger.deliver(message));
+  return drainAfterClients(app, endpoints);
 }

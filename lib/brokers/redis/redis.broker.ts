@@ -48,9 +48,7 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
       refuse: (key: string, error: WrongKeyTypeError) => this.waiters.fail(key, this.foreign(error)),
     };
     this.readers = blocking.map((connection) => new BlockingReader(new SingleSendConnection(connection), this.commands, hooks));
-    for (const connection of [commands, ...blocking]) {
-      connection.on('error', (error: Error) => this.logger.warn(`Redis connection error: ${error.message}`));
-    }
+    [commands, ...blocking].forEach((connection) => this.reportOutages(connection));
   }
 
   /** Connects the command connection and the blocking pool; rejects with a RedisConnectionError if Redis is away. */
@@ -203,6 +201,23 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
       this.logger.error(error.message);
     }
     return error;
+  }
+
+  /** Logs the first error of an outage and the end of it, not every failed reconnection attempt. */
+  private reportOutages(connection: Redis): void {
+    let down = false;
+    connection.on('error', (error: Error) => {
+      if (!down) {
+        down = true;
+        this.logger.warn(`Redis connection error: ${error.message}; reconnecting`);
+      }
+    });
+    connection.on('ready', () => {
+      if (down) {
+        down = false;
+        this.logger.log(`Reconnected to Redis at ${addressOf(connection)}`);
+      }
+    });
   }
 
   private async handOn(key: string, message: Buffer): Promise<void> {

@@ -49,9 +49,16 @@ export class SingleSendConnection {
   send<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.unanswered.add(reject);
-      command(this.redis)
-        .then(resolve, (error: Error) => reject(error.message?.startsWith(NOT_WRITABLE) ? new NotSentError() : error))
-        .finally(() => this.unanswered.delete(reject));
+      command(this.redis).then(
+        (reply) => {
+          this.unanswered.delete(reject);
+          resolve(reply);
+        },
+        (error: Error) => {
+          this.unanswered.delete(reject);
+          reject(error.message?.startsWith(NOT_WRITABLE) ? new NotSentError() : error);
+        },
+      );
     });
   }
 
@@ -60,12 +67,12 @@ export class SingleSendConnection {
    * `command` may be called more than once, but only one call's command reaches Redis.
    */
   async sendWhenReady<T>(command: (redis: Redis) => Promise<T>, { signal, within }: WaitForReady = {}): Promise<T> {
-    let deadline: AbortSignal | undefined;
+    let waitEnds: AbortSignal | undefined;
     for (;;) {
-      if (!this.ready && within !== undefined) {
-        deadline ??= AbortSignal.timeout(within);
+      if (!this.ready) {
+        waitEnds ??= within === undefined ? signal : AbortSignal.any([AbortSignal.timeout(within), ...(signal ? [signal] : [])]);
+        await this.whenReady(waitEnds);
       }
-      await this.whenReady(deadline && signal ? AbortSignal.any([deadline, signal]) : (deadline ?? signal));
       try {
         return await this.send(command);
       } catch (error) {
@@ -87,9 +94,6 @@ export class SingleSendConnection {
 
   private whenReady(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    if (this.ready) {
-      return Promise.resolve();
-    }
     return new Promise((resolve, reject) => {
       const settle = (outcome: () => void) => () => {
         this.redis.off('ready', onReady).off('end', onEnd);
