@@ -1,6 +1,7 @@
 export { isEndpointName } from './endpoint-name.js';
 export * from './errors/index.js';
 export * from './interfaces/index.js';
+export { InjectPistachio } from './inject-pistachio.decorator.js';
 export {
   DEFAULT_CONTENT_TYPE,
   DEFAULT_PATH,
@@ -9,4 +10,5 @@ export {
 } from './pistachio.constants.js';
 export { PISTACHIO_MODULE_OPTIONS } from './pistachio.module-definition.js';
 export { PistachioModule } from './pistachio.module.js';
+export { getPistachioToken } from './pistachio-token.js';
 export { PistachioService } from './pistachio.service.js';

@@ -19,7 +19,5 @@ export const MAX_TIMEOUT = 2_147_483_647;
 /** The validated options of one registration, defaults applied. */
 export const PISTACHIO_OPTIONS = Symbol('PISTACHIO_OPTIONS');
 export const PISTACHIO_BROKER = Symbol('PISTACHIO_BROKER');
-/** Resolves once the registration's route path is written onto its controller. */
-export const PISTACHIO_ROUTE = Symbol('PISTACHIO_ROUTE');
 /** The registration's own controller class, for the middleware that answers on its route. */
 export const PISTACHIO_CONTROLLER = Symbol('PISTACHIO_CONTROLLER');

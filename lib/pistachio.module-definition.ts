@@ -1,27 +1,27 @@
 import { ConfigurableModuleBuilder, DynamicModule, UseGuards } from '@nestjs/common';
 import { brokerProvider } from './brokers/broker.provider.js';
-import { PistachioModuleExtras, PistachioModuleOptions, ResolvedPistachioOptions } from './interfaces/index.js';
-import { PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS, PISTACHIO_ROUTE } from './pistachio.constants.js';
+import { PistachioModuleExtras, PistachioModuleOptions } from './interfaces/index.js';
+import { DEFAULT_PATH, PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
-import { createPistachioController, setControllerPath } from './pistachio.route.js';
+import { getPistachioToken } from './pistachio-token.js';
+import { createPistachioController } from './pistachio.route.js';
 import { PistachioService } from './pistachio.service.js';
 
-export const {
-  ConfigurableModuleClass,
-  MODULE_OPTIONS_TOKEN: PISTACHIO_MODULE_OPTIONS,
-  OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<PistachioModuleOptions>({ moduleName: 'Pistachio' })
-  .setClassMethodName('forRoot')
-  .setExtras<PistachioModuleExtras>({ isGlobal: false, path: undefined, guards: [] }, registration)
-  .build();
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: PISTACHIO_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<PistachioModuleOptions>({ moduleName: 'Pistachio' })
+    .setClassMethodName('forRoot')
+    .setExtras<PistachioModuleExtras>({ isGlobal: false, path: DEFAULT_PATH, guards: [], name: undefined }, registration)
+    .build();
 
 /**
- * Everything one forRoot/forRootAsync call provides, with a controller class of its own. Its guards are set here, when
- * the module is defined: Nest resolves a controller's guard classes when it scans the module, before any provider.
+ * Everything one forRoot/forRootAsync call provides, with a controller class of its own. Its path and guards are set
+ * here, when the module is defined: Nest reads them when it scans the module, before any provider exists.
  */
-function registration(definition: DynamicModule, { isGlobal, path, guards = [] }: PistachioModuleExtras): DynamicModule {
-  const controller = createPistachioController();
+function registration(
+  definition: DynamicModule,
+  { isGlobal, path = DEFAULT_PATH, guards = [], name }: PistachioModuleExtras,
+): DynamicModule {
+  const controller = createPistachioController(path);
   if (guards.length > 0) {
     UseGuards(...guards)(controller);
   }
@@ -33,18 +33,15 @@ function registration(definition: DynamicModule, { isGlobal, path, guards = [] }
       ...(definition.providers ?? []),
       {
         provide: PISTACHIO_OPTIONS,
-        useFactory: (options: PistachioModuleOptions) => resolvePistachioOptions(options, path),
+        useFactory: (options: PistachioModuleOptions) => resolvePistachioOptions(options, { path, name }),
         inject: [PISTACHIO_MODULE_OPTIONS],
-      },
-      {
-        provide: PISTACHIO_ROUTE,
-        useFactory: (options: ResolvedPistachioOptions) => setControllerPath(controller, options.path),
-        inject: [PISTACHIO_OPTIONS],
       },
       { provide: PISTACHIO_CONTROLLER, useValue: controller },
       brokerProvider,
       PistachioService,
+      ...(name === undefined ? [] : [{ provide: getPistachioToken(name), useExisting: PistachioService }]),
     ],
-    exports: [PistachioService],
+    // A named registration is injected by its name only, so that importing several never leaves Nest to pick one.
+    exports: [getPistachioToken(name)],
   };
 }

@@ -10,7 +10,6 @@ import {
   DEFAULT_MAX_WAITERS_PER_ENDPOINT,
   DEFAULT_MESSAGE_TTL,
   DEFAULT_OVERFLOW,
-  DEFAULT_PATH,
   DEFAULT_RETRY_AFTER,
   DEFAULT_TIMEOUT,
   MAX_TIMEOUT,
@@ -22,22 +21,27 @@ const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['reject', 'drop-oldest'];
 const ROUTE_PATH = /^(\/[A-Za-z0-9_.~-]+)+$|^\/$/;
 
 /**
- * Validates a registration's options and applies the defaults.
- * `topLevelPath` is forRootAsync's `path`, which the factory's output may repeat but not contradict.
+ * Validates a registration's options and applies the defaults. `path` and `name` are fixed when the module is defined
+ * (forRoot's, or forRootAsync's top-level ones): a forRootAsync factory that returns another path is refused.
  */
 export function resolvePistachioOptions(
   options: PistachioModuleOptions | undefined,
-  topLevelPath?: string,
+  { path, name }: Pick<ResolvedPistachioOptions, 'path' | 'name'>,
 ): ResolvedPistachioOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionsError('options', 'an object', options);
   }
-  if (topLevelPath !== undefined && options.path !== undefined && options.path !== topLevelPath) {
-    throw new InvalidOptionsError('path', `the top-level forRootAsync path ${JSON.stringify(topLevelPath)}`, options.path);
+  const factoryPath = (options as { path?: unknown }).path;
+  if (factoryPath !== undefined && factoryPath !== path) {
+    throw new InvalidOptionsError('path', `given next to useFactory/useClass in forRootAsync (the route is ${path})`, factoryPath);
+  }
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new InvalidOptionsError('name', 'a non-empty string', name);
   }
   const resolved: ResolvedPistachioOptions = {
     namespace: options.namespace,
-    path: topLevelPath ?? options.path ?? DEFAULT_PATH,
+    name,
+    path,
     timeout: options.timeout ?? DEFAULT_TIMEOUT,
     contentType: options.contentType ?? DEFAULT_CONTENT_TYPE,
     retryAfter: options.retryAfter ?? DEFAULT_RETRY_AFTER,

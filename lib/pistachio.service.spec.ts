@@ -6,7 +6,7 @@ import { PistachioService } from './pistachio.service.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
 
 function createService(): PistachioService {
-  const options = resolvePistachioOptions({ namespace: 'unit', timeout: 10_000 });
+  const options = resolvePistachioOptions({ namespace: 'unit', timeout: 10_000 }, { path: '/unit', name: undefined });
   return new PistachioService(options, new MemoryBroker(options));
 }
 

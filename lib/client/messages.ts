@@ -7,9 +7,10 @@ type Outcome = { message: unknown } | { again: true } | { failure: unknown; dela
 
 /**
  * The messages of one endpoint, as they come: `for await (const message of messages(url)) { … }`.
- * It polls again at once after a message or a 504; waits `Retry-After` after a 503; backs off exponentially with full
- * jitter after other server errors and network failures; stops with a PollRefusedError on a 4xx (and with the
- * SyntaxError of a body that is not the JSON asked for); ends quietly when `signal` aborts.
+ * It polls again at once after a message or a 504; waits `Retry-After` after a 503 or a 429 (both mean "retry later");
+ * backs off exponentially with full jitter after other server errors and network failures; stops with a
+ * PollRefusedError on another 4xx (and with the SyntaxError of a body that is not the JSON asked for); ends quietly
+ * when `signal` aborts.
  */
 export async function* messages<F extends BodyFormat = 'text'>(
   url: string | URL,
@@ -51,8 +52,8 @@ async function pollOnce<F extends BodyFormat>(url: string | URL, options: PollOp
       return { message: options.as === 'json' ? JSON.parse(body as string) : body };
     case response.status === 504:
       return { again: true };
-    case response.status === 503:
-      return { failure: new PollFailedError(503, body as string), delay: retryAfter(response) };
+    case response.status === 503 || response.status === 429:
+      return { failure: new PollFailedError(response.status, body as string), delay: retryAfter(response) };
     case response.status >= 500:
       return { failure: new PollFailedError(response.status, body as string) };
     default:

@@ -31,8 +31,6 @@ export interface PistachioCorsOptions {
 export interface PistachioModuleOptions {
   /** Prefix of every queue: an endpoint `foo` is stored at `<namespace>:foo`. */
   namespace: string;
-  /** Route that serves the polls, `GET {path}/{endpoint}`. Default `/push_messages`. */
-  path?: string;
   /** How long a poll waits for a message before the 504, in milliseconds. Default 30 000. */
   timeout?: number;
   /** `Content-Type` of a delivered message. Default `text/plain; charset=utf-8`. */
@@ -68,11 +66,17 @@ export interface PistachioModuleOptions {
 export interface PistachioModuleExtras {
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
-  /** As {@link PistachioModuleOptions.path}; given here, the factory need not return it. */
+  /** Route that serves the polls, `GET {path}/{endpoint}`. Default `/push_messages`. */
   path?: string;
+  /** Names the registration, to inject its service with `@InjectPistachio(name)`. Default: unnamed. */
+  name?: string;
   /** Guards of the route, classes (resolved in the module's scope) or instances, on top of the app's global ones. */
   guards?: (Type<CanActivate> | CanActivate)[];
 }
 
+/** What `PistachioModule.forRoot()` takes: the options, and those that shape the module itself. */
+export type PistachioRootOptions = PistachioModuleOptions & PistachioModuleExtras;
+
 export type ResolvedPistachioOptions = Required<Omit<PistachioModuleOptions, 'redis' | 'authorize' | 'cors'>> &
-  Pick<PistachioModuleOptions, 'redis' | 'authorize'> & { cors: PistachioCorsOptions | false };
+  Pick<PistachioModuleOptions, 'redis' | 'authorize'> &
+  Pick<PistachioModuleExtras, 'name'> & { path: string; cors: PistachioCorsOptions | false };

@@ -94,9 +94,9 @@ describe('The reference client against a running app', () => {
     });
   });
 
-  it('waits what Retry-After says after a 503', async () => {
+  it.each([503, 429])('waits what Retry-After says after a %i, then polls again', async (status) => {
     let refused = false;
-    await start(10_000, new RefuseInterceptor(() => (refused ? undefined : ((refused = true), { status: 503, headers: { 'Retry-After': '2' } }))));
+    await start(10_000, new RefuseInterceptor(() => (refused ? undefined : ((refused = true), { status, headers: { 'Retry-After': '2' } }))));
     await app.pistachio.publish('busy', 'later');
     const { sleep, delays } = recordingSleep();
     const loop = messages(`${app.url}/messages/busy`, { sleep });

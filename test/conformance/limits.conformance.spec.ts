@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { MessageTooLargeError, PistachioModuleOptions } from '../../lib/index.js';
+import { MessageTooLargeError, PistachioRootOptions } from '../../lib/index.js';
 import { brokers, freshNamespace } from '../support/brokers.js';
 import { request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
@@ -7,7 +7,7 @@ import { startPistachio, TestApp } from '../support/start-app.js';
 describe.each(brokers)('Limits on the $name broker', (broker) => {
   let app: TestApp;
 
-  async function start(options: Partial<PistachioModuleOptions>): Promise<TestApp> {
+  async function start(options: Partial<PistachioRootOptions>): Promise<TestApp> {
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options });
     return app;
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { PistachioModuleOptions, QueueFullError } from '../../lib/index.js';
+import { PistachioRootOptions, QueueFullError } from '../../lib/index.js';
 import { brokers, freshNamespace } from '../support/brokers.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
 import { until } from '../support/until.js';
@@ -7,7 +7,7 @@ import { until } from '../support/until.js';
 describe.each(brokers)('Queue bounds on the $name broker', (broker) => {
   let app: TestApp;
 
-  async function start(options: Partial<PistachioModuleOptions>): Promise<TestApp> {
+  async function start(options: Partial<PistachioRootOptions>): Promise<TestApp> {
     app = await startPistachio({ namespace: freshNamespace(), ...broker.options(), ...options });
     return app;
   }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Broker } from '../../lib/brokers/broker.interface.js';
 import { PISTACHIO_BROKER } from '../../lib/pistachio.constants.js';
-import { PistachioModuleOptions } from '../../lib/index.js';
+import { PistachioRootOptions } from '../../lib/index.js';
 import { brokers, freshNamespace } from '../support/brokers.js';
 import { leavingPoll, request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
@@ -9,7 +9,7 @@ import { startPistachio, TestApp } from '../support/start-app.js';
 describe.each(brokers)('The route on the $name broker', (broker) => {
   let app: TestApp;
 
-  async function start(options: Partial<PistachioModuleOptions> = {}): Promise<TestApp> {
+  async function start(options: Partial<PistachioRootOptions> = {}): Promise<TestApp> {
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options });
     return app;
   }

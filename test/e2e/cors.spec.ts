@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { PistachioModuleOptions } from '../../lib/index.js';
+import { PistachioRootOptions } from '../../lib/index.js';
 import { request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
 
@@ -9,7 +9,7 @@ describe('CORS on the route', () => {
   let app: TestApp;
   afterEach(() => app.app.close());
 
-  const start = async (options: Partial<PistachioModuleOptions>) =>
+  const start = async (options: Partial<PistachioRootOptions>) =>
     (app = await startPistachio({ namespace: 'cors', path: '/messages', timeout: 1_000, ...options }));
   const fromOrigin = (origin = ORIGIN) => ({ headers: { Origin: origin } });
 

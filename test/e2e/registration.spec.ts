@@ -3,9 +3,11 @@ import { ConsoleLogger, Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import {
+  InjectPistachio,
   InvalidOptionsError,
   PistachioModule,
   PistachioModuleOptions,
+  PistachioRootOptions,
   PistachioService,
 } from '../../lib/index.js';
 import { request } from '../support/http-client.js';
@@ -33,15 +35,13 @@ describe('Registering PistachioModule', () => {
   });
 
   it('takes its options from ConfigService through forRootAsync with useFactory and inject', async () => {
-    const config = ConfigModule.forRoot({
-      ignoreEnvFile: true,
-      load: [() => ({ pistachio: { namespace: 'configured', path: '/from-config' } })],
-    });
+    const config = ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ pistachio: { namespace: 'configured' } })] });
     app = await startApp([
       config,
       PistachioModule.forRootAsync({
         imports: [config],
         inject: [ConfigService],
+        path: '/from-config',
         useFactory: (settings: ConfigService) => settings.getOrThrow<PistachioModuleOptions>('pistachio'),
       }),
     ]);
@@ -102,7 +102,7 @@ describe('Registering PistachioModule', () => {
     expect(logged.filter((line) => line.includes('in-memory broker'))).toHaveLength(1);
   });
 
-  it.each<[string, Partial<PistachioModuleOptions>]>([
+  it.each<[string, Partial<PistachioRootOptions>]>([
     ['namespace', {}],
     ['namespace', { namespace: '' }],
     ['namespace', { namespace: 'my app' }],
@@ -118,7 +118,7 @@ describe('Registering PistachioModule', () => {
     ['retryAfter', { namespace: 'n', retryAfter: 1.5 }],
   ])('fails at start-up naming the option "%s" when it is invalid (%j)', async (option, options) => {
     const starting = Test.createTestingModule({
-      imports: [PistachioModule.forRoot(options as PistachioModuleOptions)],
+      imports: [PistachioModule.forRoot(options as PistachioRootOptions)],
     }).compile();
 
     await expect(starting).rejects.toThrow(InvalidOptionsError);
@@ -126,13 +126,74 @@ describe('Registering PistachioModule', () => {
     await expect(starting).rejects.toThrow(`"${option}"`);
   });
 
-  it('fails at start-up when forRootAsync is given two different paths', async () => {
-    const starting = Test.createTestingModule({
-      imports: [
-        PistachioModule.forRootAsync({ path: '/top', useFactory: () => ({ namespace: 'n', path: '/factory' }) }),
-      ],
-    }).compile();
+  it('fails at start-up when a forRootAsync factory returns a path other than the top-level one', async () => {
+    const factory = () => ({ namespace: 'n', path: '/factory' }) as PistachioModuleOptions;
+    for (const registration of [
+      PistachioModule.forRootAsync({ path: '/top', useFactory: factory }),
+      PistachioModule.forRootAsync({ useFactory: factory }),
+    ]) {
+      const starting = Test.createTestingModule({ imports: [registration] }).compile();
+      await expect(starting).rejects.toThrow(/option "path": expected given next to useFactory/);
+    }
+  });
 
-    await expect(starting).rejects.toThrow(/option "path"/);
+  it('mounts the route on its path only, never on the app\'s other one-segment URLs', async () => {
+    app = await startApp([
+      PistachioModule.forRoot({ namespace: 'mounted', path: '/messages/inbox', timeout: 1_000 }),
+      PistachioModule.forRootAsync({ path: '/async', useFactory: () => ({ namespace: 'mounted-async', timeout: 1_000 }) }),
+    ]);
+
+    for (const url of ['/e', '/messages/e', '/inbox/e', '/messages/inbox/e/more', '/async', '/asyncx/e']) {
+      expect((await request(`${app.url}${url}`)).status).toBe(404);
+    }
+    expect((await request(`${app.url}/messages/inbox/e`)).status).toBe(504);
+    expect((await request(`${app.url}/async/e`)).status).toBe(504);
+  });
+
+  it('injects named registrations by name with @InjectPistachio, however many a module imports', async () => {
+    @Injectable()
+    class Notifier {
+      constructor(
+        @InjectPistachio('alerts') readonly alerts: PistachioService,
+        @InjectPistachio('chat') readonly chat: PistachioService,
+      ) {}
+    }
+    @Module({
+      imports: [
+        PistachioModule.forRoot({ name: 'alerts', namespace: 'alerts', path: '/alerts' }),
+        PistachioModule.forRoot({ name: 'chat', namespace: 'chat', path: '/chat' }),
+      ],
+      providers: [Notifier],
+    })
+    class FeatureModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [FeatureModule] }).compile();
+    const nest = moduleRef.createNestApplication();
+    await nest.listen(0, '127.0.0.1');
+    const url = await nest.getUrl();
+    try {
+      const notifier = nest.get(Notifier);
+      expect(notifier.alerts).not.toBe(notifier.chat);
+      await notifier.alerts.publish('user-1', 'an alert');
+      await notifier.chat.publish('user-1', 'a chat message');
+
+      expect(await request(`${url}/alerts/user-1`)).toMatchObject({ status: 200, body: 'an alert' });
+      expect(await request(`${url}/chat/user-1`)).toMatchObject({ status: 200, body: 'a chat message' });
+    } finally {
+      await nest.close();
+    }
+  });
+
+  it('does not inject a named registration as the bare class: Nest never picks one silently', async () => {
+    @Injectable()
+    class Ambiguous {
+      constructor(readonly pistachio: PistachioService) {}
+    }
+    @Module({
+      imports: [PistachioModule.forRoot({ name: 'one', namespace: 'one', path: '/one' })],
+      providers: [Ambiguous],
+    })
+    class FeatureModule {}
+
+    await expect(Test.createTestingModule({ imports: [FeatureModule] }).compile()).rejects.toThrow(/PistachioService/);
   });
 });

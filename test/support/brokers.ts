@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
-import { PistachioModuleOptions } from '../../lib/index.js';
+import { PistachioRootOptions } from '../../lib/index.js';
 import { TestApp } from './start-app.js';
 
 /** A broker under test: the module options that select it. */
 export interface BrokerFixture {
   name: string;
-  options(): Partial<PistachioModuleOptions>;
+  options(): Partial<PistachioRootOptions>;
   /** How many messages a queue holds once `app` has closed: what the next instance would find. */
   lengthAfterClose(app: TestApp, namespace: string, endpoint: string): Promise<number>;
 }

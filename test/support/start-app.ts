@@ -1,7 +1,7 @@
 import { CanActivate, INestApplication, LoggerService, ModuleMetadata, NestInterceptor } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AddressInfo } from 'node:net';
-import { PistachioModule, PistachioModuleOptions, PistachioService } from '../../lib/index.js';
+import { PistachioModule, PistachioRootOptions, PistachioService } from '../../lib/index.js';
 import { ArrivalsInterceptor } from './arrivals.interceptor.js';
 
 export interface TestApp {
@@ -37,6 +37,6 @@ export async function startApp(
 }
 
 /** The common case: one registration. */
-export function startPistachio(options: PistachioModuleOptions, globals?: AppGlobals): Promise<TestApp> {
+export function startPistachio(options: PistachioRootOptions, globals?: AppGlobals): Promise<TestApp> {
   return startApp([PistachioModule.forRoot(options)], globals);
 }
