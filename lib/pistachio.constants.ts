@@ -10,6 +10,7 @@ export const DEFAULT_MESSAGE_TTL = 86_400_000;
 export const DEFAULT_MAX_WAITERS = 10_000;
 export const DEFAULT_MAX_WAITERS_PER_ENDPOINT = 100;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
+export const DEFAULT_SHUTDOWN_GRACE = 2_000;
 /** Shortest `?timeout=` a poll may ask for: shorter ones would turn long-polling into busy polling. */
 export const MIN_REQUEST_TIMEOUT = 1_000;
 

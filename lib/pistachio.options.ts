@@ -11,6 +11,7 @@ import {
   DEFAULT_MESSAGE_TTL,
   DEFAULT_OVERFLOW,
   DEFAULT_RETRY_AFTER,
+  DEFAULT_SHUTDOWN_GRACE,
   DEFAULT_TIMEOUT,
   MAX_TIMEOUT,
 } from './pistachio.constants.js';
@@ -55,6 +56,7 @@ export function resolvePistachioOptions(
     maxWaiters: options.maxWaiters ?? DEFAULT_MAX_WAITERS,
     maxWaitersPerEndpoint: options.maxWaitersPerEndpoint ?? DEFAULT_MAX_WAITERS_PER_ENDPOINT,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    shutdownGrace: options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE,
   };
   if (!isEndpointName(resolved.namespace)) {
     throw new InvalidOptionsError('namespace', 'a non-empty name of A-Z a-z 0-9 _ . : - (at most 128)', resolved.namespace);
@@ -87,6 +89,7 @@ export function resolvePistachioOptions(
   assertPositiveInteger(resolved.maxWaiters, 'maxWaiters');
   assertPositiveInteger(resolved.maxWaitersPerEndpoint, 'maxWaitersPerEndpoint');
   assertPositiveInteger(resolved.maxMessageBytes, 'maxMessageBytes');
+  assertDuration(resolved.shutdownGrace, 'shutdownGrace');
   return resolved;
 }
 

@@ -8,9 +8,6 @@ import { toMessageBytes } from './message-bytes.js';
 import { PISTACHIO_BROKER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { assertDuration } from './pistachio.options.js';
 
-/** How long shutdown waits for messages on their way to clients before it lets the broker close. */
-const HAND_OVER_GRACE_MS = 2_000;
-
 /** Publishes to and receives from the endpoints of one registration; the HTTP route is a thin layer over it. */
 @Injectable()
 export class PistachioService implements BeforeApplicationShutdown {
@@ -86,8 +83,9 @@ export class PistachioService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Ends every receive in progress with a ShuttingDownError (the route answers 503; their messages stay queued), then
-   * waits a little for the messages on their way to clients (see handOver).
+   * The registration's shutdown, in order: ends every receive in progress with a ShuttingDownError (the route answers
+   * 503; their messages stay queued), waits up to `shutdownGrace` for the messages on their way to clients (see
+   * handOver), then closes the broker.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
@@ -95,10 +93,11 @@ export class PistachioService implements BeforeApplicationShutdown {
     for (const receipts of this.receiving.values()) {
       receipts.forEach((receipt) => receipt.abort(reason));
     }
-    const grace = delay(HAND_OVER_GRACE_MS, 'late', { ref: false });
+    const grace = delay(this.options.shutdownGrace, 'late', { ref: false });
     if ((await Promise.race([Promise.all(this.handingOver), grace])) === 'late') {
       this.logger.warn(`${this.handingOver.size} messages were still on their way to clients at shutdown`);
     }
+    await this.broker.close();
   }
 
   /** The receipts of `endpoint`, once the receive is allowed to wait alongside them. */

@@ -18,4 +18,6 @@ export interface Broker {
   requeue(key: string, message: Buffer): Promise<void>;
   /** How many messages wait in the queue. */
   length(key: string): Promise<number>;
+  /** Stops reading, gives back what a read took meanwhile, and releases what the broker holds; nothing queued is lost. */
+  close(): Promise<void>;
 }

@@ -46,6 +46,11 @@ export class MemoryBroker implements Broker {
     return this.queues.get(key)?.messages.length ?? 0;
   }
 
+  /** The queues live in this process: they end with it. */
+  async close(): Promise<void> {
+    this.queues.forEach(({ expiry }) => clearTimeout(expiry));
+  }
+
   private take(key: string): Buffer | undefined {
     const queue = this.queues.get(key);
     const message = queue?.messages.shift();

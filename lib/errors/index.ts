@@ -3,6 +3,7 @@ export * from './invalid-endpoint.error.js';
 export * from './invalid-message.error.js';
 export * from './invalid-options.error.js';
 export * from './message-too-large.error.js';
+export * from './missing-peer.error.js';
 export * from './pistachio.error.js';
 export * from './publish-outcome-unknown.error.js';
 export * from './queue-full.error.js';

@@ -1,6 +1,6 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 
 /** What a publish to a full queue does: fail with a QueueFullError, or make room by dropping the oldest message. */
 export type OverflowPolicy = 'reject' | 'drop-oldest';
@@ -28,6 +28,34 @@ export interface PistachioCorsOptions {
   allowedHeaders?: string[];
 }
 
+/**
+ * The ioredis options that apps usually set, declared here so that apps on the memory broker need neither ioredis nor
+ * its types; a value typed as ioredis's `RedisOptions` fits. For anything else, pass an ioredis client set up as needed.
+ */
+export interface PistachioRedisOptions {
+  host?: string;
+  port?: number;
+  /** A Unix socket instead of host and port. */
+  path?: string;
+  family?: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: ConnectionOptions;
+  connectTimeout?: number;
+  keepAlive?: number;
+  /** Sentinels to ask for the master named `name`. */
+  sentinels?: { host?: string; port?: number }[];
+  name?: string;
+  /** Milliseconds before the next reconnection attempt, or null to stop. Default: the module's, 25 ms growing to 200 ms. */
+  retryStrategy?: ((times: number) => number | void | null) | null;
+}
+
+/** An ioredis client of the app's (an ioredis `Redis`): the module opens its own connections with its settings. */
+export interface PistachioRedisClient {
+  duplicate(override?: object): unknown;
+}
+
 export interface PistachioModuleOptions {
   /** Prefix of every queue: an endpoint `foo` is stored at `<namespace>:foo`. */
   namespace: string;
@@ -41,7 +69,7 @@ export interface PistachioModuleOptions {
    * Redis for queues shared by every instance of the app: a URL, ioredis options, or an ioredis client of the app's
    * (the module derives its own connections from it and leaves it open). Default: none, queues in process memory.
    */
-  redis?: string | RedisOptions | Redis;
+  redis?: string | PistachioRedisOptions | PistachioRedisClient;
   /** Blocking Redis connections that wait for messages, however many polls wait. Default 4. */
   blockingConnections?: number;
   /** Most messages one endpoint's queue holds. Default 1000. */
@@ -60,6 +88,8 @@ export interface PistachioModuleOptions {
   maxWaitersPerEndpoint?: number;
   /** Largest message `publish` stores, in bytes; beyond it, MessageTooLargeError. Default 1 048 576 (1 MiB). */
   maxMessageBytes?: number;
+  /** Milliseconds shutdown waits for messages on their way to clients before it closes the broker. Default 2000. */
+  shutdownGrace?: number;
 }
 
 /** Options that shape the module definition itself, so forRootAsync takes them next to `useFactory`. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { brokers, freshNamespace } from '../support/brokers.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
 import { leavingPoll, request } from '../support/http-client.js';
+import { LogCapture } from '../support/log-capture.js';
 import { startPistachio } from '../support/start-app.js';
 
 describe.each(brokers)('Shutdown on the $name broker', (broker) => {
@@ -49,5 +50,25 @@ describe.each(brokers)('Shutdown on the $name broker', (broker) => {
     await closed;
 
     expect(await broker.lengthAfterClose(app, namespace, 'leaving')).toBe(1);
+  });
+
+  it('waits shutdownGrace for an answer on its way, then closes the broker and says how many were still going', async () => {
+    const hold = new HoldInterceptor('slow');
+    const logs = new LogCapture();
+    const app = await startPistachio(
+      { namespace: freshNamespace(), path: '/messages', shutdownGrace: 100, ...broker.options() },
+      { interceptors: [hold], logger: logs },
+    );
+    const poll = request(`${app.url}/messages/slow`);
+    await app.arrivals.reached('slow');
+    await app.pistachio.publish('slow', 'on its way');
+    await hold.holding;
+
+    const closed = app.app.close();
+    await logs.logged('warn', /1 messages were still on their way to clients at shutdown/);
+    hold.letGo();
+
+    expect(await poll).toMatchObject({ status: 200, body: 'on its way' });
+    await closed;
   });
 });

@@ -116,6 +116,8 @@ describe('Registering PistachioModule', () => {
     ['path', { namespace: 'n', path: '/wild*' }],
     ['contentType', { namespace: 'n', contentType: '' }],
     ['retryAfter', { namespace: 'n', retryAfter: 1.5 }],
+    ['shutdownGrace', { namespace: 'n', shutdownGrace: -1 }],
+    ['name', { namespace: 'n', name: '' }],
   ])('fails at start-up naming the option "%s" when it is invalid (%j)', async (option, options) => {
     const starting = Test.createTestingModule({
       imports: [PistachioModule.forRoot(options as PistachioRootOptions)],

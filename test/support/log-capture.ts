@@ -3,6 +3,7 @@ import { LoggerService } from '@nestjs/common';
 /** A logger that keeps what the app logs, so that a test can count the lines it looks for. */
 export class LogCapture implements LoggerService {
   readonly lines: { level: string; message: string }[] = [];
+  private readonly expected: { level: string; pattern: RegExp; resolve(): void }[] = [];
 
   log(message: unknown): void {
     this.keep('log', message);
@@ -21,7 +22,17 @@ export class LogCapture implements LoggerService {
     return this.lines.filter((line) => line.level === level && pattern.test(line.message)).length;
   }
 
+  /** Resolves once a line of `level` matching `pattern` is logged (at once if one was). */
+  logged(level: string, pattern: RegExp): Promise<void> {
+    if (this.count(level, pattern) > 0) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.expected.push({ level, pattern, resolve }));
+  }
+
   private keep(level: string, message: unknown): void {
-    this.lines.push({ level, message: String(message) });
+    const line = { level, message: String(message) };
+    this.lines.push(line);
+    this.expected.filter((e) => e.level === level && e.pattern.test(line.message)).forEach((e) => e.resolve());
   }
 }

@@ -34,7 +34,7 @@ export interface BlockingReaderHooks {
  * endpoint cannot starve the others.
  */
 export class BlockingReader {
-  private readonly logger = new Logger('PistachioModule');
+  private readonly logger = new Logger(BlockingReader.name);
   /** The keys to read, in the order of the next BLPOP. */
   private readonly wanted = new Set<string>();
   /** The keys of the BLPOP on its way to or in Redis. */

@@ -1,6 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { RedisConnectionError, RedisVersionError } from '../../errors/index.js';
-import type { PistachioModuleOptions } from '../../interfaces/index.js';
+import { MissingPeerError, RedisConnectionError, RedisVersionError } from '../../errors/index.js';
+import type { PistachioModuleOptions, PistachioRedisClient } from '../../interfaces/index.js';
 
 export type RedisOption = NonNullable<PistachioModuleOptions['redis']>;
 
@@ -21,11 +21,15 @@ export function reconnectPromptly(attempt: number): number {
  * reconnectPromptly unless the app passed a client or a `retryStrategy` of its own.
  */
 export async function connectRedis(redis: RedisOption, overrides: RedisOptions): Promise<Redis> {
-  const { Redis } = await import('ioredis');
+  const { Redis } = await import('ioredis').catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND'
+      ? new MissingPeerError('ioredis', 'The "redis" option', error)
+      : error;
+  });
   // Keys are always `<namespace>:<endpoint>`: an ioredis keyPrefix would also rename the keys BLPOP answers with.
   const settings: RedisOptions = { ...overrides, keyPrefix: undefined, lazyConnect: true };
   const connection = isClient(redis)
-    ? redis.duplicate(settings)
+    ? (redis as Redis).duplicate(settings)
     : typeof redis === 'string'
       ? new Redis(redis, { retryStrategy: reconnectPromptly, ...settings })
       : new Redis({ retryStrategy: reconnectPromptly, ...redis, ...settings });
@@ -60,6 +64,6 @@ export function addressOf(connection: Redis): string {
   return path ?? `${host}:${port}`;
 }
 
-function isClient(redis: RedisOption): redis is Redis {
-  return typeof (redis as Redis).duplicate === 'function';
+function isClient(redis: RedisOption): redis is PistachioRedisClient {
+  return typeof (redis as PistachioRedisClient).duplicate === 'function';
 }

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
   PublishOutcomeUnknownError,
@@ -26,8 +26,8 @@ const REDIS_WAIT_MS = 10_000;
  * connection of the pool (by hash), so Redis connections stay 1 + `blockingConnections` however many polls wait.
  * Every connection sends a command once at most (see SingleSendConnection): a reconnect never runs one twice.
  */
-export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly logger = new Logger('PistachioModule');
+export class RedisBroker implements Broker {
+  private readonly logger = new Logger(RedisBroker.name);
   private readonly waiters = new Waiters();
   private readonly scripts: QueueScripts;
   private readonly commands: SingleSendConnection;
@@ -138,12 +138,9 @@ export class RedisBroker implements Broker, BeforeApplicationShutdown, OnApplica
     }
   }
 
-  /** Stops the blocking reads (a message one of them popped meanwhile goes back to its queue). */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Stops the blocking reads (a message one of them popped meanwhile goes back to its queue), then disconnects. */
+  async close(): Promise<void> {
     await Promise.all(this.readers.map((reader) => reader.stop()));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
     await this.commands.close();
   }
 
