@@ -4,6 +4,8 @@ export default {
   rootDir: '.',
   roots: ['<rootDir>/lib', '<rootDir>/test'],
   testRegex: '\\.spec\\.ts$',
+  // The packaging test's fixture apps have tests of their own, run by their own Jest (test/packaging/).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/packaging/fixtures/'],
   globalSetup: '<rootDir>/test/support/redis/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/redis/global-teardown.ts',
   extensionsToTreatAsEsm: ['.ts'],

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess, installFixture, Outcome, packLibrary, run, startFixtureApp, succeeded } from './consumer-apps.js';
+
+/**
+ * The package as users get it: packed with `npm pack`, installed into fresh apps (fixtures/) whose peers come from the
+ * registry. Each app is a copy in a temporary directory; nothing is written into the repo.
+ */
+describe('nestjs-pistachio installed from its tarball', () => {
+  let work: string;
+  let cjsApp: string;
+  let esmApp: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'pistachio-packaging-'));
+    const tarball = packLibrary(join(work, 'package'));
+    tarball.catch(() => {}); // awaited by each install, which reports it
+    [cjsApp, esmApp] = await Promise.all([
+      installFixture('nest11-cjs', work, tarball),
+      installFixture('nest12-esm-fastify', work, tarball),
+    ]);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (work) {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
+  describe('in a Nest 11 CommonJS app as `nest new` scaffolds it', () => {
+    it("passes the app's own Jest e2e test (npm run test:e2e), which polls our route", async () => {
+      succeeded(await run('npm', ['run', 'test:e2e'], cjsApp));
+    }, 120_000);
+
+    it("type-checks `import { messages } from 'nestjs-pistachio/client'` under moduleResolution node", async () => {
+      succeeded(await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.node10.json'], cjsApp));
+    }, 60_000);
+  });
+
+  describe('in a Nest 12 ES module app on Fastify', () => {
+    let build: Outcome;
+
+    beforeAll(async () => {
+      build = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], esmApp);
+    }, 60_000);
+
+    it("type-checks with skipLibCheck false and without ioredis installed (our .d.ts files don't need it)", () => {
+      succeeded(build);
+    });
+
+    // tsc emits even when it reports errors: the app runs whatever the type check above says.
+    describe('over HTTP', () => {
+      let server: AppProcess;
+      const poll = (endpoint: string, init?: RequestInit) => fetch(`${server.url}/messages/${endpoint}`, init);
+
+      beforeAll(async () => {
+        server = await startFixtureApp(esmApp, 'dist/main.js');
+      }, 30_000);
+
+      afterAll(async () => {
+        await server?.stop();
+      });
+
+      it("delivers a message published by one of the app's routes: 200, Cache-Control: no-store", async () => {
+        const answer = poll('news');
+        const published = await fetch(`${server.url}/publish/news`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ message: 'Hello from Fastify' }),
+        });
+        expect(published.status).toBe(204);
+        const response = await answer;
+        expect([response.status, response.headers.get('cache-control'), await response.text()]).toEqual([
+          200,
+          'no-store',
+          'Hello from Fastify',
+        ]);
+      }, 10_000);
+
+      it('answers 504 with Cache-Control: no-store when nothing arrives in time', async () => {
+        const response = await poll('quiet?timeout=1000');
+        expect([response.status, response.headers.get('cache-control')]).toEqual([504, 'no-store']);
+      }, 10_000);
+
+      it('answers 405 to HEAD, with Allow: GET and Cache-Control: no-store', async () => {
+        const response = await poll('news', { method: 'HEAD' });
+        expect([response.status, response.headers.get('allow'), response.headers.get('cache-control')]).toEqual([
+          405,
+          'GET',
+          'no-store',
+        ]);
+      });
+
+      it('answers 400 with Cache-Control: no-store to a name outside the charset', async () => {
+        const response = await poll('bad!name');
+        expect([response.status, response.headers.get('cache-control')]).toEqual([400, 'no-store']);
+      });
+    });
+  });
+});
