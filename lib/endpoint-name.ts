@@ -1,7 +1,9 @@
 import { InvalidEndpointError } from './errors/index.js';
 
+export const MAX_ENDPOINT_NAME_LENGTH = 128;
+
 /** The original's `\w+` plus `. : -`; `#` stays out so that keys the module keeps for itself cannot be named. */
-const ENDPOINT_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+const ENDPOINT_NAME = new RegExp(`^[A-Za-z0-9_.:-]{1,${MAX_ENDPOINT_NAME_LENGTH}}$`);
 
 export function isEndpointName(name: unknown): name is string {
   return typeof name === 'string' && ENDPOINT_NAME.test(name) && name !== '.' && name !== '..';

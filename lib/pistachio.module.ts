@@ -1,5 +1,7 @@
-import { Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Inject, MiddlewareConsumer, Module, NestModule, OnModuleInit } from '@nestjs/common';
 import type { Type } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { assertHttpAdapterFits } from './http-adapter-check.js';
 import type { ResolvedPistachioOptions } from './interfaces/index.js';
 import { PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import type { PistachioController } from './pistachio.controller.js';
@@ -11,12 +13,18 @@ import { routeMiddleware } from './route.middleware.js';
  * `PistachioService` to publish. Register it several times for several paths or namespaces.
  */
 @Module({})
-export class PistachioModule extends ConfigurableModuleClass implements NestModule {
+export class PistachioModule extends ConfigurableModuleClass implements NestModule, OnModuleInit {
   constructor(
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
     @Inject(PISTACHIO_CONTROLLER) private readonly controller: Type<PistachioController>,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {
     super();
+  }
+
+  /** Before the app listens: an adapter that cannot serve every endpoint name stops it with a clear error. */
+  onModuleInit(): void {
+    assertHttpAdapterFits(this.adapterHost.httpAdapter);
   }
 
   configure(consumer: MiddlewareConsumer): void {

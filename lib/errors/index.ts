@@ -1,4 +1,5 @@
 export * from './endpoint-busy.error.js';
+export * from './fastify-param-length.error.js';
 export * from './invalid-endpoint.error.js';
 export * from './invalid-message.error.js';
 export * from './invalid-options.error.js';

@@ -4,6 +4,7 @@ import { freshNamespace } from '../support/brokers.js';
 import { RefuseInterceptor } from '../support/refuse.interceptor.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
 import { until } from '../support/until.js';
+import { adapters } from '../support/adapters.js';
 
 /** A sleep that records what it was asked to wait and returns at once: delays are checked, never waited. */
 function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
@@ -11,12 +12,12 @@ function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: numbe
   return { delays, sleep: async (ms: number) => void delays.push(ms) };
 }
 
-describe('The reference client against a running app', () => {
+describe.each(adapters)('The reference client against a running app on $name', (adapter) => {
   let app: TestApp;
   afterEach(() => app.app.close());
 
   const start = (timeout = 10_000, refuse?: RefuseInterceptor) =>
-    startPistachio({ namespace: freshNamespace(), path: '/messages', timeout }, { interceptors: refuse ? [refuse] : [] }).then(
+    startPistachio({ namespace: freshNamespace(), path: '/messages', timeout }, { interceptors: refuse ? [refuse] : [], adapter }).then(
       (started) => (app = started),
     );
 

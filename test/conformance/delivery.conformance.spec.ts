@@ -1,18 +1,19 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { brokers, freshNamespace } from '../support/brokers.js';
+import { setups } from '../support/adapters.js';
+import { freshNamespace } from '../support/brokers.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
 import { HttpAnswer, leavingPoll, request } from '../support/http-client.js';
 import { drainAfterClients, LeavingPollers } from '../support/leaving-pollers.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
-describe.each(brokers)('Delivery over HTTP on the $name broker', (broker) => {
+describe.each(setups)('Delivery over HTTP on $name', ({ broker, adapter }) => {
   let app: TestApp;
 
   afterEach(() => app.app.close());
 
   it('gives 50 concurrent pollers one message each, in the order of publication and arrival', async () => {
-    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() });
+    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() }, { adapter });
     const polls: Promise<HttpAnswer>[] = [];
     for (let i = 0; i < 50; i++) {
       polls.push(request(`${app.url}/messages/crowd`));
@@ -32,6 +33,7 @@ describe.each(brokers)('Delivery over HTTP on the $name broker', (broker) => {
     const hold = new HoldInterceptor('held');
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() }, {
       interceptors: [hold],
+      adapter,
     });
     const poll = leavingPoll(`${app.url}/messages/held`);
     await app.arrivals.reached('held');
@@ -47,7 +49,7 @@ describe.each(brokers)('Delivery over HTTP on the $name broker', (broker) => {
   });
 
   it('loses and duplicates nothing while 20 clients leave mid-poll as messages are published', async () => {
-    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() });
+    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() }, { adapter });
     const published = Array.from({ length: 300 }, (_, i) => `m${i}`);
     const pollers = new LeavingPollers(Array(20).fill(`${app.url}/messages/chaos`), 0.5, 5);
     try {

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MessageTooLargeError, PistachioRootOptions } from '../../lib/index.js';
-import { brokers, freshNamespace } from '../support/brokers.js';
+import { setups } from '../support/adapters.js';
+import { freshNamespace } from '../support/brokers.js';
 import { request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
 
-describe.each(brokers)('Limits on the $name broker', (broker) => {
+describe.each(setups)('Limits on $name', ({ broker, adapter }) => {
   let app: TestApp;
 
   async function start(options: Partial<PistachioRootOptions>): Promise<TestApp> {
-    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options });
+    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options }, { adapter });
     return app;
   }
   afterEach(() => app.app.close());

@@ -2,15 +2,16 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Broker } from '../../lib/brokers/broker.interface.js';
 import { PISTACHIO_BROKER } from '../../lib/pistachio.constants.js';
 import { PistachioRootOptions } from '../../lib/index.js';
-import { brokers, freshNamespace } from '../support/brokers.js';
+import { setups } from '../support/adapters.js';
+import { freshNamespace } from '../support/brokers.js';
 import { leavingPoll, request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
 
-describe.each(brokers)('The route on the $name broker', (broker) => {
+describe.each(setups)('The route on $name', ({ broker, adapter }) => {
   let app: TestApp;
 
   async function start(options: Partial<PistachioRootOptions> = {}): Promise<TestApp> {
-    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options });
+    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options }, { adapter });
     return app;
   }
   afterEach(() => app.app.close());

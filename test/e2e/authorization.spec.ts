@@ -3,6 +3,7 @@ import { CanActivate, ExecutionContext, Injectable, Module, UnauthorizedExceptio
 import { PistachioModule } from '../../lib/index.js';
 import { request } from '../support/http-client.js';
 import { startApp, TestApp } from '../support/start-app.js';
+import { adapters } from '../support/adapters.js';
 
 interface User {
   id: string;
@@ -41,7 +42,7 @@ class DenyAll implements CanActivate {
   }
 }
 
-describe('Authorization of polls', () => {
+describe.each(adapters)('Authorization of polls on $name', (adapter) => {
   let app: TestApp;
   afterEach(() => app.app.close());
 
@@ -56,7 +57,7 @@ describe('Authorization of polls', () => {
           authorize: (poll, endpoint) => endpoint === `user-${(poll.user as User).id}`,
         }),
       }),
-    ]);
+    ], { adapter });
     await app.pistachio.publish('user-42', 'for 42');
     await app.pistachio.publish('user-7', 'for 7');
     const as42 = { headers: { Authorization: 'Bearer token-42' } };
@@ -68,7 +69,7 @@ describe('Authorization of polls', () => {
   });
 
   it('keeps a queued message when authorize refuses, and answers 403 with no-store', async () => {
-    app = await startApp([PistachioModule.forRoot({ namespace: 'refusing', authorize: async () => false })]);
+    app = await startApp([PistachioModule.forRoot({ namespace: 'refusing', authorize: async () => false })], { adapter });
     await app.pistachio.publish('kept', 'still here');
 
     const answer = await request(`${app.url}/push_messages/kept`);
@@ -78,7 +79,7 @@ describe('Authorization of polls', () => {
   });
 
   it("is guarded by the app's global guards with no module option", async () => {
-    app = await startApp([PistachioModule.forRoot({ namespace: 'global-guard' })], { guards: [new DenyAll()] });
+    app = await startApp([PistachioModule.forRoot({ namespace: 'global-guard' })], { guards: [new DenyAll()], adapter });
     await app.pistachio.publish('kept', 'still here');
 
     const answer = await request(`${app.url}/push_messages/kept`);
@@ -88,7 +89,7 @@ describe('Authorization of polls', () => {
   });
 
   it('takes guard instances in its guards option', async () => {
-    app = await startApp([PistachioModule.forRoot({ namespace: 'guard-instance', guards: [new DenyAll()] })]);
+    app = await startApp([PistachioModule.forRoot({ namespace: 'guard-instance', guards: [new DenyAll()] })], { adapter });
     await app.pistachio.publish('kept', 'still here');
 
     expect((await request(`${app.url}/push_messages/kept`)).status).toBe(403);

@@ -2,15 +2,16 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { PistachioRootOptions } from '../../lib/index.js';
 import { request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
+import { adapters } from '../support/adapters.js';
 
 const ORIGIN = 'https://app.example';
 
-describe('CORS on the route', () => {
+describe.each(adapters)('CORS on the route on $name', (adapter) => {
   let app: TestApp;
   afterEach(() => app.app.close());
 
   const start = async (options: Partial<PistachioRootOptions>) =>
-    (app = await startPistachio({ namespace: 'cors', path: '/messages', timeout: 1_000, ...options }));
+    (app = await startPistachio({ namespace: 'cors', path: '/messages', timeout: 1_000, ...options }, { adapter }));
   const fromOrigin = (origin = ORIGIN) => ({ headers: { Origin: origin } });
 
   it('puts the headers on every answer: 200, 504, 400, 503, and answers the preflight', async () => {

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConsoleLogger, Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import {
+  FastifyParamLengthError,
   InjectPistachio,
   InvalidOptionsError,
   PistachioModule,
@@ -12,8 +14,9 @@ import {
 } from '../../lib/index.js';
 import { request } from '../support/http-client.js';
 import { startApp, TestApp } from '../support/start-app.js';
+import { adapters } from '../support/adapters.js';
 
-describe('Registering PistachioModule', () => {
+describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
   let app: TestApp | undefined;
   afterEach(async () => {
     await app?.app.close();
@@ -23,7 +26,7 @@ describe('Registering PistachioModule', () => {
   it('serves two registrations independently, each on its own path and namespace', async () => {
     const a = PistachioModule.forRoot({ namespace: 'x', path: '/a' });
     const b = PistachioModule.forRoot({ namespace: 'y', path: '/b' });
-    app = await startApp([a, b]);
+    app = await startApp([a, b], { adapter });
     const serviceOf = (registration: typeof a) => app!.app.select(registration).get(PistachioService, { strict: true });
     await serviceOf(a).publish('shared-name', 'from a');
     await serviceOf(b).publish('shared-name', 'from b');
@@ -44,7 +47,7 @@ describe('Registering PistachioModule', () => {
         path: '/from-config',
         useFactory: (settings: ConfigService) => settings.getOrThrow<PistachioModuleOptions>('pistachio'),
       }),
-    ]);
+    ], { adapter });
     await app.pistachio.publish('hello', 'configured');
 
     expect(await request(`${app.url}/from-config/hello`)).toMatchObject({ status: 200, body: 'configured' });
@@ -57,14 +60,14 @@ describe('Registering PistachioModule', () => {
         return { namespace: 'by-class' };
       }
     }
-    app = await startApp([PistachioModule.forRootAsync({ useClass: PistachioConfig, path: '/by-class' })]);
+    app = await startApp([PistachioModule.forRootAsync({ useClass: PistachioConfig, path: '/by-class' })], { adapter });
     await app.pistachio.publish('hello', 'from a class');
 
     expect(await request(`${app.url}/by-class/hello`)).toMatchObject({ status: 200, body: 'from a class' });
   });
 
   it('serves the default path /push_messages when none is given', async () => {
-    app = await startApp([PistachioModule.forRoot({ namespace: 'defaults' })]);
+    app = await startApp([PistachioModule.forRoot({ namespace: 'defaults' })], { adapter });
     await app.pistachio.publish('hello', 'default path');
 
     expect(await request(`${app.url}/push_messages/hello`)).toMatchObject({ status: 200, body: 'default path' });
@@ -143,7 +146,7 @@ describe('Registering PistachioModule', () => {
     app = await startApp([
       PistachioModule.forRoot({ namespace: 'mounted', path: '/messages/inbox', timeout: 1_000 }),
       PistachioModule.forRootAsync({ path: '/async', useFactory: () => ({ namespace: 'mounted-async', timeout: 1_000 }) }),
-    ]);
+    ], { adapter });
 
     for (const url of ['/e', '/messages/e', '/inbox/e', '/messages/inbox/e/more', '/async', '/asyncx/e']) {
       expect((await request(`${app.url}${url}`)).status).toBe(404);
@@ -168,21 +171,14 @@ describe('Registering PistachioModule', () => {
       providers: [Notifier],
     })
     class FeatureModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [FeatureModule] }).compile();
-    const nest = moduleRef.createNestApplication();
-    await nest.listen(0, '127.0.0.1');
-    const url = await nest.getUrl();
-    try {
-      const notifier = nest.get(Notifier);
-      expect(notifier.alerts).not.toBe(notifier.chat);
-      await notifier.alerts.publish('user-1', 'an alert');
-      await notifier.chat.publish('user-1', 'a chat message');
+    app = await startApp([FeatureModule], { adapter });
+    const notifier = app.app.get(Notifier);
+    expect(notifier.alerts).not.toBe(notifier.chat);
+    await notifier.alerts.publish('user-1', 'an alert');
+    await notifier.chat.publish('user-1', 'a chat message');
 
-      expect(await request(`${url}/alerts/user-1`)).toMatchObject({ status: 200, body: 'an alert' });
-      expect(await request(`${url}/chat/user-1`)).toMatchObject({ status: 200, body: 'a chat message' });
-    } finally {
-      await nest.close();
-    }
+    expect(await request(`${app.url}/alerts/user-1`)).toMatchObject({ status: 200, body: 'an alert' });
+    expect(await request(`${app.url}/chat/user-1`)).toMatchObject({ status: 200, body: 'a chat message' });
   });
 
   it('does not inject a named registration as the bare class: Nest never picks one silently', async () => {
@@ -197,5 +193,15 @@ describe('Registering PistachioModule', () => {
     class FeatureModule {}
 
     await expect(Test.createTestingModule({ imports: [FeatureModule] }).compile()).rejects.toThrow(/PistachioService/);
+  });
+
+  it('refuses to start on Fastify when its router would refuse endpoint names of 128 characters', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [PistachioModule.forRoot({ namespace: 'f' })] }).compile();
+    const nest = moduleRef.createNestApplication(new FastifyAdapter());
+
+    const starting = nest.init();
+    await expect(starting).rejects.toThrow(FastifyParamLengthError);
+    await expect(starting).rejects.toThrow('new FastifyAdapter({ maxParamLength: 1024 })');
+    await nest.close();
   });
 });

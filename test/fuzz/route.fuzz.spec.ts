@@ -6,6 +6,7 @@ import { redisUrl } from '../support/brokers.js';
 import { ClientBehaviour, rawRequest, RawAnswer } from '../support/raw-request.js';
 import { request } from '../support/http-client.js';
 import { startPistachio } from '../support/start-app.js';
+import { adapters } from '../support/adapters.js';
 
 const REQUESTS = 10_000;
 const CONCURRENCY = 64;
@@ -71,7 +72,7 @@ function toBytes({ method, path, query, headers, body }: FuzzRequest): string {
   return `${lines.join('\r\n')}\r\n\r\n${body ?? ''}`;
 }
 
-describe('The route under fuzzing', () => {
+describe.each(adapters)('The route under fuzzing on $name', (adapter) => {
   const namespace = 'fuzz';
   let redis: Redis;
   beforeAll(async () => {
@@ -90,7 +91,7 @@ describe('The route under fuzzing', () => {
       maxWaiters: 200,
       maxWaitersPerEndpoint: 20,
       maxMessageBytes: 4_096,
-    });
+    }, { adapter });
     const { port } = app.app.getHttpServer().address() as AddressInfo;
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
     const requests = fc.sample(fuzzRequest, { numRuns: REQUESTS, seed });

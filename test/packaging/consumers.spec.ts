@@ -93,10 +93,17 @@ describe('nestjs-pistachio installed from its tarball', () => {
         ]);
       });
 
-      it('answers 400 with Cache-Control: no-store to a name outside the charset', async () => {
-        const response = await poll('bad!name');
-        expect([response.status, response.headers.get('cache-control')]).toEqual([400, 'no-store']);
+      it('answers 400 with Cache-Control: no-store to a name outside the charset, or too long', async () => {
+        for (const name of ['bad!name', 'a'.repeat(129)]) {
+          const response = await poll(name);
+          expect([response.status, response.headers.get('cache-control')]).toEqual([400, 'no-store']);
+        }
       });
+
+      it('serves the longest endpoint names, 128 characters', async () => {
+        const response = await poll(`${'a'.repeat(128)}?timeout=1000`);
+        expect([response.status, response.headers.get('cache-control')]).toEqual([504, 'no-store']);
+      }, 10_000);
     });
   });
 });

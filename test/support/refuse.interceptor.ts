@@ -17,8 +17,10 @@ export class RefuseInterceptor implements NestInterceptor {
     if (!refusal) {
       return next.handle();
     }
-    const response = context.switchToHttp().getResponse<Response>();
-    Object.entries(refusal.headers ?? {}).forEach(([name, value]) => response.setHeader(name, value));
+    // Express's response is Node's; Fastify's reply has it as `raw`.
+    const response = context.switchToHttp().getResponse<Response | { raw: Response }>();
+    const raw = 'raw' in response ? response.raw : response;
+    Object.entries(refusal.headers ?? {}).forEach(([name, value]) => raw.setHeader(name, value));
     throw new HttpException(`refused with ${refusal.status}`, refusal.status);
   }
 }

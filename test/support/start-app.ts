@@ -2,6 +2,7 @@ import { CanActivate, INestApplication, LoggerService, ModuleMetadata, NestInter
 import { Test } from '@nestjs/testing';
 import { AddressInfo } from 'node:net';
 import { PistachioModule, PistachioRootOptions, PistachioService } from '../../lib/index.js';
+import { AdapterFixture } from './adapters.js';
 import { ArrivalsInterceptor } from './arrivals.interceptor.js';
 
 export interface TestApp {
@@ -18,16 +19,23 @@ export interface AppGlobals {
   guards?: CanActivate[];
   /** Receives what the app logs (by default only errors are shown). */
   logger?: LoggerService;
+  /** The HTTP adapter (see support/adapters.ts). Default: Express. */
+  adapter?: AdapterFixture;
 }
 
 /** Boots a Nest app around the given modules and listens on a free port of the loopback. */
 export async function startApp(
   imports: ModuleMetadata['imports'],
-  { interceptors = [], guards = [], logger }: AppGlobals = {},
+  { interceptors = [], guards = [], logger, adapter }: AppGlobals = {},
 ): Promise<TestApp> {
   const builder = Test.createTestingModule({ imports });
   const moduleRef = await (logger ? builder.setLogger(logger) : builder).compile();
-  const app = moduleRef.createNestApplication();
+  // As README advises for long-polling apps: closing does not wait for clients' idle keep-alive connections.
+  const options = { forceCloseConnections: true };
+  const httpAdapter = adapter?.create();
+  const app = httpAdapter
+    ? moduleRef.createNestApplication(httpAdapter, options)
+    : moduleRef.createNestApplication(options);
   const arrivals = new ArrivalsInterceptor();
   app.useGlobalInterceptors(arrivals, ...interceptors);
   app.useGlobalGuards(...guards);
