@@ -10,7 +10,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 // The browser loads the reference client as the package ships it.
 const client = dirname(fileURLToPath(import.meta.resolve('nestjs-pistachio/client')));
 
-const app = await NestFactory.create<NestExpressApplication>(AppModule);
+// Long-polling clients keep their connections open: let the app close them when it stops.
+const app = await NestFactory.create<NestExpressApplication>(AppModule, { forceCloseConnections: true });
 app.useStaticAssets(join(here, '..', 'public'));
 app.useStaticAssets(client, { prefix: '/client/' });
 app.enableShutdownHooks();

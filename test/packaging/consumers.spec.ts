@@ -50,6 +50,11 @@ describe('nestjs-pistachio installed from its tarball', () => {
       succeeded(build);
     });
 
+    it('fails at start-up with MissingPeerError when the redis option is set and ioredis is not installed', async () => {
+      const started = succeeded(await run(process.execPath, ['dist/without-ioredis.js'], esmApp));
+      expect(started.output).toContain('MissingPeerError: The "redis" option needs the package "ioredis"');
+    }, 30_000);
+
     // tsc emits even when it reports errors: the app runs whatever the type check above says.
     describe('over HTTP', () => {
       let server: AppProcess;
