@@ -16,18 +16,21 @@ import {
   Body,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Response } from 'express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { PistachioModule, PistachioService } from '../lib/index.js';
+import type { ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Observable } from 'rxjs';
 
 /**
- * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL). Besides the module's
+ * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL), ADAPTER. Besides the module's
  * route it has a constant route (the ceiling), the naive one-connection-per-poll route, and controls for the driver.
  */
 const redisUrl = process.env.BROKER === 'redis' ? process.env.REDIS_URL : undefined;
+/** ADAPTER=express (default) or fastify. */
+const onFastify = process.env.ADAPTER === 'fastify';
 const POLL_TIMEOUT = 120_000;
 
 /** Wall-clock milliseconds with microseconds, comparable across the processes of one machine. */
@@ -46,6 +49,10 @@ class Arrivals implements NestInterceptor {
 }
 const arrivals = new Arrivals();
 const bareWaiting = new Set<() => void>();
+
+/** Express's response is Node's; Fastify's reply has it as `raw`. */
+type NodeResponse = ServerResponse | { raw: ServerResponse };
+const nodeResponse = (response: NodeResponse) => ('raw' in response ? response.raw : response);
 
 @Controller()
 class BenchController {
@@ -100,10 +107,10 @@ class BenchController {
 
   /** A request that waits for nothing in particular: what one waiting request costs Node, Express and Nest alone. */
   @Get('bare/:endpoint')
-  async bare(@Res({ passthrough: true }) response: Response): Promise<string> {
+  async bare(@Res({ passthrough: true }) response: NodeResponse): Promise<string> {
     await new Promise<void>((resolve) => {
       bareWaiting.add(resolve);
-      response.on('close', resolve);
+      nodeResponse(response).on('close', resolve);
     });
     return '';
   }
@@ -114,10 +121,10 @@ class BenchController {
 
   /** The original design: a Redis connection of its own for each waiting poll, blocked in BLPOP. */
   @Get('naive/:endpoint')
-  async naive(@Param('endpoint') endpoint: string, @Res({ passthrough: true }) response: Response) {
+  async naive(@Param('endpoint') endpoint: string, @Res({ passthrough: true }) response: NodeResponse) {
     const connection = new Redis(redisUrl!, { maxRetriesPerRequest: 0, retryStrategy: () => null });
     connection.on('error', () => undefined);
-    response.on('close', () => connection.disconnect());
+    nodeResponse(response).on('close', () => connection.disconnect());
     try {
       const popped = await connection.blpop(`bench:${endpoint}`, POLL_TIMEOUT / 1_000);
       if (!popped) throw new GatewayTimeoutException();
@@ -146,7 +153,10 @@ class BenchController {
 })
 class BenchModule {}
 
-const app = await NestFactory.create(BenchModule, { logger: ['error'] });
+const options = { logger: ['error' as const] };
+const app = onFastify
+  ? await NestFactory.create(BenchModule, new FastifyAdapter({ maxParamLength: 1024 }), options)
+  : await NestFactory.create(BenchModule, options);
 app.useGlobalInterceptors(arrivals);
 app.enableShutdownHooks();
 await app.listen(0, '127.0.0.1');

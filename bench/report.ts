@@ -31,6 +31,16 @@ export function renderTable(results: Results): string {
         `${rate(row.redis)} (${ratio(row.redis, row.ceiling)}) | ${rate(row.naive)} (${ratio(row.naive, row.ceiling)}) |`,
     ),
     '',
+    'The same on Fastify (its own bare-route ceiling):',
+    '',
+    '| pollers | ceiling (bare route) | memory broker | Redis broker |',
+    '|---|---|---|---|',
+    ...results.fastify.map(
+      (row) =>
+        `| ${row.connections} | ${rate(row.ceiling)} | ${rate(row.memory)} (${ratio(row.memory, row.ceiling)}) | ` +
+        `${rate(row.redis)} (${ratio(row.redis, row.ceiling)}) |`,
+    ),
+    '',
     `Publish → receive latency at ${rate(results.latency.rate)} over ${results.latency.endpoints} endpoints:`,
     '',
     '| broker | p50 | p90 | p99 | max | messages |',
@@ -75,14 +85,21 @@ export function renderChart(results: Results): string {
     y += bar;
   };
   title('Delivered messages per second, against the bare-route ceiling');
-  const top = Math.max(...results.throughput.map((result) => result.ceiling));
-  for (const result of results.throughput) {
-    row(`${result.connections} pollers: ceiling`, result.ceiling, top, rate(result.ceiling), '#8c959f');
-    row(`${result.connections} pollers: memory`, result.memory, top, rate(result.memory), '#1f883d');
-    row(`${result.connections} pollers: Redis`, result.redis, top, rate(result.redis), '#0969da');
-    row(`${result.connections} pollers: naive`, result.naive, top, rate(result.naive), '#cf222e');
+  const top = Math.max(...[...results.throughput, ...results.fastify].map((result) => result.ceiling));
+  const adapterRows = (adapter: string, result: (typeof results.fastify)[number] & { naive?: number }) => {
+    const label = `${result.connections} pollers, ${adapter}`;
+    row(`${label}: ceiling`, result.ceiling, top, rate(result.ceiling), '#8c959f');
+    row(`${label}: memory`, result.memory, top, rate(result.memory), '#1f883d');
+    row(`${label}: Redis`, result.redis, top, rate(result.redis), '#0969da');
+    if (result.naive !== undefined) {
+      row(`${label}: naive`, result.naive, top, rate(result.naive), '#cf222e');
+    }
     y += 6;
-  }
+  };
+  results.throughput.forEach((result, i) => {
+    adapterRows('Express', result);
+    adapterRows('Fastify', results.fastify[i]);
+  });
   y += 20;
   title(`Publish → receive latency at ${rate(results.latency.rate)} (ms)`);
   const slowest = Math.max(results.latency.memory.p99, results.latency.redis.p99, 0.001);

@@ -27,11 +27,15 @@ export interface ThroughputResult {
   naive: number;
 }
 
+/** The same on Fastify: its own ceiling and both brokers (the naive design is measured on Express only). */
+export type FastifyThroughputResult = Omit<ThroughputResult, 'naive'>;
+
 export interface Results {
   date: string;
   machine: { cpus: string; cores: number; memoryGiB: number; node: string; redis: string };
   quick: boolean;
   throughput: ThroughputResult[];
+  fastify: FastifyThroughputResult[];
   latency: { rate: number; endpoints: number; memory: Percentiles; redis: Percentiles };
   idle: { module: IdleScale[]; naive: IdleScale[]; bare: IdleScale[] };
   redisCeiling: { rpush: number; lpop: number; producerConsumerPair: number };
@@ -58,32 +62,43 @@ try {
   const memoryEnv = { BROKER: 'memory' };
   const redisEnv = { BROKER: 'redis', REDIS_URL: redisServer.url };
 
+  /** One round on one adapter: its ceiling and both brokers, and on Express the naive design too. */
+  async function throughputRound(adapter: 'express' | 'fastify', connections: number): Promise<FastifyThroughputResult & { naive?: number }> {
+    const env = { ADAPTER: adapter };
+    const measured = await withApp({ ...memoryEnv, ...env }, async (app) => {
+      await ceiling(app, connections, 1); // warm-up
+      const ceilingRate = await ceiling(app, connections, plan.seconds);
+      return { connections, ceiling: ceilingRate, memory: await throughput(app, connections, plan.seconds, ceilingRate) };
+    });
+    const onRedis = await withApp({ ...redisEnv, ...env }, (app) => throughput(app, connections, plan.seconds, measured.ceiling));
+    await redis.flushall();
+    if (adapter === 'fastify') {
+      return { ...measured, redis: onRedis };
+    }
+    const naive = await withApp(redisEnv, (app) => throughput(app, connections, plan.seconds, measured.ceiling, 'naive'));
+    await redis.flushall();
+    return { ...measured, redis: onRedis, naive };
+  }
+  const medians = <T extends object>(rounds: T[]): T =>
+    Object.fromEntries(Object.keys(rounds[0]).map((key) => [key, median(rounds.map((round) => round[key as keyof T] as number))])) as T;
+
   const throughputResults: ThroughputResult[] = [];
+  const fastifyResults: FastifyThroughputResult[] = [];
   for (const connections of plan.connections) {
-    const rounds: { ceiling: number; memory: number; redis: number; naive: number }[] = [];
+    const express: ThroughputResult[] = [];
+    const fastify: FastifyThroughputResult[] = [];
     for (let round = 0; round < plan.rounds; round++) {
-      const measured = await withApp(memoryEnv, async (app) => {
-        await ceiling(app, connections, 1); // warm-up
-        const ceilingRate = await ceiling(app, connections, plan.seconds);
-        return { ceiling: ceilingRate, memory: await throughput(app, connections, plan.seconds, ceilingRate) };
-      });
-      const onRedis = await withApp(redisEnv, (app) => throughput(app, connections, plan.seconds, measured.ceiling));
-      await redis.flushall();
-      const naive = await withApp(redisEnv, (app) => throughput(app, connections, plan.seconds, measured.ceiling, 'naive'));
-      await redis.flushall();
-      rounds.push({ ...measured, redis: onRedis, naive });
+      express.push((await throughputRound('express', connections)) as ThroughputResult);
+      fastify.push(await throughputRound('fastify', connections));
+      const [e, f] = [express[round], fastify[round]];
       log(
-        `C=${connections} round ${round + 1}: ceiling ${measured.ceiling.toFixed(0)}/s, memory ` +
-          `${measured.memory.toFixed(0)}/s, redis ${onRedis.toFixed(0)}/s, naive ${naive.toFixed(0)}/s`,
+        `C=${connections} round ${round + 1}: Express ceiling ${e.ceiling.toFixed(0)}/s, memory ${e.memory.toFixed(0)}/s, ` +
+          `redis ${e.redis.toFixed(0)}/s, naive ${e.naive.toFixed(0)}/s; Fastify ceiling ${f.ceiling.toFixed(0)}/s, ` +
+          `memory ${f.memory.toFixed(0)}/s, redis ${f.redis.toFixed(0)}/s`,
       );
     }
-    throughputResults.push({
-      connections,
-      ceiling: median(rounds.map((round) => round.ceiling)),
-      memory: median(rounds.map((round) => round.memory)),
-      redis: median(rounds.map((round) => round.redis)),
-      naive: median(rounds.map((round) => round.naive)),
-    });
+    throughputResults.push(medians(express));
+    fastifyResults.push(medians(fastify));
   }
 
   const endpoints = 64;
@@ -120,6 +135,7 @@ try {
     },
     quick,
     throughput: throughputResults,
+    fastify: fastifyResults,
     latency: { rate, endpoints, memory: latencyMemory, redis: latencyRedis },
     idle,
     redisCeiling: { ...benchmark, producerConsumerPair: pair },

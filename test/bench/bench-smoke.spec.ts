@@ -21,9 +21,16 @@ describe('The benchmark', () => {
     });
 
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    const numbers = figures({ throughput: results.throughput, latency: results.latency, idle: results.idle, redisCeiling: results.redisCeiling });
+    const numbers = figures({
+      throughput: results.throughput,
+      fastify: results.fastify,
+      latency: results.latency,
+      idle: results.idle,
+      redisCeiling: results.redisCeiling,
+    });
     expect(numbers.filter(([, value]) => typeof value !== 'number' || !Number.isFinite(value))).toEqual([]);
     expect(results.throughput[0]).toMatchObject({ connections: 64 });
+    expect(results.fastify[0]).toMatchObject({ connections: 64 });
     expect(results.idle.module.length).toBeGreaterThan(0);
     expect(results.idle.naive.length).toBe(results.idle.module.length);
     expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('| pollers |');
