@@ -155,7 +155,7 @@ class BenchModule {}
 
 const options = { logger: ['error' as const] };
 const app = onFastify
-  ? await NestFactory.create(BenchModule, new FastifyAdapter({ maxParamLength: 1024 }), options)
+  ? await NestFactory.create(BenchModule, new FastifyAdapter({ routerOptions: { maxParamLength: 1024 } }), options)
   : await NestFactory.create(BenchModule, options);
 app.useGlobalInterceptors(arrivals);
 app.enableShutdownHooks();

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { ended, printedLine } from '../test/support/child-process.js';
 
 export interface BenchApp {
   url: string;
@@ -15,25 +15,11 @@ export async function startBenchApp(env: Record<string, string>): Promise<BenchA
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let output = '';
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk;
-      const listening = /listening (\d+)/.exec(output);
-      if (listening) resolve(listening[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`bench app exited (${code}): ${output}`)));
-  });
+  const [, port] = await printedLine(child, /listening (\d+)/, 'bench app');
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
+    stop: () => ended(child),
     async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`the bench app has exited (${child.exitCode ?? child.signalCode})`);

@@ -4,8 +4,9 @@ import { PistachioError } from './pistachio.error.js';
 export class FastifyParamLengthError extends PistachioError {
   constructor(readonly maxParamLength: number) {
     super(
-      `Fastify's router refuses path parameters over ${maxParamLength} characters (maxParamLength), but endpoint names ` +
-        'go up to 128: create the adapter with new FastifyAdapter({ maxParamLength: 1024 }) (at least 128)',
+      `Fastify's router refuses path parameters over ${maxParamLength} characters (maxParamLength), but endpoint ` +
+        'names go up to 128: create the adapter with ' +
+        'new FastifyAdapter({ routerOptions: { maxParamLength: 1024 } }) (at least 128)',
     );
   }
 }

@@ -201,7 +201,7 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
 
     const starting = nest.init();
     await expect(starting).rejects.toThrow(FastifyParamLengthError);
-    await expect(starting).rejects.toThrow('new FastifyAdapter({ maxParamLength: 1024 })');
+    await expect(starting).rejects.toThrow('new FastifyAdapter({ routerOptions: { maxParamLength: 1024 } })');
     await nest.close();
   });
 });

@@ -1,5 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { ended, printedLine } from '../support/child-process.js';
 import { cp, copyFile, mkdir, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,31 +78,9 @@ export async function startFixtureApp(app: string, entry: string): Promise<AppPr
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = await printedUrl(child);
+  const [, url] = await printedLine(child, /^listening on (http:\/\/\S+)$/m, 'the fixture app');
   return {
     url,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
+    stop: () => ended(child),
   };
-}
-
-function printedUrl(child: ChildProcess): Promise<string> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      const listening = /^listening on (http:\/\/\S+)$/m.exec(output);
-      if (listening) {
-        resolve(listening[1]);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code, signal) => reject(new Error(`the app exited (${code ?? signal}) before it listened:\n${output}`)));
-  });
 }

@@ -12,7 +12,7 @@ export interface AdapterFixture {
 export const adapters: AdapterFixture[] = [
   { name: 'express', create: () => undefined },
   // Endpoint names go up to 128 characters, beyond the default limit of Fastify's router (see README, Fastify).
-  { name: 'fastify', create: () => new FastifyAdapter({ maxParamLength: 1024 }) },
+  { name: 'fastify', create: () => new FastifyAdapter({ routerOptions: { maxParamLength: 1024 } }) },
 ];
 
 /** Every broker on every adapter: the conformance suites' matrix. */

@@ -1,11 +1,12 @@
 import { afterAll } from '@jest/globals';
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ended, printedLine } from './child-process.js';
 import type { PistachioModuleOptions } from '../../lib/index.js';
 
 /** Module options that survive JSON: Redis as a URL, no hooks. */
@@ -38,19 +39,12 @@ export async function startAppInstance(options: AppInstanceOptions): Promise<App
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await printedPort(child);
-  const end = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill(signal);
-    }
-    await exited;
-  };
+  const port = Number((await printedLine(child, /^listening (\d+)$/m, 'app instance'))[1]);
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
-    kill: () => end('SIGKILL'),
-    stop: () => end('SIGTERM'),
+    kill: () => ended(child, 'SIGKILL'),
+    stop: () => ended(child),
   };
 }
 
@@ -80,20 +74,3 @@ async function compile(out: string): Promise<string> {
 }
 
 /** The port the instance prints once it listens; rejects with its output if it exits first. */
-function printedPort(child: ChildProcess): Promise<number> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      const listening = /^listening (\d+)$/m.exec(output);
-      if (listening) {
-        resolve(Number(listening[1]));
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code, signal) =>
-      reject(new Error(`app instance exited (${code ?? signal}) before it listened:\n${output}`)),
-    );
-  });
-}

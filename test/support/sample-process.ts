@@ -1,5 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { printedLine } from './child-process.js';
 
 export interface SampleProcess {
   url: string;
@@ -16,7 +17,7 @@ export async function startSample(env: Record<string, string>): Promise<SamplePr
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const url = await printedUrl(child);
+  const [, url] = await printedLine(child, READY, 'npm run sample');
   return {
     url,
     async stop() {
@@ -25,20 +26,4 @@ export async function startSample(env: Record<string, string>): Promise<SamplePr
       await exited;
     },
   };
-}
-
-function printedUrl(child: ChildProcess): Promise<string> {
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      const ready = READY.exec(output);
-      if (ready) {
-        resolve(ready[1]);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code) => reject(new Error(`npm run sample exited (${code}) before printing its URL:\n${output}`)));
-  });
 }
