@@ -3,7 +3,7 @@ import { LoggerService } from '@nestjs/common';
 /** A logger that keeps what the app logs, so that a test can count the lines it looks for. */
 export class LogCapture implements LoggerService {
   readonly lines: { level: string; message: string }[] = [];
-  private readonly expected: { level: string; pattern: RegExp; resolve(): void }[] = [];
+  private readonly expected = new Set<{ level: string; pattern: RegExp; times: number; resolve(): void }>();
 
   log(message: unknown): void {
     this.keep('log', message);
@@ -22,17 +22,23 @@ export class LogCapture implements LoggerService {
     return this.lines.filter((line) => line.level === level && pattern.test(line.message)).length;
   }
 
-  /** Resolves once a line of `level` matching `pattern` is logged (at once if one was). */
-  logged(level: string, pattern: RegExp): Promise<void> {
-    if (this.count(level, pattern) > 0) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.expected.push({ level, pattern, resolve }));
+  /** Resolves once `times` lines of `level` matching `pattern` are logged (at once if they were). */
+  logged(level: string, pattern: RegExp, times = 1): Promise<void> {
+    return new Promise((resolve) => {
+      this.expected.add({ level, pattern, times, resolve });
+      this.settle();
+    });
   }
 
   private keep(level: string, message: unknown): void {
-    const line = { level, message: String(message) };
-    this.lines.push(line);
-    this.expected.filter((e) => e.level === level && e.pattern.test(line.message)).forEach((e) => e.resolve());
+    this.lines.push({ level, message: String(message) });
+    this.settle();
+  }
+
+  private settle(): void {
+    for (const expectation of [...this.expected].filter((e) => this.count(e.level, e.pattern) >= e.times)) {
+      this.expected.delete(expectation);
+      expectation.resolve();
+    }
   }
 }

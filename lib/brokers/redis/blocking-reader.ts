@@ -121,7 +121,7 @@ export class BlockingReader {
           this.blocking = true;
           return redis.blpopBuffer(...[...this.armed], BLOCK_SECONDS);
         },
-        { signal: this.stopping.signal },
+        { signal: this.stopping.signal, blocksFor: BLOCK_SECONDS * 1_000 },
       );
     } finally {
       this.blocking = false;

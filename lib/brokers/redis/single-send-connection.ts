@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { addressOf } from './redis-connection.js';
 
 /** The connection dropped after the command went out and before its reply came: Redis may or may not have run it. */
 export class ReplyLostError extends Error {
@@ -13,10 +15,23 @@ export class NotSentError extends Error {}
 /** The error message of ioredis for a command it refused to queue, having no connection to send it on. */
 const NOT_WRITABLE = "Stream isn't writeable";
 
+/**
+ * How long a command may wait for its reply (beyond the time it blocks for) before its connection counts as dead: a
+ * network that drops packets without closing the connection would otherwise hold it until TCP gives up, many minutes.
+ */
+const REPLY_TIMEOUT_MS = 5_000;
+/** How often a connection looks for overdue replies. */
+const WATCH_EVERY_MS = 1_000;
+
 /** What a connection needs to be a SingleSendConnection: nothing queued while offline, nothing sent again. */
 export const SINGLE_SEND_OPTIONS = { enableOfflineQueue: false, autoResendUnfulfilledCommands: false } as const;
 
-export interface WaitForReady {
+export interface SendOptions {
+  /** Milliseconds the command blocks in Redis (a BLPOP's timeout) before it answers. Default 0. */
+  blocksFor?: number;
+}
+
+export interface WaitForReady extends SendOptions {
   /** Ends the wait with its reason. */
   signal?: AbortSignal;
   /** Ends the wait with a timeout error after so many milliseconds (its timer starts only if there is a wait). */
@@ -26,18 +41,23 @@ export interface WaitForReady {
 /**
  * A Redis connection that sends each command once at most. By default ioredis sends a command again when a dropped
  * connection lost its reply, and so runs it twice (a second pop, a second append); here such a command rejects with
- * ReplyLostError, and the caller decides. Open the connection with SINGLE_SEND_OPTIONS.
+ * ReplyLostError, and the caller decides. A connection that stops answering is replaced, with the same outcome for
+ * the commands it held. Open the connection with SINGLE_SEND_OPTIONS.
  */
 export class SingleSendConnection {
-  /** Rejecters of the commands sent and not yet answered. */
-  private readonly unanswered = new Set<(error: Error) => void>();
+  private readonly logger = new Logger(SingleSendConnection.name);
+  /** The commands sent and not yet answered: their rejecters, with when their reply is overdue. */
+  private readonly unanswered = new Map<(error: Error) => void, number>();
+  private lastLook = Date.now();
 
   constructor(readonly redis: Redis) {
     redis.on('close', () => {
       const lost = new ReplyLostError();
-      this.unanswered.forEach((reject) => reject(lost));
+      this.unanswered.forEach((_, reject) => reject(lost));
       this.unanswered.clear();
     });
+    const watch = setInterval(() => this.replaceIfSilent(), WATCH_EVERY_MS).unref();
+    redis.once('end', () => clearInterval(watch));
   }
 
   /** Whether a command sent now goes out at once (the test that ioredis makes). */
@@ -46,9 +66,9 @@ export class SingleSendConnection {
   }
 
   /** Sends `command` now; rejects with NotSentError when the connection is not ready. */
-  send<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+  send<T>(command: (redis: Redis) => Promise<T>, { blocksFor = 0 }: SendOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.unanswered.add(reject);
+      this.unanswered.set(reject, Date.now() + blocksFor + REPLY_TIMEOUT_MS);
       command(this.redis).then(
         (reply) => {
           this.unanswered.delete(reject);
@@ -66,7 +86,7 @@ export class SingleSendConnection {
    * Sends `command` once the connection is ready, waiting through a reconnect as long as `wait` allows.
    * `command` may be called more than once, but only one call's command reaches Redis.
    */
-  async sendWhenReady<T>(command: (redis: Redis) => Promise<T>, { signal, within }: WaitForReady = {}): Promise<T> {
+  async sendWhenReady<T>(command: (redis: Redis) => Promise<T>, { signal, within, blocksFor }: WaitForReady = {}): Promise<T> {
     let waitEnds: AbortSignal | undefined;
     for (;;) {
       if (!this.ready) {
@@ -74,7 +94,7 @@ export class SingleSendConnection {
         await this.whenReady(waitEnds);
       }
       try {
-        return await this.send(command);
+        return await this.send(command, { blocksFor });
       } catch (error) {
         if (!(error instanceof NotSentError)) {
           throw error;
@@ -89,6 +109,24 @@ export class SingleSendConnection {
       await this.redis.quit();
     } else {
       this.redis.disconnect();
+    }
+  }
+
+  /** Drops the connection (ioredis then reconnects) when a reply is overdue: the network under it has gone silent. */
+  private replaceIfSilent(): void {
+    const now = Date.now();
+    const sinceLastLook = now - this.lastLook;
+    this.lastLook = now;
+    // After a stalled event loop, replies may sit unread in the socket: look again once they have been read.
+    if (sinceLastLook > 2 * WATCH_EVERY_MS) {
+      return;
+    }
+    for (const overdue of this.unanswered.values()) {
+      if (overdue < now) {
+        this.logger.warn(`Redis at ${addressOf(this.redis)} gave no reply in time: the connection is replaced`);
+        this.redis.stream?.destroy();
+        return;
+      }
     }
   }
 
