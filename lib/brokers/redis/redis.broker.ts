@@ -91,7 +91,7 @@ export class RedisBroker implements Broker {
         { within: REDIS_WAIT_MS },
       );
     } catch (error) {
-      throw this.failure(key, error);
+      throw error instanceof ReplyLostError ? new PublishOutcomeUnknownError(key) : this.failure(key, error);
     }
     if (length < 0) {
       throw new QueueFullError(key, maxQueueLength);
@@ -179,9 +179,6 @@ export class RedisBroker implements Broker {
 
   /** The module's own error for what Redis or the connection answered to a command on `key`. */
   private failure(key: string, error: unknown): unknown {
-    if (error instanceof ReplyLostError) {
-      return new PublishOutcomeUnknownError(key);
-    }
     if (error instanceof DOMException && error.name === 'TimeoutError') {
       return new RedisUnavailableError(addressOf(this.commands.redis), REDIS_WAIT_MS);
     }

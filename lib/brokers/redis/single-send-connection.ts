@@ -83,14 +83,18 @@ export class SingleSendConnection {
   }
 
   /**
-   * Sends `command` once the connection is ready, waiting through a reconnect as long as `wait` allows.
+   * Sends `command` once the connection is ready, waiting through a reconnect as long as `signal` and `within` allow.
    * `command` may be called more than once, but only one call's command reaches Redis.
    */
-  async sendWhenReady<T>(command: (redis: Redis) => Promise<T>, { signal, within, blocksFor }: WaitForReady = {}): Promise<T> {
+  async sendWhenReady<T>(
+    command: (redis: Redis) => Promise<T>,
+    { signal, within, blocksFor }: WaitForReady = {},
+  ): Promise<T> {
     let waitEnds: AbortSignal | undefined;
     for (;;) {
       if (!this.ready) {
-        waitEnds ??= within === undefined ? signal : AbortSignal.any([AbortSignal.timeout(within), ...(signal ? [signal] : [])]);
+        const deadline = within === undefined ? [] : [AbortSignal.timeout(within)];
+        waitEnds ??= AbortSignal.any([...deadline, ...(signal ? [signal] : [])]);
         await this.whenReady(waitEnds);
       }
       try {
