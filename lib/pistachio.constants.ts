@@ -11,6 +11,10 @@ export const DEFAULT_MAX_WAITERS = 10_000;
 export const DEFAULT_MAX_WAITERS_PER_ENDPOINT = 100;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
 export const DEFAULT_SHUTDOWN_GRACE = 2_000;
+export const DEFAULT_DELIVERY = 'at-most-once';
+export const DEFAULT_VISIBILITY_TIMEOUT = 30_000;
+export const DEFAULT_MAX_DELIVERIES = 5;
+export const DEFAULT_MAX_BATCH = 100;
 /** Shortest `?timeout=` a poll may ask for: shorter ones would turn long-polling into busy polling. */
 export const MIN_REQUEST_TIMEOUT = 1_000;
 

@@ -1,13 +1,16 @@
 import {
   All,
   BadRequestException,
+  ConflictException,
   ForbiddenException,
   GatewayTimeoutException,
+  HttpCode,
   HttpException,
   HttpStatus,
   Inject,
   InternalServerErrorException,
   MethodNotAllowedException,
+  NotFoundException,
   Param,
   Query,
   Req,
@@ -19,24 +22,31 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { delivered, departureSignal, rawResponse } from './departure-signal.js';
 import { assertEndpointName } from './endpoint-name.js';
 import {
+  AcknowledgementOutcomeUnknownError,
+  AtLeastOnceRequiredError,
   EndpointBusyError,
   InvalidEndpointError,
+  InvalidReceiptError,
+  ReceiptRefusedError,
   ShuttingDownError,
   TooManyWaitersError,
   WrongKeyTypeError,
 } from './errors/index.js';
-import type { PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
-import { MIN_REQUEST_TIMEOUT, PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import type { Delivery, PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
+import { toMultipart } from './multipart.js';
+import { PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { PistachioService } from './pistachio.service.js';
+import { parsePollQuery } from './poll-query.js';
+import { parseReceipt } from './receipt.js';
 
 /** What nginx logs for a client that left before its answer; nobody receives it. */
 const CLIENT_CLOSED_REQUEST = 499;
 
 /**
- * The long-poll route, `GET {path}/:endpoint`. Each registration serves it through a subclass of its own whose path
- * comes from the options (see `pistachio.module-definition.ts`). It answers through Nest's pipeline (no bare
- * `@Res()`), so the app's guards, interceptors and filters apply; `route.middleware.ts` adds the headers that every
- * answer carries.
+ * The long-poll route, `GET {path}/:endpoint`, and at least once `DELETE {path}/:endpoint/:receipt`. Each
+ * registration serves it through a subclass of its own whose path comes from the options (see
+ * `pistachio.route.ts`). It answers through Nest's pipeline (no bare `@Res()`), so the app's guards, interceptors and
+ * filters apply; `route.middleware.ts` adds the headers that every answer carries.
  */
 export class PistachioController {
   constructor(
@@ -49,46 +59,78 @@ export class PistachioController {
   @All(':endpoint')
   async poll(
     @Param('endpoint') endpoint: string,
-    @Query('timeout') timeout: unknown,
+    @Query() query: Record<string, unknown>,
     @Req() request: PollRequest,
     @Res({ passthrough: true }) response: object,
   ): Promise<StreamableFile> {
-    const http = this.adapterHost.httpAdapter;
-    if (http.getRequestMethod(request) !== 'GET') {
-      http.setHeader(response, 'Allow', 'GET');
-      throw new MethodNotAllowedException('Poll with GET');
-    }
+    this.allow('GET', request, response);
     const departure = departureSignal(rawResponse(response));
-    let message: Buffer | null;
+    let deliveries: Delivery[];
+    let max: number | undefined;
     try {
       assertEndpointName(endpoint);
-      const wait = this.requestTimeout(timeout);
+      const asked = parsePollQuery(query, this.options);
+      max = asked.max;
       await this.authorize(request, endpoint);
-      message = await this.pistachio.receive(endpoint, { timeout: wait, signal: departure });
+      // Refused acknowledgements end the request before anything is popped.
+      if (asked.acks.length > 0) {
+        await this.pistachio.ack(endpoint, asked.acks);
+      }
+      deliveries = await this.pistachio.receiveDeliveries(endpoint, { timeout: asked.timeout, signal: departure, max });
     } catch (error) {
       throw this.toHttpException(error, departure, response);
     }
-    if (message === null) {
+    if (deliveries.length === 0) {
       throw new GatewayTimeoutException('Timeout waiting for response');
     }
-    // Delivered once written; a client that leaves before that gives the message back.
-    void this.pistachio.handOver(endpoint, message, delivered(rawResponse(response), departure));
-    // A stream, unlike send(), never turns the answer into a 304 for a conditional request.
+    // Delivered once written; a client that leaves before that gives at-most-once messages back.
+    void this.pistachio.handOver(endpoint, deliveries, delivered(rawResponse(response), departure));
+    return max === undefined ? this.single(deliveries[0], response) : this.batch(deliveries);
+  }
+
+  /** At least once: acknowledges one delivery without polling, `204`. */
+  @All(':endpoint/:receipt')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async acknowledge(
+    @Param('endpoint') endpoint: string,
+    @Param('receipt') receipt: string,
+    @Req() request: PollRequest,
+    @Res({ passthrough: true }) response: object,
+  ): Promise<void> {
+    if (this.options.delivery === 'at-most-once') {
+      throw new NotFoundException('Nothing to acknowledge: this route delivers at most once');
+    }
+    this.allow('DELETE', request, response);
+    try {
+      assertEndpointName(endpoint);
+      parseReceipt(receipt);
+      await this.authorize(request, endpoint);
+      await this.pistachio.ack(endpoint, receipt);
+    } catch (error) {
+      throw this.toHttpException(error, undefined, response);
+    }
+  }
+
+  private allow(method: string, request: PollRequest, response: object): void {
+    const http = this.adapterHost.httpAdapter;
+    if (http.getRequestMethod(request) !== method) {
+      http.setHeader(response, 'Allow', method);
+      throw new MethodNotAllowedException(`Use ${method} here`);
+    }
+  }
+
+  /** One message as the body. A stream, unlike send(), never turns the answer into a 304 for a conditional request. */
+  private single({ message, receipt, deliveryCount }: Delivery, response: object): StreamableFile {
+    if (receipt !== undefined) {
+      this.adapterHost.httpAdapter.setHeader(response, 'Pistachio-Receipt', receipt);
+      this.adapterHost.httpAdapter.setHeader(response, 'Pistachio-Delivery-Count', String(deliveryCount));
+    }
     return new StreamableFile(message, { type: this.options.contentType, length: message.length });
   }
 
-  /** `?timeout=` in milliseconds, from MIN_REQUEST_TIMEOUT up to the module's timeout, which is also the default. */
-  private requestTimeout(timeout: unknown): number {
-    if (timeout === undefined) {
-      return this.options.timeout;
-    }
-    const milliseconds = typeof timeout === 'string' && /^\d{1,10}$/.test(timeout) ? Number(timeout) : NaN;
-    if (!(milliseconds >= MIN_REQUEST_TIMEOUT && milliseconds <= this.options.timeout)) {
-      throw new BadRequestException(
-        `timeout must be a whole number of milliseconds from ${MIN_REQUEST_TIMEOUT} to ${this.options.timeout}`,
-      );
-    }
-    return milliseconds;
+  private batch(deliveries: Delivery[]): StreamableFile {
+    const { type, body } = toMultipart(deliveries, this.options.contentType);
+    return new StreamableFile(body, { type, length: body.length });
   }
 
   private async authorize(request: PollRequest, endpoint: string): Promise<void> {
@@ -97,15 +139,26 @@ export class PistachioController {
     }
   }
 
-  private toHttpException(error: unknown, departure: AbortSignal, response: object): unknown {
+  private toHttpException(error: unknown, departure: AbortSignal | undefined, response: object): unknown {
     const retryLater = (exception: HttpException) => {
       this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(this.options.retryAfter));
       return exception;
     };
-    if (error instanceof InvalidEndpointError) {
+    if (
+      error instanceof InvalidEndpointError ||
+      error instanceof InvalidReceiptError ||
+      error instanceof AtLeastOnceRequiredError
+    ) {
       return new BadRequestException(error.message);
     }
-    if (error instanceof ShuttingDownError || error instanceof TooManyWaitersError) {
+    if (error instanceof ReceiptRefusedError) {
+      return new ConflictException(error.message);
+    }
+    if (
+      error instanceof ShuttingDownError ||
+      error instanceof TooManyWaitersError ||
+      error instanceof AcknowledgementOutcomeUnknownError
+    ) {
       return retryLater(new ServiceUnavailableException(error.message));
     }
     if (error instanceof EndpointBusyError) {
@@ -114,7 +167,7 @@ export class PistachioController {
     if (error instanceof WrongKeyTypeError) {
       return new InternalServerErrorException(error.message);
     }
-    if (departure.aborted) {
+    if (departure?.aborted) {
       return new HttpException('Client closed request', CLIENT_CLOSED_REQUEST);
     }
     return error;

@@ -1,9 +1,12 @@
 import { InvalidOptionsError } from './errors/index.js';
 import { isEndpointName } from './endpoint-name.js';
-import { OverflowPolicy, PistachioModuleOptions, ResolvedPistachioOptions } from './interfaces/index.js';
+import { DeliveryMode, OverflowPolicy, PistachioModuleOptions, ResolvedPistachioOptions } from './interfaces/index.js';
 import {
   DEFAULT_BLOCKING_CONNECTIONS,
   DEFAULT_CONTENT_TYPE,
+  DEFAULT_DELIVERY,
+  DEFAULT_MAX_BATCH,
+  DEFAULT_MAX_DELIVERIES,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_QUEUE_LENGTH,
   DEFAULT_MAX_WAITERS,
@@ -13,10 +16,12 @@ import {
   DEFAULT_RETRY_AFTER,
   DEFAULT_SHUTDOWN_GRACE,
   DEFAULT_TIMEOUT,
+  DEFAULT_VISIBILITY_TIMEOUT,
   MAX_TIMEOUT,
 } from './pistachio.constants.js';
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['reject', 'drop-oldest'];
+const DELIVERY_MODES: readonly DeliveryMode[] = ['at-most-once', 'at-least-once'];
 
 /** A static route: slash-separated segments with no route parameters or wildcards. */
 const ROUTE_PATH = /^(\/[A-Za-z0-9_.~-]+)+$|^\/$/;
@@ -57,6 +62,10 @@ export function resolvePistachioOptions(
     maxWaitersPerEndpoint: options.maxWaitersPerEndpoint ?? DEFAULT_MAX_WAITERS_PER_ENDPOINT,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     shutdownGrace: options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE,
+    delivery: options.delivery ?? DEFAULT_DELIVERY,
+    visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
+    maxDeliveries: options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
+    maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
   };
   if (!isEndpointName(resolved.namespace)) {
     throw new InvalidOptionsError('namespace', 'a non-empty name of A-Z a-z 0-9 _ . : - (at most 128)', resolved.namespace);
@@ -90,6 +99,12 @@ export function resolvePistachioOptions(
   assertPositiveInteger(resolved.maxWaitersPerEndpoint, 'maxWaitersPerEndpoint');
   assertPositiveInteger(resolved.maxMessageBytes, 'maxMessageBytes');
   assertDuration(resolved.shutdownGrace, 'shutdownGrace');
+  if (!DELIVERY_MODES.includes(resolved.delivery)) {
+    throw new InvalidOptionsError('delivery', DELIVERY_MODES.map((mode) => `"${mode}"`).join(' or '), resolved.delivery);
+  }
+  assertDuration(resolved.visibilityTimeout, 'visibilityTimeout');
+  assertPositiveInteger(resolved.maxDeliveries, 'maxDeliveries');
+  assertPositiveInteger(resolved.maxBatch, 'maxBatch');
   return resolved;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { getEventListeners } from 'node:events';
-import { MemoryBroker } from './brokers/memory.broker.js';
+import { MemoryBroker } from './brokers/memory/memory.broker.js';
 import { ShuttingDownError } from './errors/index.js';
 import { PistachioService } from './pistachio.service.js';
 import { resolvePistachioOptions } from './pistachio.options.js';

@@ -1,9 +1,23 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Broker } from './brokers/broker.interface.js';
+import type { Acknowledgements, Broker } from './brokers/broker.interface.js';
+import { EndpointDeadLetters } from './dead-letters.js';
 import { assertEndpointName } from './endpoint-name.js';
-import { EndpointBusyError, MessageTooLargeError, ShuttingDownError, TooManyWaitersError } from './errors/index.js';
-import type { ReceiveOptions, ResolvedPistachioOptions } from './interfaces/index.js';
+import {
+  AtLeastOnceRequiredError,
+  EndpointBusyError,
+  InvalidOptionsError,
+  MessageTooLargeError,
+  ShuttingDownError,
+  TooManyWaitersError,
+} from './errors/index.js';
+import type {
+  DeadLetters,
+  Delivery,
+  ReceiveDeliveriesOptions,
+  ReceiveOptions,
+  ResolvedPistachioOptions,
+} from './interfaces/index.js';
 import { toMessageBytes } from './message-bytes.js';
 import { PISTACHIO_BROKER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { assertDuration } from './pistachio.options.js';
@@ -18,6 +32,12 @@ export class PistachioService implements BeforeApplicationShutdown {
   private readonly handingOver = new Set<Promise<void>>();
   private waiting = 0;
   private shuttingDown = false;
+
+  /** At-least-once: the messages that went unacknowledged through `maxDeliveries` deliveries, by endpoint. */
+  readonly deadLetters: DeadLetters = new EndpointDeadLetters((endpoint, operation) => ({
+    key: this.keyOf(endpoint),
+    acknowledgements: this.acknowledgements(operation),
+  }));
 
   constructor(
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
@@ -34,50 +54,95 @@ export class PistachioService implements BeforeApplicationShutdown {
     await this.broker.publish(key, bytes);
   }
 
-  /** The next message of `endpoint` as stored, or `null` when none came within the timeout. */
-  async receive(endpoint: string, { timeout = this.options.timeout, signal }: ReceiveOptions = {}): Promise<Buffer | null> {
+  /**
+   * The next message of `endpoint` as stored, or `null` when none came within the timeout. At-least-once, the message
+   * is acknowledged as it is returned: use receiveDelivery() to acknowledge it when done with it.
+   */
+  async receive(endpoint: string, options: ReceiveOptions = {}): Promise<Buffer | null> {
+    const delivery = await this.receiveDelivery(endpoint, options);
+    if (delivery?.receipt) {
+      await this.ack(endpoint, delivery.receipt);
+    }
+    return delivery?.message ?? null;
+  }
+
+  /**
+   * The next message of `endpoint` with its receipt and delivery count, or `null` when none came within the timeout.
+   * At-least-once, it stays claimed until `ack()`ed, or comes back after the visibility timeout or a `release()`.
+   */
+  async receiveDelivery(endpoint: string, options: ReceiveOptions = {}): Promise<Delivery | null> {
+    const [delivery] = await this.receiveDeliveries(endpoint, { ...options, max: 1 });
+    return delivery ?? null;
+  }
+
+  /**
+   * Up to `max` messages of `endpoint`: waits for the first like receiveDelivery(), then takes those already queued;
+   * empty when none came within the timeout.
+   */
+  async receiveDeliveries(
+    endpoint: string,
+    { timeout = this.options.timeout, signal, max = 1 }: ReceiveDeliveriesOptions = {},
+  ): Promise<Delivery[]> {
     const key = this.keyOf(endpoint);
     assertDuration(timeout, 'timeout', 'receive()');
+    if (!(Number.isInteger(max) && max >= 1 && max <= this.options.maxBatch)) {
+      throw new InvalidOptionsError('max', `a whole number from 1 to maxBatch (${this.options.maxBatch})`, max, 'receive()');
+    }
     signal?.throwIfAborted();
-    const receipts = this.admit(endpoint);
-    const receipt = new AbortController();
-    const forwardAbort = () => receipt.abort(signal!.reason);
+    const receives = this.admit(endpoint);
+    const receive = new AbortController();
+    const forwardAbort = () => receive.abort(signal!.reason);
     signal?.addEventListener('abort', forwardAbort, { once: true });
-    receipts.add(receipt);
+    receives.add(receive);
     this.waiting++;
     try {
-      return await this.broker.receive(key, { timeout, signal: receipt.signal });
+      return await this.broker.receive(key, { timeout, signal: receive.signal, max });
     } finally {
       this.waiting--;
-      receipts.delete(receipt);
-      if (receipts.size === 0) {
+      receives.delete(receive);
+      if (receives.size === 0) {
         this.receiving.delete(endpoint);
       }
       signal?.removeEventListener('abort', forwardAbort);
     }
   }
 
+  /**
+   * At-least-once: settles deliveries of `endpoint` for good, all or none. A receipt that is unknown, settled already
+   * or expired refuses the whole call with a ReceiptRefusedError.
+   */
+  async ack(endpoint: string, receipts: string | string[]): Promise<void> {
+    await this.acknowledgements('ack()').ack(this.keyOf(endpoint), [receipts].flat());
+  }
+
+  /** At-least-once: gives deliveries of `endpoint` back at once, all or none; they are delivered again next. */
+  async release(endpoint: string, receipts: string | string[]): Promise<void> {
+    await this.acknowledgements('release()').release(this.keyOf(endpoint), [receipts].flat());
+  }
+
   /** Gives back a received message that its receiver could not take: it goes to the next receiver first. */
   async requeue(endpoint: string, message: Buffer): Promise<void> {
-    await this.broker.requeue(this.keyOf(endpoint), message);
+    await this.broker.requeue(this.keyOf(endpoint), [message]);
   }
 
   /**
-   * Follows a received message to its client: when `delivered` resolves `false` the message is requeued. Shutdown
-   * waits for the hand-overs in progress, so that a message whose client leaves then still finds its queue open.
+   * Follows received messages to their client: when `delivered` resolves `false`, those delivered at most once go back
+   * to their queue, in order (acknowledged ones stay claimed: the client may have them). Shutdown waits for the
+   * hand-overs in progress, so that a message whose client leaves then still finds its queue open.
    */
-  handOver(endpoint: string, message: Buffer, delivered: Promise<boolean>): Promise<void> {
+  handOver(endpoint: string, deliveries: Delivery[], delivered: Promise<boolean>): Promise<void> {
+    const unclaimed = deliveries.filter(({ receipt }) => receipt === undefined).map(({ message }) => message);
     const handingOver = delivered
-      .then((reached) => (reached ? undefined : this.requeue(endpoint, message)))
+      .then((reached) => (reached || unclaimed.length === 0 ? undefined : this.broker.requeue(this.keyOf(endpoint), unclaimed)))
       .catch((error: unknown) => {
-        this.logger.error(`A message for "${endpoint}" whose client left could not be requeued and is lost`, error);
+        this.logger.error(`Messages for "${endpoint}" whose client left could not be requeued and are lost`, error);
       })
       .finally(() => this.handingOver.delete(handingOver));
     this.handingOver.add(handingOver);
     return handingOver;
   }
 
-  /** How many messages of `endpoint` wait to be received. */
+  /** How many messages of `endpoint` wait to be received (at-least-once: with those come back unacknowledged). */
   async length(endpoint: string): Promise<number> {
     return this.broker.length(this.keyOf(endpoint));
   }
@@ -90,8 +155,8 @@ export class PistachioService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     const reason = new ShuttingDownError();
-    for (const receipts of this.receiving.values()) {
-      receipts.forEach((receipt) => receipt.abort(reason));
+    for (const receives of this.receiving.values()) {
+      receives.forEach((receive) => receive.abort(reason));
     }
     const grace = delay(this.options.shutdownGrace, 'late', { ref: false });
     if ((await Promise.race([Promise.all(this.handingOver), grace])) === 'late') {
@@ -100,7 +165,7 @@ export class PistachioService implements BeforeApplicationShutdown {
     await this.broker.close();
   }
 
-  /** The receipts of `endpoint`, once the receive is allowed to wait alongside them. */
+  /** The receives of `endpoint`, once the receive is allowed to wait alongside them. */
   private admit(endpoint: string): Set<AbortController> {
     if (this.shuttingDown) {
       throw new ShuttingDownError();
@@ -108,12 +173,19 @@ export class PistachioService implements BeforeApplicationShutdown {
     if (this.waiting >= this.options.maxWaiters) {
       throw new TooManyWaitersError(this.options.maxWaiters);
     }
-    const receipts = this.receiving.get(endpoint) ?? new Set<AbortController>();
-    if (receipts.size >= this.options.maxWaitersPerEndpoint) {
+    const receives = this.receiving.get(endpoint) ?? new Set<AbortController>();
+    if (receives.size >= this.options.maxWaitersPerEndpoint) {
       throw new EndpointBusyError(endpoint, this.options.maxWaitersPerEndpoint);
     }
-    this.receiving.set(endpoint, receipts);
-    return receipts;
+    this.receiving.set(endpoint, receives);
+    return receives;
+  }
+
+  private acknowledgements(operation: string): Acknowledgements {
+    if (!this.broker.acknowledgements) {
+      throw new AtLeastOnceRequiredError(operation);
+    }
+    return this.broker.acknowledgements;
   }
 
   private keyOf(endpoint: string): string {

@@ -29,8 +29,9 @@ function toCorsOptions({ origin = true, credentials = false, maxAge, allowedHead
     credentials,
     maxAge,
     allowedHeaders,
-    methods: ['GET'],
-    // The client reads Retry-After of a 503 or 429 to know how long to wait.
-    exposedHeaders: ['Retry-After'],
+    // DELETE acknowledges a delivery.
+    methods: ['GET', 'DELETE'],
+    // The client reads Retry-After of a 503 or 429 to know how long to wait, and the receipt to acknowledge.
+    exposedHeaders: ['Retry-After', 'Pistachio-Receipt', 'Pistachio-Delivery-Count'],
   };
 }

@@ -1,23 +1,47 @@
+import type { Delivery } from '../interfaces/index.js';
+
 export interface BrokerReceiveOptions {
-  /** Milliseconds to wait for a message before resolving `null`. */
+  /** Milliseconds to wait for a message before resolving empty. */
   timeout: number;
   /** Aborting it rejects the receive with the signal's reason and removes its waiter; nothing is consumed. */
   signal?: AbortSignal;
+  /** Most messages to take: the first one waited for, then those queued already. */
+  max: number;
 }
 
 /**
  * Storage and delivery of the queues. Every key is `<namespace>:<endpoint>`; each queue is FIFO, its waiters are
- * served FIFO, and each message goes to exactly one receiver. `test/` holds the spec every broker passes.
+ * served FIFO, and each message goes to exactly one receiver at a time. `test/` holds the spec every broker passes.
  */
 export interface Broker {
   /** Appends a message to the tail of the queue, or hands it to the oldest waiter. */
   publish(key: string, message: Buffer): Promise<void>;
-  /** The next message of the queue, waiting up to `timeout`; `null` when none came in time. */
-  receive(key: string, options: BrokerReceiveOptions): Promise<Buffer | null>;
-  /** Gives back a received message that could not be delivered: to the oldest waiter, else the head of the queue. */
-  requeue(key: string, message: Buffer): Promise<void>;
-  /** How many messages wait in the queue. */
+  /** The next messages of the queue, up to `max`, waiting up to `timeout` for the first; empty when none came in time. */
+  receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]>;
+  /** Gives back received messages that could not be delivered: to the oldest waiter, else the head of the queue, in order. */
+  requeue(key: string, messages: Buffer[]): Promise<void>;
+  /** How many messages wait to be received. */
   length(key: string): Promise<number>;
   /** Stops reading, gives back what a read took meanwhile, and releases what the broker holds; nothing queued is lost. */
   close(): Promise<void>;
+  /** The operations of acknowledged delivery; present when the broker delivers at least once. */
+  readonly acknowledgements?: Acknowledgements;
+}
+
+/**
+ * At-least-once delivery: each message a receive hands out stays claimed, under the delivery's receipt, until it is
+ * acknowledged; unacknowledged within the visibility timeout (or released) it is delivered again, ahead of newer
+ * messages, and after `maxDeliveries` deliveries it moves to the key's dead letters.
+ */
+export interface Acknowledgements {
+  /** Settles the deliveries for good, all or none: a ReceiptRefusedError names the receipts that cannot be. */
+  ack(key: string, receipts: string[]): Promise<void>;
+  /** Gives the deliveries back at once, all or none (the same refusals as `ack`): they are delivered again next. */
+  release(key: string, receipts: string[]): Promise<void>;
+  deadLetterCount(key: string): Promise<number>;
+  readDeadLetters(key: string, offset: number, limit: number): Promise<Buffer[]>;
+  /** Moves the dead letters back to the tail of the queue; answers how many. */
+  requeueDeadLetters(key: string): Promise<number>;
+  /** Deletes the dead letters; answers how many there were. */
+  purgeDeadLetters(key: string): Promise<number>;
 }

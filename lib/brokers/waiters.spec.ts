@@ -11,9 +11,9 @@ describe('Waiters', () => {
   });
 
   it('serves the oldest waiter of a key first', async () => {
-    const waiters = new Waiters();
-    const first = waiters.wait('k', { timeout: 10_000 });
-    const second = waiters.wait('k', { timeout: 10_000 });
+    const waiters = new Waiters<Buffer>();
+    const first = waiters.wait('k', { timeout: 10_000, max: 1 });
+    const second = waiters.wait('k', { timeout: 10_000, max: 1 });
 
     expect(waiters.hand('other', Buffer.from('x'))).toBe(false);
     expect(waiters.hand('k', Buffer.from('1'))).toBe(true);
@@ -24,13 +24,13 @@ describe('Waiters', () => {
   });
 
   it.each([
-    ['served', (waiters: Waiters) => waiters.hand('k', Buffer.from('m'))],
-    ['aborted', (_: Waiters, abort: AbortController) => abort.abort()],
+    ['served', (waiters: Waiters<Buffer>) => waiters.hand('k', Buffer.from('m'))],
+    ['aborted', (_: Waiters<Buffer>, abort: AbortController) => abort.abort()],
     ['timed out', () => jest.advanceTimersByTime(20)],
   ])('leaves no waiter, timer or abort listener once %s', async (_, end) => {
-    const waiters = new Waiters();
+    const waiters = new Waiters<Buffer>();
     const abort = new AbortController();
-    const waiting = waiters.wait('k', { timeout: 20, signal: abort.signal });
+    const waiting = waiters.wait('k', { timeout: 20, signal: abort.signal, max: 1 });
     expect(jest.getTimerCount()).toBe(1);
     expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
 
@@ -43,9 +43,9 @@ describe('Waiters', () => {
   });
 
   it('rejects at once when the signal is already aborted', async () => {
-    const waiters = new Waiters();
+    const waiters = new Waiters<Buffer>();
     const reason = new Error('already');
-    await expect(waiters.wait('k', { timeout: 10_000, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(waiters.wait('k', { timeout: 10_000, signal: AbortSignal.abort(reason), max: 1 })).rejects.toBe(reason);
     expect(waiters.hand('k', Buffer.from('m'))).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
 import { BrokerReceiveOptions } from './broker.interface.js';
 
-interface Waiter {
-  deliver(message: Buffer): void;
+interface Waiter<T> {
+  /** Most messages the receive takes. */
+  max: number;
+  deliver(value: T): void;
   fail(error: Error): void;
 }
 
@@ -9,10 +11,10 @@ interface Waiter {
  * The receives waiting in this process, FIFO per key: a waiting poll costs a set entry and a timer.
  * Each waiter removes itself when it is served, times out or is aborted, so nothing leaks.
  */
-export class Waiters {
-  private readonly byKey = new Map<string, Set<Waiter>>();
+export class Waiters<T> {
+  private readonly byKey = new Map<string, Set<Waiter<T>>>();
 
-  wait(key: string, { timeout, signal }: BrokerReceiveOptions): Promise<Buffer | null> {
+  wait(key: string, { timeout, signal, max }: BrokerReceiveOptions): Promise<T | null> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
         return reject(signal.reason);
@@ -26,10 +28,11 @@ export class Waiters {
         settle();
         reject(signal!.reason);
       };
-      const waiter: Waiter = {
-        deliver: (message) => {
+      const waiter: Waiter<T> = {
+        max,
+        deliver: (value) => {
           settle();
-          resolve(message);
+          resolve(value);
         },
         fail: (error) => {
           settle();
@@ -49,10 +52,20 @@ export class Waiters {
     return this.byKey.has(key);
   }
 
-  /** Hands a message to the oldest waiter of `key`; false when nobody waits there. */
-  hand(key: string, message: Buffer): boolean {
-    const oldest = this.byKey.get(key)?.values().next().value;
-    oldest?.deliver(message);
+  /** The keys that have waiters. */
+  keys(): IterableIterator<string> {
+    return this.byKey.keys();
+  }
+
+  /** How many messages the oldest waiter of `key` takes; 0 when nobody waits there. */
+  wantedBy(key: string): number {
+    return this.oldest(key)?.max ?? 0;
+  }
+
+  /** Hands a value to the oldest waiter of `key`; false when nobody waits there. */
+  hand(key: string, value: T): boolean {
+    const oldest = this.oldest(key);
+    oldest?.deliver(value);
     return oldest !== undefined;
   }
 
@@ -61,7 +74,11 @@ export class Waiters {
     this.byKey.get(key)?.forEach((waiter) => waiter.fail(error));
   }
 
-  private add(key: string, waiter: Waiter): void {
+  private oldest(key: string): Waiter<T> | undefined {
+    return this.byKey.get(key)?.values().next().value;
+  }
+
+  private add(key: string, waiter: Waiter<T>): void {
     const waiters = this.byKey.get(key);
     if (waiters) {
       waiters.add(waiter);
@@ -70,7 +87,7 @@ export class Waiters {
     }
   }
 
-  private remove(key: string, waiter: Waiter): void {
+  private remove(key: string, waiter: Waiter<T>): void {
     const waiters = this.byKey.get(key);
     if (waiters?.delete(waiter) && waiters.size === 0) {
       this.byKey.delete(key);

@@ -1,2 +1,3 @@
+export * from './delivery.interface.js';
 export * from './pistachio-module-options.interface.js';
 export * from './receive-options.interface.js';

@@ -5,6 +5,12 @@ import type { ConnectionOptions } from 'node:tls';
 /** What a publish to a full queue does: fail with a QueueFullError, or make room by dropping the oldest message. */
 export type OverflowPolicy = 'reject' | 'drop-oldest';
 
+/**
+ * When a message counts as delivered: once its answer was written (`at-most-once`), or once its receiver acknowledged
+ * it (`at-least-once`: unacknowledged messages come back after `visibilityTimeout`).
+ */
+export type DeliveryMode = 'at-most-once' | 'at-least-once';
+
 /** What `authorize` sees of a poll's request: Express's or Fastify's request object. */
 export interface PollRequest {
   headers: IncomingHttpHeaders;
@@ -90,6 +96,14 @@ export interface PistachioModuleOptions {
   maxMessageBytes?: number;
   /** Milliseconds shutdown waits for messages on their way to clients before it closes the broker. Default 2000. */
   shutdownGrace?: number;
+  /** When a message counts as delivered: once written, or once acknowledged. Default `at-most-once`. */
+  delivery?: DeliveryMode;
+  /** At-least-once: milliseconds from handing a message out until it is delivered again unless acknowledged. Default 30 000. */
+  visibilityTimeout?: number;
+  /** At-least-once: deliveries of a message before it moves to its endpoint's dead letters. Default 5. */
+  maxDeliveries?: number;
+  /** Most messages one batch poll (`?max=N`) may ask for. Default 100. */
+  maxBatch?: number;
 }
 
 /** Options that shape the module definition itself, so forRootAsync takes them next to `useFactory`. */

@@ -4,3 +4,8 @@ export interface ReceiveOptions {
   /** Aborting it rejects the receive at once with the signal's reason; nothing is consumed. */
   signal?: AbortSignal;
 }
+
+export interface ReceiveDeliveriesOptions extends ReceiveOptions {
+  /** Most messages to receive: it waits for the first, then takes those already queued. Default 1, at most `maxBatch`. */
+  max?: number;
+}

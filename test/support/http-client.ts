@@ -1,11 +1,13 @@
 import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { parseAnswer } from './raw-request.js';
+import { parseAnswer, RawAnswer } from './raw-request.js';
 
 export interface HttpAnswer {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body as it came, for binary and multipart answers. */
+  bytes: Buffer;
 }
 
 export interface RequestOptions {
@@ -20,9 +22,10 @@ export function request(url: string, { method = 'GET', headers, signal }: Reques
     const outgoing = httpRequest(url, { method, headers, signal, agent: false }, (incoming) => {
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('end', () =>
-        resolve({ status: incoming.statusCode!, headers: incoming.headers, body: Buffer.concat(chunks).toString() }),
-      );
+      incoming.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: incoming.statusCode!, headers: incoming.headers, body: bytes.toString(), bytes });
+      });
       incoming.on('error', reject);
     });
     outgoing.on('error', reject);
@@ -32,7 +35,7 @@ export function request(url: string, { method = 'GET', headers, signal }: Reques
 
 export interface LeavingPoll {
   /** The answer, or `null` when the server sent none before it closed the connection. */
-  answer: Promise<HttpAnswer | null>;
+  answer: Promise<RawAnswer | null>;
   /** Half-closes the connection as a departing client does, but keeps reading: an answer already written counts. */
   leave(): void;
 }
@@ -44,7 +47,7 @@ export function leavingPoll(url: string): LeavingPoll {
   socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`);
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const answer = new Promise<HttpAnswer | null>((resolve, reject) => {
+  const answer = new Promise<RawAnswer | null>((resolve, reject) => {
     socket.on('error', reject);
     socket.on('close', () => resolve(parseAnswer(Buffer.concat(chunks).toString())));
   });

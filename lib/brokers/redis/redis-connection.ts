@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 import { MissingPeerError, RedisConnectionError, RedisVersionError } from '../../errors/index.js';
-import type { PistachioModuleOptions, PistachioRedisClient } from '../../interfaces/index.js';
+import type { PistachioModuleOptions, PistachioRedisClient, ResolvedPistachioOptions } from '../../interfaces/index.js';
+import { SINGLE_SEND_OPTIONS } from './single-send-connection.js';
 
 export type RedisOption = NonNullable<PistachioModuleOptions['redis']>;
 
@@ -48,6 +50,50 @@ export async function connectRedis(redis: RedisOption, overrides: RedisOptions):
     connection.off('error', remember);
   }
   return connection;
+}
+
+/**
+ * Opens a broker's connections: its commands connection (first), then one for each of `others`, named after the
+ * namespace. Fails with the first error, closing what did open, when Redis is away or older than 7.0.
+ */
+export async function connectBroker(options: ResolvedPistachioOptions, others: RedisOptions[]): Promise<[Redis, ...Redis[]]> {
+  const redis = options.redis!;
+  const name = `pistachio:${options.namespace}`;
+  const connecting = await Promise.allSettled(
+    [{ ...SINGLE_SEND_OPTIONS, connectionName: 'commands' }, ...others].map((overrides) =>
+      connectRedis(redis, { ...overrides, connectionName: overrides.connectionName && `${name}:${overrides.connectionName}` }),
+    ),
+  );
+  const connected = connecting.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = connecting.find((result) => result.status === 'rejected');
+  try {
+    if (failure) {
+      throw failure.reason;
+    }
+    await assertRedisVersion(connected[0]);
+  } catch (error) {
+    connected.forEach((connection) => connection.disconnect());
+    throw error;
+  }
+  new Logger('PistachioModule').log(`Namespace "${options.namespace}" runs on Redis at ${addressOf(connected[0])}`);
+  return connected as [Redis, ...Redis[]];
+}
+
+/** Logs the first error of an outage and the end of it, not every failed reconnection attempt. */
+export function reportOutages(connection: Redis, logger: Logger): void {
+  let down = false;
+  connection.on('error', (error: Error) => {
+    if (!down) {
+      down = true;
+      logger.warn(`Redis connection error: ${error.message}; reconnecting`);
+    }
+  });
+  connection.on('ready', () => {
+    if (down) {
+      down = false;
+      logger.log(`Reconnected to Redis at ${addressOf(connection)}`);
+    }
+  });
 }
 
 /** Rejects with a RedisVersionError when Redis is older than 7.0 (the module's scripts declare flags, a 7.0 feature). */

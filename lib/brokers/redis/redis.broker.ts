@@ -1,141 +1,94 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import {
-  PublishOutcomeUnknownError,
-  QueueFullError,
-  RedisOutOfMemoryError,
-  RedisUnavailableError,
-  WrongKeyTypeError,
-} from '../../errors/index.js';
-import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
+import { WrongKeyTypeError } from '../../errors/index.js';
+import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
-import { QueueLimits } from '../queue-limits.interface.js';
+import { QueueLimits } from '../broker-settings.interface.js';
 import { Waiters } from '../waiters.js';
 import { BlockingReader } from './blocking-reader.js';
-import { addressOf, assertRedisVersion, connectRedis } from './redis-connection.js';
-import { isOutOfMemory, isWrongType } from './redis-replies.js';
-import { defineQueueScripts, QueueScripts } from './queue-scripts.js';
+import { QueueCommands } from './queue-commands.js';
+import { connectBroker, reportOutages } from './redis-connection.js';
+import { settleBy } from './settle-by.js';
 import { NotSentError, ReplyLostError, SINGLE_SEND_OPTIONS, SingleSendConnection } from './single-send-connection.js';
 
-/** How long a publish or a length waits for a connection to Redis before it gives up with a RedisUnavailableError. */
-const REDIS_WAIT_MS = 10_000;
-
 /**
- * Queues as Redis lists at `<namespace>:<endpoint>`, shared by every instance of the app. A waiting poll is an entry
- * in a local FIFO; a fixed pool of blocking connections BLPOPs the keys that have waiters here, each key on one
- * connection of the pool (by hash), so Redis connections stay 1 + `blockingConnections` however many polls wait.
+ * At-most-once queues as Redis lists at `<namespace>:<endpoint>`, shared by every instance of the app. A waiting poll
+ * is an entry in a local FIFO; a fixed pool of blocking connections BLPOPs the keys that have waiters here, each key on
+ * one connection of the pool (by hash), so Redis connections stay 1 + `blockingConnections` however many polls wait.
  * Every connection sends a command once at most (see SingleSendConnection): a reconnect never runs one twice.
  */
 export class RedisBroker implements Broker {
   private readonly logger = new Logger(RedisBroker.name);
-  private readonly waiters = new Waiters();
-  private readonly scripts: QueueScripts;
-  private readonly commands: SingleSendConnection;
+  private readonly waiters = new Waiters<Delivery[]>();
+  private readonly commands: QueueCommands;
   private readonly readers: BlockingReader[];
-  /** Keys found holding another type than a list, logged once each. */
-  private readonly foreignKeys = new Set<string>();
 
-  private constructor(
-    commands: Redis,
-    blocking: Redis[],
-    private readonly limits: QueueLimits,
-  ) {
-    this.scripts = defineQueueScripts(commands);
-    this.commands = new SingleSendConnection(commands);
+  private constructor(commands: Redis, blocking: Redis[], limits: QueueLimits) {
+    this.commands = new QueueCommands(commands, limits, this.logger);
     const hooks = {
       isWanted: (key: string) => this.waiters.has(key),
-      deliver: this.handOn.bind(this),
-      refuse: (key: string, error: WrongKeyTypeError) => this.waiters.fail(key, this.foreign(error)),
+      deliver: (key: string, message: Buffer) => this.handOn(key, [message]),
+      refuse: (key: string, error: WrongKeyTypeError) => this.waiters.fail(key, this.commands.foreign(error)),
     };
-    this.readers = blocking.map((connection) => new BlockingReader(new SingleSendConnection(connection), this.commands, hooks));
-    [commands, ...blocking].forEach((connection) => this.reportOutages(connection));
+    this.readers = blocking.map(
+      (connection) => new BlockingReader(new SingleSendConnection(connection), this.commands.connection, hooks),
+    );
+    [commands, ...blocking].forEach((connection) => reportOutages(connection, this.logger));
   }
 
   /** Connects the command connection and the blocking pool; rejects with a RedisConnectionError if Redis is away. */
   static async connect(options: ResolvedPistachioOptions): Promise<RedisBroker> {
-    const redis = options.redis!;
-    const name = `pistachio:${options.namespace}`;
-    const connecting = await Promise.allSettled([
-      connectRedis(redis, { ...SINGLE_SEND_OPTIONS, connectionName: `${name}:commands` }),
-      ...Array.from({ length: options.blockingConnections }, () =>
-        connectRedis(redis, {
-          ...SINGLE_SEND_OPTIONS,
-          connectionName: `${name}:blocking`,
-          // A BLPOP waits for as long as it blocks.
-          commandTimeout: undefined,
-        }),
-      ),
-    ]);
-    const connected = connecting.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    const failure = connecting.find((result) => result.status === 'rejected');
-    const [commands, ...blocking] = connected;
-    try {
-      if (failure) {
-        throw failure.reason;
-      }
-      await assertRedisVersion(commands);
-    } catch (error) {
-      connected.forEach((connection) => connection.disconnect());
-      throw error;
-    }
-    new Logger('PistachioModule').log(`Namespace "${options.namespace}" runs on Redis at ${addressOf(commands)}`);
+    const [commands, ...blocking] = await connectBroker(
+      options,
+      // A BLPOP waits for as long as it blocks: no command timeout.
+      Array.from({ length: options.blockingConnections }, () => ({
+        ...SINGLE_SEND_OPTIONS,
+        connectionName: 'blocking',
+        commandTimeout: undefined,
+      })),
+    );
     return new RedisBroker(commands, blocking, options);
   }
 
-  async publish(key: string, message: Buffer): Promise<void> {
-    const { maxQueueLength, overflow, messageTtl } = this.limits;
-    let length: number;
-    try {
-      length = await this.commands.sendWhenReady(
-        () => this.scripts.publishBounded(key, message, maxQueueLength, overflow, messageTtl),
-        { within: REDIS_WAIT_MS },
-      );
-    } catch (error) {
-      throw error instanceof ReplyLostError ? new PublishOutcomeUnknownError(key) : this.failure(key, error);
-    }
-    if (length < 0) {
-      throw new QueueFullError(key, maxQueueLength);
-    }
+  publish(key: string, message: Buffer): Promise<void> {
+    return this.commands.publish(key, message);
   }
 
-  async receive(key: string, options: BrokerReceiveOptions): Promise<Buffer | null> {
+  async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
     const deadline = Date.now() + options.timeout;
     // Straight from the queue when nobody here waits before us (they would be served first by the blocking reads),
     // and when Redis is there: a poll never waits for a reconnect longer than its timeout.
-    if (!this.waiters.has(key) && this.commands.ready) {
-      const message = await this.popBy(key, deadline);
-      if (message) {
-        if (options.signal?.aborted) {
-          await this.requeue(key, message);
-          options.signal.throwIfAborted();
-        }
-        return message;
+    if (!this.waiters.has(key) && this.commands.connection.ready) {
+      const messages = await this.popBy(key, options.max, deadline);
+      if (messages.length > 0) {
+        return this.received(key, messages, options.signal);
       }
     }
     const waiting = this.waiters.wait(key, { ...options, timeout: Math.max(1, deadline - Date.now()) });
     this.readerOf(key).want(key);
-    return waiting;
+    const first = await waiting;
+    if (!first) {
+      return [];
+    }
+    // A batch takes what is queued already behind the first message.
+    const more = options.max > 1 && deadline > Date.now() ? await this.popBy(key, options.max - 1, deadline) : [];
+    return this.received(key, [...first.map(({ message }) => message), ...more], options.signal);
   }
 
-  async requeue(key: string, message: Buffer): Promise<void> {
-    if (!this.waiters.hand(key, message)) {
-      // No time limit: the message is in this process only, and shutdown ends the wait by closing the connection.
-      await this.commands.sendWhenReady(() => this.scripts.requeue(key, message, this.limits.messageTtl));
+  async requeue(key: string, messages: Buffer[]): Promise<void> {
+    while (messages.length > 0 && this.waiters.has(key)) {
+      const wanted = this.waiters.wantedBy(key);
+      this.waiters.hand(key, delivered(messages.slice(0, wanted)));
+      messages = messages.slice(wanted);
+    }
+    if (messages.length > 0) {
+      await this.commands.requeue(key, messages);
     }
   }
 
-  async length(key: string): Promise<number> {
-    for (;;) {
-      try {
-        return await this.commands.sendWhenReady((redis) => redis.llen(key), { within: REDIS_WAIT_MS });
-      } catch (error) {
-        // A read, so asking again is harmless.
-        if (!(error instanceof ReplyLostError)) {
-          throw this.failure(key, error);
-        }
-      }
-    }
+  length(key: string): Promise<number> {
+    return this.commands.read(key, (redis) => redis.llen(key));
   }
 
   /** Stops the blocking reads (a message one of them popped meanwhile goes back to its queue), then disconnects. */
@@ -144,81 +97,46 @@ export class RedisBroker implements Broker {
     await this.commands.close();
   }
 
-  /**
-   * LPOP, or `null` when its answer comes after `deadline` (a paused or slow Redis): a message it brings then is handed
-   * on like one the blocking reads popped.
-   */
-  private async popBy(key: string, deadline: number): Promise<Buffer | null> {
-    const popping = this.pop(key);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, deadline - Date.now(), 'late')));
-    const popped = await Promise.race([popping, late]).finally(() => clearTimeout(timer));
-    if (popped !== 'late') {
-      return popped;
+  /** Popped messages as deliveries; given back when their receive was aborted meanwhile. */
+  private async received(key: string, messages: Buffer[], signal?: AbortSignal): Promise<Delivery[]> {
+    if (signal?.aborted && messages.length > 0) {
+      await this.requeue(key, messages);
+      signal.throwIfAborted();
     }
-    void popping.then((message) => message && this.handOn(key, message), () => undefined);
-    return null;
+    return delivered(messages);
   }
 
-  /** LPOP; `null` also when the reply was lost with its connection (logged: a message it popped is gone). */
-  private async pop(key: string): Promise<Buffer | null> {
+  /**
+   * LPOP of up to `count`, or nothing when its answer comes after `deadline` (a paused or slow Redis): what it brings
+   * then is handed on like what the blocking reads popped.
+   */
+  private async popBy(key: string, count: number, deadline: number): Promise<Buffer[]> {
+    const popped = await settleBy(this.pop(key, count), deadline, (late) => late.length > 0 && this.handOn(key, late));
+    return popped ?? [];
+  }
+
+  /** LPOP; nothing also when the reply was lost with its connection (logged: what it popped is gone). */
+  private async pop(key: string, count: number): Promise<Buffer[]> {
     try {
-      return await this.commands.send((redis) => redis.lpopBuffer(key));
+      return (await this.commands.connection.send((redis) => redis.lpopBuffer(key, count))) ?? [];
     } catch (error) {
       if (error instanceof ReplyLostError) {
-        this.logger.warn(`The Redis connection dropped during a pop from "${key}"; a message it popped then is lost`);
-        return null;
+        this.logger.warn(`The Redis connection dropped during a pop from "${key}"; what it popped then is lost`);
+        return [];
       }
       if (error instanceof NotSentError) {
         // The connection dropped just now: the poll waits for the blocking reads instead.
-        return null;
+        return [];
       }
-      throw this.failure(key, error);
+      throw this.commands.failure(key, error);
     }
   }
 
-  /** The module's own error for what Redis or the connection answered to a command on `key`. */
-  private failure(key: string, error: unknown): unknown {
-    if (error instanceof DOMException && error.name === 'TimeoutError') {
-      return new RedisUnavailableError(addressOf(this.commands.redis), REDIS_WAIT_MS);
-    }
-    if (isOutOfMemory(error)) {
-      return new RedisOutOfMemoryError(key, error);
-    }
-    return isWrongType(error) ? this.foreign(new WrongKeyTypeError(key)) : error;
-  }
-
-  /** Logs a key of another type the first time it is met, and answers the error. */
-  private foreign(error: WrongKeyTypeError): WrongKeyTypeError {
-    if (!this.foreignKeys.has(error.key)) {
-      this.foreignKeys.add(error.key);
-      this.logger.error(error.message);
-    }
-    return error;
-  }
-
-  /** Logs the first error of an outage and the end of it, not every failed reconnection attempt. */
-  private reportOutages(connection: Redis): void {
-    let down = false;
-    connection.on('error', (error: Error) => {
-      if (!down) {
-        down = true;
-        this.logger.warn(`Redis connection error: ${error.message}; reconnecting`);
-      }
-    });
-    connection.on('ready', () => {
-      if (down) {
-        down = false;
-        this.logger.log(`Reconnected to Redis at ${addressOf(connection)}`);
-      }
-    });
-  }
-
-  private async handOn(key: string, message: Buffer): Promise<void> {
+  private async handOn(key: string, messages: Buffer[]): Promise<void> {
     try {
-      await this.requeue(key, message);
+      await this.requeue(key, messages);
     } catch (error) {
-      this.logger.error(`A message popped from "${key}" could not be handed on and is lost`, error);
+      this.logger.error(`Messages popped from "${key}" could not be handed on and are lost`, error);
     }
   }
 
@@ -229,4 +147,8 @@ export class RedisBroker implements Broker {
     }
     return this.readers[Math.abs(hash) % this.readers.length];
   }
+}
+
+function delivered(messages: Buffer[]): Delivery[] {
+  return messages.map((message) => ({ message, deliveryCount: 1 }));
 }

@@ -1,0 +1,105 @@
+import { QueueFullError } from '../../errors/index.js';
+import type { Delivery } from '../../interfaces/index.js';
+import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
+import { BrokerSettings } from '../broker-settings.interface.js';
+import { Waiters } from '../waiters.js';
+import { ExpiringLists } from './expiring-lists.js';
+import { MemoryAcknowledgements, QueuedMessage } from './memory-acknowledgements.js';
+
+/** Queues in this process's memory: the embedded default, for a single instance and for tests. */
+export class MemoryBroker implements Broker {
+  private readonly queues: ExpiringLists<QueuedMessage>;
+  private readonly waiters = new Waiters<Delivery[]>();
+  readonly acknowledgements?: MemoryAcknowledgements;
+
+  constructor(private readonly settings: BrokerSettings) {
+    this.queues = new ExpiringLists(settings.messageTtl);
+    if (settings.delivery === 'at-least-once') {
+      this.acknowledgements = new MemoryAcknowledgements(settings, {
+        giveBack: (key, messages) => this.giveBack(key, messages),
+        append: (key, messages) => messages.forEach((queued) => this.append(key, queued)),
+      });
+    }
+  }
+
+  async publish(key: string, message: Buffer): Promise<void> {
+    const messages = this.waiters.has(key) ? undefined : this.queues.write(key);
+    if (messages && messages.length >= this.settings.maxQueueLength) {
+      if (this.settings.overflow === 'reject') {
+        throw new QueueFullError(key, this.settings.maxQueueLength);
+      }
+      messages.shift();
+    }
+    this.append(key, { message, deliveries: 0 });
+  }
+
+  async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
+    options.signal?.throwIfAborted();
+    const taken = this.take(key, options.max);
+    return taken.length > 0 ? this.deliver(key, taken) : ((await this.waiters.wait(key, options)) ?? []);
+  }
+
+  async requeue(key: string, messages: Buffer[]): Promise<void> {
+    this.giveBack(key, messages.map((message) => ({ message, deliveries: 0 })));
+  }
+
+  async length(key: string): Promise<number> {
+    return this.queues.get(key)?.length ?? 0;
+  }
+
+  /** The queues live in this process: they end with it. */
+  async close(): Promise<void> {
+    this.queues.stopExpiring();
+    this.acknowledgements?.close();
+  }
+
+  /** Hands a message to the oldest waiter, else appends it to the queue. */
+  private append(key: string, queued: QueuedMessage): void {
+    if (this.waiters.has(key)) {
+      this.waiters.hand(key, this.deliver(key, [queued]));
+    } else {
+      this.queues.write(key).push(queued);
+    }
+  }
+
+  /**
+   * Hands messages that came back to the oldest waiters, the rest to the head of the queue: in order, behind those that
+   * came back before them and were handed out first.
+   */
+  private giveBack(key: string, messages: QueuedMessage[]): void {
+    let rest = messages;
+    while (rest.length > 0 && this.waiters.has(key)) {
+      const wanted = this.waiters.wantedBy(key);
+      this.waiters.hand(key, this.deliver(key, rest.slice(0, wanted)));
+      rest = rest.slice(wanted);
+    }
+    const queue = rest.length > 0 ? this.queues.write(key) : undefined;
+    let at = 0;
+    for (const queued of rest) {
+      while (at < queue!.length && handedOutBefore(queue!.peekAt(at)!, queued)) {
+        at++;
+      }
+      queue!.splice(at++, 0, queued);
+    }
+  }
+
+  private take(key: string, max: number): QueuedMessage[] {
+    const queue = this.queues.get(key);
+    const taken = queue?.splice(0, max) ?? [];
+    if (queue?.isEmpty()) {
+      this.queues.delete(key);
+    }
+    return taken;
+  }
+
+  /** What the receivers get: at least once, each message claimed under a receipt. */
+  private deliver(key: string, messages: QueuedMessage[]): Delivery[] {
+    return this.acknowledgements
+      ? this.acknowledgements.claim(key, messages)
+      : messages.map(({ message }) => ({ message, deliveryCount: 1 }));
+  }
+}
+
+function handedOutBefore(queued: QueuedMessage, other: QueuedMessage): boolean {
+  return queued.id !== undefined && other.id !== undefined && Number(queued.id) < Number(other.id);
+}

@@ -1,0 +1,276 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AcknowledgementOutcomeUnknownError, ReceiptRefusedError, WrongKeyTypeError } from '../../errors/index.js';
+import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
+import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
+import { Acknowledgements, Broker, BrokerReceiveOptions } from '../broker.interface.js';
+import { BrokerSettings } from '../broker-settings.interface.js';
+import { deadLetterWarning } from '../dead-letter-warning.js';
+import { Waiters } from '../waiters.js';
+import { ClaimScripts, defineClaimScripts, SettleMode } from './claim-scripts.js';
+import { QueueCommands, REDIS_WAIT_MS } from './queue-commands.js';
+import { connectBroker, reportOutages } from './redis-connection.js';
+import { isWrongType } from './redis-replies.js';
+import { settleBy } from './settle-by.js';
+import { NotSentError, ReplyLostError } from './single-send-connection.js';
+import { wakeChannel, WakeSubscriber } from './wake-subscriber.js';
+
+/**
+ * How often each instance tries the keys it waits on without being woken: for messages that other Redis clients
+ * RPUSHed (no notification), claims whose visibility timeout passed, and notifications missed during a reconnect.
+ */
+const SWEEP_EVERY_MS = 1_000;
+
+/** The keys acknowledged delivery keeps beside a queue; `#` keeps endpoint names from naming them. */
+function claimKeys(key: string): { claims: string; deadlines: string; dead: string } {
+  return { claims: `${key}#claims`, deadlines: `${key}#deadlines`, dead: `${key}#dead` };
+}
+
+/**
+ * At-least-once queues on Redis. The queue is the same list as at most once (other clients may RPUSH to it); a
+ * receive moves messages from it into claims with one script, so that no fault between the pop and the record loses
+ * one, and a claim not acknowledged in time is delivered again. Waiting polls are entries in a local FIFO; a
+ * publish notifies the queue's channel, and one Pub/Sub connection wakes this instance, which then claims for its
+ * oldest waiter: Redis connections stay two however many polls wait, and a message costs the same whatever the
+ * number of waiting endpoints.
+ */
+export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
+  readonly acknowledgements = this;
+  private readonly logger = new Logger('RedisBroker');
+  private readonly waiters = new Waiters<Delivery[]>();
+  private readonly commands: QueueCommands;
+  private readonly scripts: ClaimScripts;
+  private readonly subscriber: WakeSubscriber;
+  /** The keys being served now; those woken meanwhile are served again. */
+  private readonly serving = new Map<string, Promise<void>>();
+  private readonly wokenAgain = new Set<string>();
+  /** Keys with receives claiming straight from the queue, and whether a wake-up came meanwhile (it found no waiter). */
+  private readonly claimingDirectly = new Map<string, { count: number; woken: boolean }>();
+  private readonly sweep: NodeJS.Timeout;
+
+  private constructor(
+    commands: Redis,
+    subscriber: Redis,
+    private readonly settings: BrokerSettings,
+  ) {
+    this.commands = new QueueCommands(commands, settings, this.logger);
+    this.scripts = defineClaimScripts(commands);
+    this.subscriber = new WakeSubscriber(subscriber, (key) => this.woken(key));
+    [commands, subscriber].forEach((connection) => {
+      reportOutages(connection, this.logger);
+      // What was published or came due while a connection was down.
+      connection.on('ready', () => this.serveAll());
+    });
+    this.sweep = setInterval(() => {
+      this.serveAll();
+      this.subscriber.prune((key) => this.waiters.has(key));
+    }, SWEEP_EVERY_MS).unref();
+  }
+
+  /** Connects the command connection and the wake-up subscriber; rejects with a RedisConnectionError if Redis is away. */
+  static async connect(options: ResolvedPistachioOptions): Promise<AcknowledgedRedisBroker> {
+    // The subscriber keeps ioredis's defaults: subscribing again after a reconnect is what it should do.
+    const [commands, subscriber] = await connectBroker(options, [{ connectionName: 'wake' }]);
+    return new AcknowledgedRedisBroker(commands, subscriber, options);
+  }
+
+  publish(key: string, message: Buffer): Promise<void> {
+    return this.commands.publish(key, message, wakeChannel(key));
+  }
+
+  async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
+    options.signal?.throwIfAborted();
+    const deadline = Date.now() + options.timeout;
+    let wokenMeanwhile = false;
+    // Straight from the queue when nobody here waits before us, and when Redis is there.
+    if (!this.waiters.has(key) && this.commands.connection.ready) {
+      const direct = this.claimingDirectly.get(key) ?? { count: 0, woken: false };
+      this.claimingDirectly.set(key, { count: direct.count + 1, woken: direct.woken });
+      let deliveries: Delivery[];
+      try {
+        deliveries = await this.claimBy(key, options.max, deadline);
+      } finally {
+        wokenMeanwhile = this.endDirectClaim(key);
+      }
+      if (deliveries.length > 0) {
+        if (options.signal?.aborted) {
+          await this.unclaim(key, deliveries);
+          options.signal.throwIfAborted();
+        }
+        return deliveries;
+      }
+    }
+    const waiting = this.waiters.wait(key, { ...options, timeout: Math.max(1, deadline - Date.now()) });
+    void this.subscriber.watch(key).then((subscribedNow) => (subscribedNow || wokenMeanwhile) && this.serve(key));
+    return (await waiting) ?? [];
+  }
+
+  async requeue(key: string, messages: Buffer[]): Promise<void> {
+    await this.commands.requeue(key, messages);
+    this.serve(key);
+  }
+
+  length(key: string): Promise<number> {
+    return this.commands.read(key, () => this.scripts.claimedLength(key, claimKeys(key).deadlines));
+  }
+
+  async ack(key: string, receipts: string[]): Promise<void> {
+    await this.settle(key, 'ack', receipts);
+  }
+
+  async release(key: string, receipts: string[]): Promise<void> {
+    await this.settle(key, 'release', receipts);
+  }
+
+  deadLetterCount(key: string): Promise<number> {
+    return this.commands.read(key, (redis) => redis.llen(claimKeys(key).dead));
+  }
+
+  readDeadLetters(key: string, offset: number, limit: number): Promise<Buffer[]> {
+    return this.commands.read(key, (redis) => redis.lrangeBuffer(claimKeys(key).dead, offset, offset + limit - 1));
+  }
+
+  requeueDeadLetters(key: string): Promise<number> {
+    const { dead } = claimKeys(key);
+    return this.commands.read(key, () => this.scripts.requeueDead(dead, key, this.settings.messageTtl, wakeChannel(key)));
+  }
+
+  purgeDeadLetters(key: string): Promise<number> {
+    return this.commands.read(key, () => this.scripts.purgeDead(claimKeys(key).dead));
+  }
+
+  /** Stops waking and sweeping, lets the claims in progress settle (what nobody takes is unclaimed), then disconnects. */
+  async close(): Promise<void> {
+    clearInterval(this.sweep);
+    this.subscriber.close();
+    await Promise.all(this.serving.values());
+    await this.commands.close();
+  }
+
+  private woken(key: string): void {
+    const direct = this.claimingDirectly.get(key);
+    if (direct) {
+      direct.woken = true;
+    }
+    this.serve(key);
+  }
+
+  /** Ends a direct claim; answers whether a wake-up came during it. */
+  private endDirectClaim(key: string): boolean {
+    const direct = this.claimingDirectly.get(key)!;
+    if (--direct.count === 0) {
+      this.claimingDirectly.delete(key);
+    }
+    return direct.woken;
+  }
+
+  private serveAll(): void {
+    [...this.waiters.keys()].forEach((key) => this.serve(key));
+  }
+
+  /** Claims for the waiters of `key`, oldest first, while there are waiters and messages; one run per key at a time. */
+  private serve(key: string): void {
+    if (this.serving.has(key)) {
+      this.wokenAgain.add(key);
+      return;
+    }
+    const run = (async () => {
+      do {
+        this.wokenAgain.delete(key);
+        while (this.waiters.has(key)) {
+          const deliveries = await this.claim(key, this.waiters.wantedBy(key)).catch((error: unknown) => {
+            this.claimFailed(key, error);
+            return [];
+          });
+          if (deliveries.length === 0) {
+            break;
+          }
+          if (!this.waiters.hand(key, deliveries)) {
+            await this.unclaim(key, deliveries);
+          }
+        }
+      } while (this.wokenAgain.has(key));
+    })().finally(() => this.serving.delete(key));
+    this.serving.set(key, run);
+  }
+
+  private claimFailed(key: string, error: unknown): void {
+    if (error instanceof NotSentError) {
+      return; // The connection is down: its 'ready' serves the key again.
+    }
+    if (isWrongType(error)) {
+      this.waiters.fail(key, this.commands.foreign(new WrongKeyTypeError(key)));
+    } else if (error instanceof ReplyLostError) {
+      this.logger.warn(`The Redis connection dropped during a claim on "${key}"; what it claimed comes back after the visibility timeout`);
+    } else {
+      this.logger.warn(`A claim on "${key}" failed; it is tried again: ${(error as Error).message}`);
+    }
+  }
+
+  /** A claim, or nothing when its answer comes after `deadline`: what it claimed then goes to waiters or back. */
+  private async claimBy(key: string, max: number, deadline: number): Promise<Delivery[]> {
+    const claiming = this.claim(key, max).catch((error: unknown) => {
+      if (error instanceof NotSentError || error instanceof ReplyLostError) {
+        this.claimFailed(key, error);
+        return [];
+      }
+      throw this.commands.failure(key, error);
+    });
+    const late = (deliveries: Delivery[]) => deliveries.length > 0 && this.handOn(key, deliveries);
+    return (await settleBy(claiming, deadline, late)) ?? [];
+  }
+
+  /** Moves up to `max` messages into claims under fresh receipts, those come back unacknowledged first. */
+  private async claim(key: string, max: number): Promise<Delivery[]> {
+    const { claims, deadlines, dead } = claimKeys(key);
+    const { visibilityTimeout, maxDeliveries, messageTtl } = this.settings;
+    const nonce = newNonce();
+    const [deadLettered, handed] = await this.commands.connection.send(() =>
+      this.scripts.claimBuffer(key, claims, deadlines, dead, max, visibilityTimeout, maxDeliveries, nonce, messageTtl),
+    );
+    if (deadLettered > 0) {
+      this.logger.warn(deadLetterWarning(key, deadLettered, maxDeliveries));
+    }
+    const deliveries: Delivery[] = [];
+    for (let i = 0; i < handed.length; i += 3) {
+      const receipt = formatReceipt(String(handed[i]), nonce);
+      deliveries.push({ message: handed[i + 2] as Buffer, receipt, deliveryCount: Number(handed[i + 1]) });
+    }
+    return deliveries;
+  }
+
+  private async handOn(key: string, deliveries: Delivery[]): Promise<void> {
+    if (!this.waiters.hand(key, deliveries)) {
+      await this.unclaim(key, deliveries);
+    }
+  }
+
+  /** Gives back claims that reached nobody, uncounted; should that fail, they come back after the visibility timeout. */
+  private async unclaim(key: string, deliveries: Delivery[]): Promise<void> {
+    await this.settle(key, 'unclaim', deliveries.map(({ receipt }) => receipt!)).catch((error: unknown) => {
+      this.logger.warn(`Claims on "${key}" that reached nobody come back after the visibility timeout: ${(error as Error).message}`);
+    });
+  }
+
+  /** Settles claims all or none; a ReceiptRefusedError names those that cannot be. */
+  private async settle(key: string, mode: SettleMode, receipts: string[]): Promise<void> {
+    const { claims, deadlines } = claimKeys(key);
+    const parts = receipts.flatMap((receipt) => Object.values(parseReceipt(receipt)));
+    let refused: (number | string)[];
+    try {
+      refused = await this.commands.connection.sendWhenReady(
+        () => this.scripts.settle(claims, deadlines, mode, wakeChannel(key), ...parts),
+        { within: REDIS_WAIT_MS },
+      );
+    } catch (error) {
+      throw error instanceof ReplyLostError ? new AcknowledgementOutcomeUnknownError(key) : this.commands.failure(key, error);
+    }
+    if (refused.length > 0) {
+      const refusals = [];
+      for (let i = 0; i < refused.length; i += 2) {
+        refusals.push({ receipt: receipts[Number(refused[i]) - 1], reason: refused[i + 1] as 'unknown' | 'expired' });
+      }
+      throw new ReceiptRefusedError(refusals);
+    }
+  }
+}

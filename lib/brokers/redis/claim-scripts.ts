@@ -1,0 +1,141 @@
+import type { Redis } from 'ioredis';
+
+/** Redis's clock in milliseconds: every instance measures deadlines on the same clock. */
+const NOW = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+
+/**
+ * Hands out up to ARGV[1] messages of a queue (KEYS[1]) under claims: each is recorded in the claims hash (KEYS[2]:
+ * the message at its id, its delivery count at `id:n`, its latest delivery's nonce at `id:r`) and the deadlines
+ * (KEYS[3]) in the same step, so that no fault between the pop and the record can lose it. Claims whose deadline
+ * passed come first and count one more delivery, or move to the dead letters (KEYS[4]) after ARGV[3] deliveries.
+ * Answers { dead-lettered count, { id, count, message, ... } }. It moves rather than adds data, so it runs when Redis
+ * is out of memory too: consuming is what frees it.
+ */
+const CLAIM = `#!lua flags=allow-oom
+local max, visibility, maxDeliveries = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local nonce, ttl = ARGV[4], tonumber(ARGV[5])
+${NOW}
+local handed, dead = {}, 0
+local function hand(id, count, message)
+  redis.call('HSET', KEYS[2], id, message, id .. ':n', count, id .. ':r', nonce)
+  redis.call('ZADD', KEYS[3], now + visibility, id)
+  table.insert(handed, id)
+  table.insert(handed, count)
+  table.insert(handed, message)
+end
+while #handed < 3 * max do
+  local due = redis.call('ZRANGE', KEYS[3], '-inf', now, 'BYSCORE', 'LIMIT', 0, max - #handed / 3)
+  if #due == 0 then break end
+  for _, id in ipairs(due) do
+    local message = redis.call('HGET', KEYS[2], id)
+    local count = tonumber(redis.call('HGET', KEYS[2], id .. ':n'))
+    if message and count < maxDeliveries then
+      hand(id, count + 1, message)
+    else
+      if message then
+        redis.call('RPUSH', KEYS[4], message)
+        redis.call('PEXPIRE', KEYS[4], ttl)
+        dead = dead + 1
+      end
+      redis.call('HDEL', KEYS[2], id, id .. ':n', id .. ':r')
+      redis.call('ZREM', KEYS[3], id)
+    end
+  end
+end
+if #handed < 3 * max then
+  local popped = redis.call('LPOP', KEYS[1], max - #handed / 3)
+  for _, message in ipairs(popped or {}) do
+    hand(tostring(redis.call('HINCRBY', KEYS[2], '#seq', 1)), 1, message)
+  end
+end
+if #handed > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttl + visibility)
+  redis.call('PEXPIRE', KEYS[3], ttl + visibility)
+end
+return { dead, handed }`;
+
+/**
+ * Settles claims (KEYS[2] deadlines, KEYS[1] claims), all or none: ARGV[1] is `ack` (forget them), `release` (due at
+ * once: delivered again next) or `unclaim` (the same, uncounted: a delivery that reached nobody); ARGV[2] the channel
+ * that wakes waiting instances; then id and nonce of each receipt. Answers the refused ones: { index, reason, ... }.
+ */
+const SETTLE = `#!lua flags=allow-oom
+${NOW}
+local refused = {}
+for i = 3, #ARGV, 2 do
+  local id, nonce = ARGV[i], ARGV[i + 1]
+  local current = redis.call('HGET', KEYS[1], id .. ':r')
+  if not current then
+    table.insert(refused, (i - 1) / 2)
+    table.insert(refused, 'unknown')
+  elseif current ~= nonce or tonumber(redis.call('ZSCORE', KEYS[2], id)) <= now then
+    table.insert(refused, (i - 1) / 2)
+    table.insert(refused, 'expired')
+  end
+end
+if #refused > 0 then return refused end
+for i = 3, #ARGV, 2 do
+  local id = ARGV[i]
+  if ARGV[1] == 'ack' then
+    redis.call('HDEL', KEYS[1], id, id .. ':n', id .. ':r')
+    redis.call('ZREM', KEYS[2], id)
+  else
+    redis.call('ZADD', KEYS[2], 0, id)
+    if ARGV[1] == 'unclaim' then redis.call('HINCRBY', KEYS[1], id .. ':n', -1) end
+  end
+end
+if ARGV[1] ~= 'ack' then redis.call('PUBLISH', ARGV[2], '') end
+return refused`;
+
+/** Messages waiting to be received: the queue (KEYS[1]), and the claims (KEYS[2]) whose deadline passed. */
+const CLAIMED_LENGTH = `
+${NOW}
+return redis.call('LLEN', KEYS[1]) + redis.call('ZCOUNT', KEYS[2], '-inf', now)`;
+
+/** Moves the dead letters (KEYS[1]) to the tail of the queue (KEYS[2]) and wakes waiting instances; answers how many. */
+const REQUEUE_DEAD = `
+local moved = 0
+while redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT') do moved = moved + 1 end
+if moved > 0 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+  redis.call('PUBLISH', ARGV[2], '')
+end
+return moved`;
+
+/** Deletes the dead letters (KEYS[1]); answers how many there were. */
+const PURGE_DEAD = `
+local count = redis.call('LLEN', KEYS[1])
+redis.call('DEL', KEYS[1])
+return count`;
+
+export type SettleMode = 'ack' | 'release' | 'unclaim';
+
+/** Acknowledged delivery's operations, as Lua scripts loaded on a connection. */
+export interface ClaimScripts {
+  claimBuffer(
+    queue: string,
+    claims: string,
+    deadlines: string,
+    dead: string,
+    max: number,
+    visibility: number,
+    maxDeliveries: number,
+    nonce: string,
+    ttl: number,
+  ): Promise<[number, (Buffer | number)[]]>;
+  settle(claims: string, deadlines: string, mode: SettleMode, wake: string, ...receipts: string[]): Promise<(number | string)[]>;
+  claimedLength(queue: string, deadlines: string): Promise<number>;
+  requeueDead(dead: string, queue: string, ttl: number, wake: string): Promise<number>;
+  purgeDead(dead: string): Promise<number>;
+}
+
+export function defineClaimScripts(connection: Redis): ClaimScripts {
+  connection.defineCommand('claim', { numberOfKeys: 4, lua: CLAIM });
+  connection.defineCommand('settle', { numberOfKeys: 2, lua: SETTLE });
+  connection.defineCommand('claimedLength', { numberOfKeys: 2, lua: CLAIMED_LENGTH });
+  connection.defineCommand('requeueDead', { numberOfKeys: 2, lua: REQUEUE_DEAD });
+  connection.defineCommand('purgeDead', { numberOfKeys: 1, lua: PURGE_DEAD });
+  return connection as unknown as ClaimScripts;
+}

@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * The Pub/Sub connection that tells this instance when a queue it waits on may have a message: publishes (and
+ * releases) notify the queue's channel, `<key>#wake`. Channels are subscribed when a key gets waiters and dropped
+ * lazily (`prune`), so a poll that comes back costs nothing. ioredis subscribes again after a reconnect; what was
+ * published meanwhile is found by `onReady`'s caller.
+ */
+export class WakeSubscriber {
+  private readonly channels = new Set<string>();
+
+  constructor(
+    private readonly connection: Redis,
+    onWake: (key: string) => void,
+  ) {
+    connection.on('message', (channel: string) => onWake(keyOf(channel)));
+  }
+
+  /** Resolves once the channel of `key` is subscribed: `true` when it was subscribed just now, what came before unheard. */
+  async watch(key: string): Promise<boolean> {
+    const channel = wakeChannel(key);
+    if (this.channels.has(channel)) {
+      return false;
+    }
+    this.channels.add(channel);
+    await this.connection.subscribe(channel).catch(() => this.channels.delete(channel));
+    return true;
+  }
+
+  /** Unsubscribes the keys that nobody waits on any more. */
+  prune(isWanted: (key: string) => boolean): void {
+    const unwanted = [...this.channels].filter((channel) => !isWanted(keyOf(channel)));
+    if (unwanted.length > 0) {
+      unwanted.forEach((channel) => this.channels.delete(channel));
+      this.connection.unsubscribe(...unwanted).catch(() => undefined);
+    }
+  }
+
+  close(): void {
+    this.connection.disconnect();
+  }
+}
+
+const SUFFIX = '#wake';
+
+/** The channel that wakes the waiters of `key`. */
+export function wakeChannel(key: string): string {
+  return key + SUFFIX;
+}
+
+function keyOf(channel: string): string {
+  return channel.slice(0, -SUFFIX.length);
+}

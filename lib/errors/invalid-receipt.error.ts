@@ -1,0 +1,9 @@
+import { PistachioError } from './pistachio.error.js';
+
+/** A receipt that no delivery could have carried (the route answers 400); nothing was acknowledged. */
+export class InvalidReceiptError extends PistachioError {
+  constructor(readonly receipt: unknown) {
+    const shown = typeof receipt === 'string' ? JSON.stringify(receipt.slice(0, 64)) : typeof receipt;
+    super(`Invalid receipt ${shown}: pass the Pistachio-Receipt of a delivery as it came`);
+  }
+}

@@ -1,0 +1,22 @@
+import { PistachioError } from './pistachio.error.js';
+
+/** Why a receipt cannot settle its delivery: unknown (or already acknowledged), or expired (its message comes again). */
+export interface ReceiptRefusal {
+  receipt: string;
+  reason: 'unknown' | 'expired';
+}
+
+const REASONS: Record<ReceiptRefusal['reason'], string> = {
+  unknown: 'is unknown or was already acknowledged',
+  expired: 'expired: its visibility timeout passed, and the message is or will be delivered again',
+};
+
+/** An acknowledgement or release refused as a whole (the route answers 409): nothing was settled, nothing popped. */
+export class ReceiptRefusedError extends PistachioError {
+  constructor(readonly refusals: ReceiptRefusal[]) {
+    super(
+      `${refusals.map(({ receipt, reason }) => `Receipt ${receipt} ${REASONS[reason]}`).join('; ')}; ` +
+        'nothing was acknowledged',
+    );
+  }
+}
