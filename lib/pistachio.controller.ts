@@ -28,6 +28,7 @@ import {
   InvalidEndpointError,
   InvalidReceiptError,
   ReceiptRefusedError,
+  RedisUnavailableError,
   ShuttingDownError,
   TooManyWaitersError,
   WrongKeyTypeError,
@@ -157,7 +158,8 @@ export class PistachioController {
     if (
       error instanceof ShuttingDownError ||
       error instanceof TooManyWaitersError ||
-      error instanceof AcknowledgementOutcomeUnknownError
+      error instanceof AcknowledgementOutcomeUnknownError ||
+      error instanceof RedisUnavailableError
     ) {
       return retryLater(new ServiceUnavailableException(error.message));
     }

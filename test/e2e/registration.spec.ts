@@ -120,6 +120,10 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
     ['contentType', { namespace: 'n', contentType: '' }],
     ['retryAfter', { namespace: 'n', retryAfter: 1.5 }],
     ['shutdownGrace', { namespace: 'n', shutdownGrace: -1 }],
+    ['delivery', { namespace: 'n', delivery: 'exactly-once' as 'at-least-once' }],
+    ['visibilityTimeout', { namespace: 'n', visibilityTimeout: 0 }],
+    ['maxDeliveries', { namespace: 'n', maxDeliveries: 0 }],
+    ['maxBatch', { namespace: 'n', maxBatch: 2.5 }],
     ['name', { namespace: 'n', name: '' }],
   ])('fails at start-up naming the option "%s" when it is invalid (%j)', async (option, options) => {
     const starting = Test.createTestingModule({

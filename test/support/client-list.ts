@@ -1,8 +1,8 @@
-import { withRedis } from './brokers.js';
+import { redisUrl, withRedis } from './brokers.js';
 
 /** The Redis connections a registration opened, found by the names it gives them (`pistachio:<namespace>:...`). */
-export async function connectionsOf(namespace: string): Promise<{ id: string; name: string; flags: string }[]> {
-  const list = await withRedis((redis) => redis.client('LIST') as Promise<string>);
+export async function connectionsOf(namespace: string, url = redisUrl()): Promise<{ id: string; name: string; flags: string }[]> {
+  const list = await withRedis((redis) => redis.client('LIST') as Promise<string>, url);
   return list
     .split('\n')
     .map((line) => Object.fromEntries(line.split(' ').map((field) => field.split('='))))
