@@ -1,16 +1,21 @@
-import { Backoff, retryAfter } from './backoff.js';
-import { PollFailedError, PollRefusedError } from './poll-errors.js';
+import { Acknowledgements } from './acknowledgements.js';
+import { Backoff } from './backoff.js';
+import { acknowledge, Delivery, poll } from './poll.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
-
-/** What one poll came to: a message, nothing yet (504), or a failure to retry after `delay` (if the server said). */
-type Outcome = { message: unknown } | { again: true } | { failure: unknown; delay?: number };
 
 /**
  * The messages of one endpoint, as they come: `for await (const message of messages(url)) { … }`.
  * It polls again at once after a message or a 504; waits `Retry-After` after a 503 or a 429 (both mean "retry later");
  * backs off exponentially with full jitter after other server errors and network failures; stops with a
- * PollRefusedError on another 4xx (and with the SyntaxError of a body that is not the JSON asked for); ends quietly
- * when `signal` aborts.
+ * PollRefusedError on another 4xx (and with the SyntaxError of a body that is not the JSON asked for, or of a batch
+ * that breaks its layout); ends quietly when `signal` aborts. With `max`, it asks for batches and yields their messages
+ * one by one, in order.
+ *
+ * In an at-least-once registration (answers carry a `Pistachio-Receipt`), a message is acknowledged once you are done
+ * with it: when you ask for the next one, or leave the loop (`break`, `return`, or an exception in its body, which
+ * `for await` turns into a `return()`). Acknowledgements ride on the next poll (`?ack=`); those left when the loop
+ * ends go as `DELETE`s before it settles. A `throw(error)` into the loop leaves the current message unacknowledged:
+ * it comes again after the server's visibility timeout.
  */
 export async function* messages<F extends BodyFormat = 'text'>(
   url: string | URL,
@@ -18,47 +23,65 @@ export async function* messages<F extends BodyFormat = 'text'>(
 ): AsyncGenerator<MessageOf<F>, void, undefined> {
   const { signal, onRetry, sleep = abortableSleep, random = Math.random } = options;
   const backoff = new Backoff(options.backoff ?? {}, random);
-  while (!signal?.aborted) {
-    const outcome = await pollOnce(url, options);
+  const acknowledgements = new Acknowledgements((receipt) => acknowledge(url, receipt, options));
+  try {
+    while (!signal?.aborted) {
+      const outcome = await poll(url, options, acknowledgements.receipts);
+      if ('deliveries' in outcome) {
+        acknowledgements.accepted();
+        backoff.reset();
+      }
+      if (signal?.aborted) {
+        return;
+      }
+      if ('acknowledgementsRefused' in outcome) {
+        await acknowledgements.refused();
+      } else if ('failure' in outcome) {
+        const delay = outcome.delay ?? backoff.next();
+        onRetry?.(outcome.failure, delay);
+        await sleep(delay, signal);
+      } else {
+        yield* deliver(outcome.deliveries, options, acknowledgements);
+      }
+    }
+  } finally {
+    await acknowledgements.flush();
+  }
+}
+
+/**
+ * A poll's messages one by one, each acknowledged once the consumer is done with it (asks for the next one, or leaves
+ * the loop); not one thrown back into the loop (subscribe's onMessage failed) or whose body would not decode.
+ */
+async function* deliver<F extends BodyFormat>(
+  deliveries: Delivery[],
+  { as, signal }: PollOptions<F>,
+  acknowledgements: Acknowledgements,
+): AsyncGenerator<MessageOf<F>, void, undefined> {
+  for (const { body, receipt } of deliveries) {
     if (signal?.aborted) {
       return;
     }
-    if ('message' in outcome) {
-      backoff.reset();
-      yield outcome.message as MessageOf<F>;
-    } else if ('again' in outcome) {
-      backoff.reset();
-    } else {
-      const delay = outcome.delay ?? backoff.next();
-      onRetry?.(outcome.failure, delay);
-      await sleep(delay, signal);
+    let failed = false;
+    try {
+      yield decode(body, as) as MessageOf<F>;
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      if (!failed) {
+        acknowledgements.add(receipt);
+      }
     }
   }
 }
 
-async function pollOnce<F extends BodyFormat>(url: string | URL, options: PollOptions<F>): Promise<Outcome> {
-  let response: Response;
-  let body: string | Uint8Array;
-  try {
-    const headers = typeof options.headers === 'function' ? await options.headers() : options.headers;
-    const fetchMessage = options.fetch ?? globalThis.fetch;
-    response = await fetchMessage(url, { headers, credentials: options.credentials, signal: options.signal, cache: 'no-store' });
-    body = response.status === 200 && options.as === 'bytes' ? new Uint8Array(await response.arrayBuffer()) : await response.text();
-  } catch (error) {
-    return { failure: error };
+function decode(body: Uint8Array, as: BodyFormat = 'text'): unknown {
+  if (as === 'bytes') {
+    return body;
   }
-  switch (true) {
-    case response.status === 200:
-      return { message: options.as === 'json' ? JSON.parse(body as string) : body };
-    case response.status === 504:
-      return { again: true };
-    case response.status === 503 || response.status === 429:
-      return { failure: new PollFailedError(response.status, body as string), delay: retryAfter(response) };
-    case response.status >= 500:
-      return { failure: new PollFailedError(response.status, body as string) };
-    default:
-      throw new PollRefusedError(response.status, body as string);
-  }
+  const text = new TextDecoder().decode(body);
+  return as === 'json' ? JSON.parse(text) : text;
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

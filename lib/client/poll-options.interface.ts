@@ -15,6 +15,12 @@ export interface PollOptions<F extends BodyFormat = 'text'> {
   signal?: AbortSignal;
   /** How a message body is handed to you. Default `text`. */
   as?: F;
+  /**
+   * Ask for batches of up to `max` messages (`?max=N`, 1 to the server's `maxBatch`, 100 unless configured); they are
+   * still handed to you one by one, in order. Default: none, one message per poll. In an at-most-once registration the
+   * messages of a batch not handed to you when the loop ends are lost; in an at-least-once one they come again.
+   */
+  max?: number;
   /** Request headers, e.g. `{ Authorization: 'Bearer …' }`, or a function that gives them for each request. */
   headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
   /** `fetch`'s credentials mode, e.g. `include` to send cookies cross-origin. */

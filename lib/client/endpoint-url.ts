@@ -1,0 +1,22 @@
+/** The endpoint's URL split at its query; a fragment, which fetch never sends, is dropped. */
+function split(url: string | URL): { path: string; query: string } {
+  const [, path, query = ''] = /^([^?#]*)(?:\?([^#]*))?/.exec(String(url)) as RegExpExecArray;
+  return { path, query };
+}
+
+/** `GET {url}?max=N&ack=r1,r2`: a poll asking for a batch of up to `max` and acknowledging `receipts` (both optional). */
+export function pollUrl(url: string | URL, max: number | undefined, receipts: readonly string[]): string {
+  const { path, query } = split(url);
+  const params = [
+    query,
+    max === undefined ? '' : `max=${max}`,
+    receipts.length === 0 ? '' : `ack=${receipts.map(encodeURIComponent).join(',')}`,
+  ].filter((param) => param !== '');
+  return params.length === 0 ? path : `${path}?${params.join('&')}`;
+}
+
+/** `{url}/{receipt}`, the endpoint's own query kept: where a `DELETE` acknowledges one receipt. */
+export function receiptUrl(url: string | URL, receipt: string): string {
+  const { path, query } = split(url);
+  return `${path}/${encodeURIComponent(receipt)}${query === '' ? '' : `?${query}`}`;
+}
