@@ -126,11 +126,13 @@ export class PistachioService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Follows received messages to their client: when `delivered` resolves `false`, those delivered at most once go back
-   * to their queue, in order (acknowledged ones stay claimed: the client may have them). Shutdown waits for the
-   * hand-overs in progress, so that a message whose client leaves then still finds its queue open.
+   * Follows received messages (a message as receive() returned it, or deliveries) to their client: when `delivered`
+   * resolves `false`, those delivered at most once go back to their queue, in order (acknowledged ones stay claimed:
+   * the client may have them). Shutdown waits for the hand-overs in progress, so that a message whose client leaves
+   * then still finds its queue open.
    */
-  handOver(endpoint: string, deliveries: Delivery[], delivered: Promise<boolean>): Promise<void> {
+  handOver(endpoint: string, received: Buffer | Delivery[], delivered: Promise<boolean>): Promise<void> {
+    const deliveries: Pick<Delivery, 'message' | 'receipt'>[] = Buffer.isBuffer(received) ? [{ message: received }] : received;
     const unclaimed = deliveries.filter(({ receipt }) => receipt === undefined).map(({ message }) => message);
     const handingOver = delivered
       .then((reached) => (reached || unclaimed.length === 0 ? undefined : this.broker.requeue(this.keyOf(endpoint), unclaimed)))

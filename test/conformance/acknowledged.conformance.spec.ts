@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { PistachioRootOptions, ReceiptRefusedError } from '../../lib/index.js';
-import { setups } from '../support/adapters.js';
+import { backendSetups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
 import { leavingPoll, request } from '../support/http-client.js';
@@ -12,7 +12,7 @@ import { until } from '../support/until.js';
 /** A receipt as the route hands them out: opaque and URL-safe. */
 const RECEIPT = /^[A-Za-z0-9_.~-]+$/;
 
-describe.each(setups)('Acknowledged delivery on $name', ({ broker, adapter }) => {
+describe.each(backendSetups)('Acknowledged delivery on $name', ({ broker, adapter }) => {
   let app: TestApp;
   afterEach(() => app.app.close());
 
@@ -209,7 +209,7 @@ describe.each(setups)('Acknowledged delivery on $name', ({ broker, adapter }) =>
   });
 });
 
-describe.each(setups)('Acknowledgements at most once on $name', ({ broker, adapter }) => {
+describe.each(backendSetups)('Acknowledgements at most once on $name', ({ broker, adapter }) => {
   let app: TestApp;
   afterEach(() => app.app.close());
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DeliveryMode, PistachioRootOptions } from '../../lib/index.js';
-import { setups } from '../support/adapters.js';
+import { backendSetups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
 import { leavingPoll, request } from '../support/http-client.js';
@@ -9,7 +9,7 @@ import { AppGlobals, startPistachio, TestApp } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 const modes: DeliveryMode[] = ['at-most-once', 'at-least-once'];
-const matrix = setups.flatMap((setup) => modes.map((delivery) => ({ ...setup, delivery })));
+const matrix = backendSetups.flatMap((setup) => modes.map((delivery) => ({ ...setup, delivery })));
 
 describe.each(matrix)('Batch polls on $name, $delivery', ({ broker, adapter, delivery }) => {
   let app: TestApp;

@@ -8,6 +8,8 @@ import { startPistachio, TestApp } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 describe.each(setups)('Delivery over HTTP on $name', ({ broker, adapter }) => {
+  // At least once, a message whose client left stays claimed instead (see acknowledged.conformance.spec.ts).
+  const atMostOnce = broker.delivery === 'at-most-once' ? it : it.skip;
   let app: TestApp;
 
   afterEach(() => app.app.close());
@@ -29,7 +31,7 @@ describe.each(setups)('Delivery over HTTP on $name', ({ broker, adapter }) => {
     expect(await app.pistachio.length('crowd')).toBe(0);
   });
 
-  it('hands on a message popped for a client that left before its answer was written', async () => {
+  atMostOnce('hands on a message popped for a client that left before its answer was written', async () => {
     const hold = new HoldInterceptor('held');
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() }, {
       interceptors: [hold],
@@ -48,7 +50,7 @@ describe.each(setups)('Delivery over HTTP on $name', ({ broker, adapter }) => {
     expect(await drainAfterClients(app, ['held'])).toEqual(['precious']);
   });
 
-  it('loses and duplicates nothing while 20 clients leave mid-poll as messages are published', async () => {
+  atMostOnce('loses and duplicates nothing while 20 clients leave mid-poll as messages are published', async () => {
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() }, { adapter });
     const published = Array.from({ length: 300 }, (_, i) => `m${i}`);
     const pollers = new LeavingPollers(Array(20).fill(`${app.url}/messages/chaos`), 0.5, 5);

@@ -7,6 +7,8 @@ import { LogCapture } from '../support/log-capture.js';
 import { startPistachio } from '../support/start-app.js';
 
 describe.each(setups)('Shutdown on $name', ({ broker, adapter }) => {
+  // At least once, a message whose client left stays claimed instead (see acknowledged.conformance.spec.ts).
+  const atMostOnce = broker.delivery === 'at-most-once' ? it : it.skip;
   it('answers 200 pending polls 503 at once, and a poll answered 503 consumed nothing', async () => {
     const namespace = freshNamespace();
     const app = await startPistachio({ namespace, path: '/messages', timeout: 60_000, ...broker.options() }, { adapter });
@@ -35,7 +37,7 @@ describe.each(setups)('Shutdown on $name', ({ broker, adapter }) => {
     expect(await broker.lengthAfterClose(app, namespace, 'queued')).toBe(1);
   });
 
-  it('gives back, before the broker closes, a message whose client leaves during shutdown', async () => {
+  atMostOnce('gives back, before the broker closes, a message whose client leaves during shutdown', async () => {
     const namespace = freshNamespace();
     const hold = new HoldInterceptor('leaving');
     const app = await startPistachio({ namespace, path: '/messages', ...broker.options() }, { interceptors: [hold], adapter });

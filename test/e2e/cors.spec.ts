@@ -28,7 +28,8 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
       expect(answer.status).toBe(Number(status));
       expect(answer.headers['access-control-allow-origin']).toBe(ORIGIN);
       expect(answer.headers['access-control-allow-credentials']).toBe('true');
-      expect(answer.headers['access-control-expose-headers']).toBe('Retry-After');
+      // The client reads Retry-After, and at least once the receipt and the delivery count.
+      expect(answer.headers['access-control-expose-headers']).toBe('Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count');
     }
 
     const preflight = await request(`${app.url}/messages/hello`, {
@@ -38,7 +39,7 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers).toMatchObject({
       'access-control-allow-origin': ORIGIN,
-      'access-control-allow-methods': 'GET',
+      'access-control-allow-methods': 'GET,DELETE',
       'access-control-allow-headers': 'authorization',
       'access-control-max-age': '600',
       'cache-control': 'no-store',

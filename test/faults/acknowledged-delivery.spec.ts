@@ -72,37 +72,41 @@ describe('At-least-once delivery under instance kills, connection kills and a Re
     const ledger = new MessageLedger();
     const replacements: Promise<void>[] = [];
     let connectionKilling: Promise<void> | undefined;
-    for (let i = 0; i < MESSAGES; i++) {
-      if (i === 250 || i === 1_200) {
-        replacements.push(replaceVictim());
-      }
-      if (i === 400) {
-        killing = true;
-        connectionKilling = killConnections();
-      }
-      if (i === 800) {
-        killing = false;
-        await connectionKilling;
-      }
-      if (i === 900) {
-        await server.kill();
-        await server.restart();
-      }
-      await ledger.publish(publisher.pistachio, endpoints[i % endpoints.length], `m${i}`);
-      await delay(2); // pacing, so that the faults fall among the deliveries
-    }
-    await Promise.all(replacements);
-
-    // Drained: nothing queued, nothing claimed (every delivery acknowledged), nothing dead.
     const admin = new Redis(server.url);
-    const keys = endpoints.map((endpoint) => `${namespace}:${endpoint}`);
-    const pending = async () => {
-      const sizes = await Promise.all(keys.flatMap((key) => [admin.llen(key), admin.zcard(`${key}#deadlines`), admin.llen(`${key}#dead`)]));
-      return sizes.reduce((sum, size) => sum + size, 0);
-    };
-    await until(async () => (await pending()) === 0, 60_000);
-    await pollers.stop();
-    admin.disconnect();
+    try {
+      for (let i = 0; i < MESSAGES; i++) {
+        if (i === 250 || i === 1_200) {
+          replacements.push(replaceVictim());
+        }
+        if (i === 400) {
+          killing = true;
+          connectionKilling = killConnections();
+        }
+        if (i === 800) {
+          killing = false;
+          await connectionKilling;
+        }
+        if (i === 900) {
+          await server.kill();
+          await server.restart();
+        }
+        await ledger.publish(publisher.pistachio, endpoints[i % endpoints.length], `m${i}`);
+        await delay(2); // pacing, so that the faults fall among the deliveries
+      }
+      await Promise.all(replacements);
+
+      // Drained: nothing queued, nothing claimed (every delivery acknowledged), nothing dead.
+      const keys = endpoints.map((endpoint) => `${namespace}:${endpoint}`);
+      const pending = async () => {
+        const sizes = await Promise.all(keys.flatMap((key) => [admin.llen(key), admin.zcard(`${key}#deadlines`), admin.llen(`${key}#dead`)]));
+        return sizes.reduce((sum, size) => sum + size, 0);
+      };
+      await until(async () => (await pending()) === 0, 60_000);
+    } finally {
+      killing = false;
+      await pollers.stop();
+      admin.disconnect();
+    }
 
     pollers.received.forEach(({ message }) => ledger.deliver(message));
     const redelivered = pollers.received.filter(({ deliveryCount }) => deliveryCount > 1).length;

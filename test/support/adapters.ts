@@ -1,6 +1,6 @@
 import { AbstractHttpAdapter } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { BrokerFixture, brokers } from './brokers.js';
+import { backends, BrokerFixture, brokers } from './brokers.js';
 
 /** An HTTP adapter the suites run on: every behaviour of the route holds on each. */
 export interface AdapterFixture {
@@ -16,6 +16,12 @@ export const adapters: AdapterFixture[] = [
 ];
 
 /** Every broker on every adapter: the conformance suites' matrix. */
-export const setups = brokers.flatMap((broker) =>
-  adapters.map((adapter) => ({ name: `the ${broker.name} broker on ${adapter.name}`, broker, adapter })),
-) satisfies { name: string; broker: BrokerFixture; adapter: AdapterFixture }[];
+export const setups = matrix(brokers);
+/** Every backend on every adapter, for the suites that choose the delivery mode themselves. */
+export const backendSetups = matrix(backends);
+
+function matrix(fixtures: BrokerFixture[]): { name: string; broker: BrokerFixture; adapter: AdapterFixture }[] {
+  return fixtures.flatMap((broker) =>
+    adapters.map((adapter) => ({ name: `the ${broker.name} broker on ${adapter.name}`, broker, adapter })),
+  );
+}

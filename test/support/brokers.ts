@@ -1,27 +1,42 @@
 import { Redis } from 'ioredis';
-import { PistachioRootOptions } from '../../lib/index.js';
+import { DeliveryMode, PistachioRootOptions } from '../../lib/index.js';
 import { TestApp } from './start-app.js';
 
 /** A broker under test: the module options that select it. */
 export interface BrokerFixture {
   name: string;
+  delivery: DeliveryMode;
   options(): Partial<PistachioRootOptions>;
   /** How many messages a queue holds once `app` has closed: what the next instance would find. */
   lengthAfterClose(app: TestApp, namespace: string, endpoint: string): Promise<number>;
 }
 
-export const brokers: BrokerFixture[] = [
+/** The storage backends, in the default delivery mode: for the suites that choose the mode themselves. */
+export const backends: BrokerFixture[] = [
   {
     name: 'memory',
+    delivery: 'at-most-once',
     options: () => ({}),
     lengthAfterClose: (app, _, endpoint) => app.pistachio.length(endpoint),
   },
   {
     name: 'redis',
+    delivery: 'at-most-once',
     options: () => ({ redis: redisUrl() }),
     lengthAfterClose: (_, namespace, endpoint) => withRedis((redis) => redis.llen(`${namespace}:${endpoint}`)),
   },
 ];
+
+/** Every backend in both delivery modes: every behaviour of the route and the service holds in each. */
+export const brokers: BrokerFixture[] = backends.flatMap((backend) => [
+  backend,
+  {
+    ...backend,
+    name: `${backend.name} (at least once)`,
+    delivery: 'at-least-once',
+    options: () => ({ ...backend.options(), delivery: 'at-least-once' }),
+  },
+]);
 
 /** Runs `use` with a client of its own on the run's Redis (or the one at `url`). */
 export async function withRedis<T>(use: (redis: Redis) => Promise<T>, url = redisUrl()): Promise<T> {

@@ -11,7 +11,6 @@ import { ClaimScripts, defineClaimScripts, SettleMode } from './claim-scripts.js
 import { QueueCommands, REDIS_WAIT_MS } from './queue-commands.js';
 import { connectBroker, reportOutages } from './redis-connection.js';
 import { isWrongType } from './redis-replies.js';
-import { settleBy } from './settle-by.js';
 import { NotSentError, ReplyLostError } from './single-send-connection.js';
 import { wakeChannel, WakeSubscriber } from './wake-subscriber.js';
 
@@ -44,8 +43,6 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   /** The keys being served now; those woken meanwhile are served again. */
   private readonly serving = new Map<string, Promise<void>>();
   private readonly wokenAgain = new Set<string>();
-  /** Keys with receives claiming straight from the queue, and whether a wake-up came meanwhile (it found no waiter). */
-  private readonly claimingDirectly = new Map<string, { count: number; woken: boolean }>();
   private readonly sweep: NodeJS.Timeout;
 
   private constructor(
@@ -55,7 +52,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   ) {
     this.commands = new QueueCommands(commands, settings, this.logger);
     this.scripts = defineClaimScripts(commands);
-    this.subscriber = new WakeSubscriber(subscriber, (key) => this.woken(key));
+    this.subscriber = new WakeSubscriber(subscriber, (key) => this.serve(key));
     [commands, subscriber].forEach((connection) => {
       reportOutages(connection, this.logger);
       // What was published or came due while a connection was down.
@@ -78,30 +75,20 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     return this.commands.publish(key, message, wakeChannel(key));
   }
 
+  /**
+   * Waits in line, then claims for the oldest waiter: at once when it is alone (a message may be queued), and whenever
+   * the key is woken. Claiming only for waiters keeps them served in the order they came, and a claim that answers
+   * late (a paused Redis) goes to the next waiter or back, never to a poll that has ended.
+   */
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
-    const deadline = Date.now() + options.timeout;
-    let wokenMeanwhile = false;
-    // Straight from the queue when nobody here waits before us, and when Redis is there.
-    if (!this.waiters.has(key) && this.commands.connection.ready) {
-      const direct = this.claimingDirectly.get(key) ?? { count: 0, woken: false };
-      this.claimingDirectly.set(key, { count: direct.count + 1, woken: direct.woken });
-      let deliveries: Delivery[];
-      try {
-        deliveries = await this.claimBy(key, options.max, deadline);
-      } finally {
-        wokenMeanwhile = this.endDirectClaim(key);
-      }
-      if (deliveries.length > 0) {
-        if (options.signal?.aborted) {
-          await this.unclaim(key, deliveries);
-          options.signal.throwIfAborted();
-        }
-        return deliveries;
-      }
+    const alone = !this.waiters.has(key);
+    const waiting = this.waiters.wait(key, options);
+    if (alone) {
+      this.serve(key);
     }
-    const waiting = this.waiters.wait(key, { ...options, timeout: Math.max(1, deadline - Date.now()) });
-    void this.subscriber.watch(key).then((subscribedNow) => (subscribedNow || wokenMeanwhile) && this.serve(key));
+    // Once subscribed, claim again: a publish may have come before the subscription did.
+    void this.subscriber.watch(key).then((subscribedNow) => subscribedNow && this.serve(key));
     return (await waiting) ?? [];
   }
 
@@ -111,7 +98,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   }
 
   length(key: string): Promise<number> {
-    return this.commands.read(key, () => this.scripts.claimedLength(key, claimKeys(key).deadlines));
+    return this.commands.idempotent(key, () => this.scripts.claimedLength(key, claimKeys(key).deadlines));
   }
 
   async ack(key: string, receipts: string[]): Promise<void> {
@@ -123,20 +110,21 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   }
 
   deadLetterCount(key: string): Promise<number> {
-    return this.commands.read(key, (redis) => redis.llen(claimKeys(key).dead));
+    return this.commands.idempotent(key, (redis) => redis.llen(claimKeys(key).dead));
   }
 
   readDeadLetters(key: string, offset: number, limit: number): Promise<Buffer[]> {
-    return this.commands.read(key, (redis) => redis.lrangeBuffer(claimKeys(key).dead, offset, offset + limit - 1));
+    return this.commands.idempotent(key, (redis) => redis.lrangeBuffer(claimKeys(key).dead, offset, offset + limit - 1));
   }
 
+  /** Moves what is left, so sending it again is harmless; only its count would then miss what the lost reply moved. */
   requeueDeadLetters(key: string): Promise<number> {
     const { dead } = claimKeys(key);
-    return this.commands.read(key, () => this.scripts.requeueDead(dead, key, this.settings.messageTtl, wakeChannel(key)));
+    return this.commands.idempotent(key, () => this.scripts.requeueDead(dead, key, this.settings.messageTtl, wakeChannel(key)));
   }
 
   purgeDeadLetters(key: string): Promise<number> {
-    return this.commands.read(key, () => this.scripts.purgeDead(claimKeys(key).dead));
+    return this.commands.idempotent(key, () => this.scripts.purgeDead(claimKeys(key).dead));
   }
 
   /** Stops waking and sweeping, lets the claims in progress settle (what nobody takes is unclaimed), then disconnects. */
@@ -147,29 +135,15 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     await this.commands.close();
   }
 
-  private woken(key: string): void {
-    const direct = this.claimingDirectly.get(key);
-    if (direct) {
-      direct.woken = true;
-    }
-    this.serve(key);
-  }
-
-  /** Ends a direct claim; answers whether a wake-up came during it. */
-  private endDirectClaim(key: string): boolean {
-    const direct = this.claimingDirectly.get(key)!;
-    if (--direct.count === 0) {
-      this.claimingDirectly.delete(key);
-    }
-    return direct.woken;
-  }
-
   private serveAll(): void {
     [...this.waiters.keys()].forEach((key) => this.serve(key));
   }
 
   /** Claims for the waiters of `key`, oldest first, while there are waiters and messages; one run per key at a time. */
   private serve(key: string): void {
+    if (!this.waiters.has(key)) {
+      return;
+    }
     if (this.serving.has(key)) {
       this.wokenAgain.add(key);
       return;
@@ -207,19 +181,6 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     }
   }
 
-  /** A claim, or nothing when its answer comes after `deadline`: what it claimed then goes to waiters or back. */
-  private async claimBy(key: string, max: number, deadline: number): Promise<Delivery[]> {
-    const claiming = this.claim(key, max).catch((error: unknown) => {
-      if (error instanceof NotSentError || error instanceof ReplyLostError) {
-        this.claimFailed(key, error);
-        return [];
-      }
-      throw this.commands.failure(key, error);
-    });
-    const late = (deliveries: Delivery[]) => deliveries.length > 0 && this.handOn(key, deliveries);
-    return (await settleBy(claiming, deadline, late)) ?? [];
-  }
-
   /** Moves up to `max` messages into claims under fresh receipts, those come back unacknowledged first. */
   private async claim(key: string, max: number): Promise<Delivery[]> {
     const { claims, deadlines, dead } = claimKeys(key);
@@ -237,12 +198,6 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
       deliveries.push({ message: handed[i + 2] as Buffer, receipt, deliveryCount: Number(handed[i + 1]) });
     }
     return deliveries;
-  }
-
-  private async handOn(key: string, deliveries: Delivery[]): Promise<void> {
-    if (!this.waiters.hand(key, deliveries)) {
-      await this.unclaim(key, deliveries);
-    }
   }
 
   /** Gives back claims that reached nobody, uncounted; should that fail, they come back after the visibility timeout. */

@@ -57,8 +57,8 @@ export class QueueCommands {
     await this.connection.sendWhenReady(() => this.scripts.requeue(key, this.limits.messageTtl, ...messages));
   }
 
-  /** Sends a command that only reads, again if its reply was lost. */
-  async read<T>(key: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+  /** Sends a command whose effect is the same when run twice (a read), again if its reply was lost. */
+  async idempotent<T>(key: string, command: (redis: Redis) => Promise<T>): Promise<T> {
     for (;;) {
       try {
         return await this.connection.sendWhenReady(command, { within: REDIS_WAIT_MS });

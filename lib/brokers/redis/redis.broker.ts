@@ -88,7 +88,7 @@ export class RedisBroker implements Broker {
   }
 
   length(key: string): Promise<number> {
-    return this.commands.read(key, (redis) => redis.llen(key));
+    return this.commands.idempotent(key, (redis) => redis.llen(key));
   }
 
   /** Stops the blocking reads (a message one of them popped meanwhile goes back to its queue), then disconnects. */
