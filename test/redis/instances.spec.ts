@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { PistachioRootOptions } from '../../lib/index.js';
 import { freshNamespace, redisUrl } from '../support/brokers.js';
 import { connectionsOf } from '../support/client-list.js';
 import { request } from '../support/http-client.js';
@@ -12,50 +13,60 @@ describe('Two app instances on one Redis', () => {
     apps = [];
   });
 
-  async function startInstances(namespace: string, blockingConnections?: number): Promise<[TestApp, TestApp]> {
-    const options = { namespace, path: '/messages', timeout: 2_000, redis: redisUrl(), blockingConnections };
+  async function startInstances(
+    namespace: string,
+    { blockingConnections, delivery }: Pick<PistachioRootOptions, 'blockingConnections' | 'delivery'> = {},
+  ): Promise<[TestApp, TestApp]> {
+    const options = { namespace, path: '/messages', timeout: 2_000, redis: redisUrl(), blockingConnections, delivery };
     apps = await Promise.all([startPistachio(options), startPistachio(options)]);
     return apps as [TestApp, TestApp];
   }
 
-  it('delivers each of 1,000 messages published through A exactly once to pollers on A and B', async () => {
-    const namespace = freshNamespace();
-    const [a, b] = await startInstances(namespace);
-    const endpoints = Array.from({ length: 10 }, (_, i) => `shared-${i}`);
-    const published = Array.from({ length: 1_000 }, (_, i) => `m${i}`);
-    const delivered: { instance: TestApp; body: string }[] = [];
+  it.each(['at-most-once', 'at-least-once'] as const)(
+    'delivers each of 1,000 messages published through A exactly once to pollers on A and B (%s)',
+    async (delivery) => {
+      const namespace = freshNamespace();
+      const [a, b] = await startInstances(namespace, { delivery });
+      const endpoints = Array.from({ length: 10 }, (_, i) => `shared-${i}`);
+      const published = Array.from({ length: 1_000 }, (_, i) => `m${i}`);
+      const delivered: { instance: TestApp; body: string }[] = [];
 
-    async function poller(instance: TestApp, endpoint: string): Promise<void> {
-      while (delivered.length < published.length) {
-        const answer = await request(`${instance.url}/messages/${endpoint}`);
-        if (answer.status === 200) {
-          delivered.push({ instance, body: answer.body });
-        } else if (answer.status !== 504) {
-          return;
+      async function poller(instance: TestApp, endpoint: string): Promise<void> {
+        let ack = '';
+        while (delivered.length < published.length) {
+          const answer = await request(`${instance.url}/messages/${endpoint}${ack}`);
+          ack = '';
+          if (answer.status === 200) {
+            delivered.push({ instance, body: answer.body });
+            ack = answer.headers['pistachio-receipt'] ? `?ack=${answer.headers['pistachio-receipt']}` : '';
+          } else if (answer.status !== 504) {
+            return;
+          }
         }
       }
-    }
 
-    const pollers = [a, b].flatMap((instance) =>
-      Array.from({ length: 20 }, (_, i) => poller(instance, endpoints[i % endpoints.length])),
-    );
-    for (const [i, message] of published.entries()) {
-      await a.pistachio.publish(endpoints[i % endpoints.length], message);
-    }
-    await until(() => delivered.length >= published.length, 30_000);
-    await Promise.all(apps.map(({ app }) => app.close()));
-    apps = [];
-    await Promise.all(pollers);
+      const pollers = [a, b].flatMap((instance) =>
+        Array.from({ length: 20 }, (_, i) => poller(instance, endpoints[i % endpoints.length])),
+      );
+      for (const [i, message] of published.entries()) {
+        await a.pistachio.publish(endpoints[i % endpoints.length], message);
+      }
+      await until(() => delivered.length >= published.length, 30_000);
+      await Promise.all(apps.map(({ app }) => app.close()));
+      apps = [];
+      await Promise.all(pollers);
 
-    const bodies = delivered.map(({ body }) => body);
-    expect(new Set(bodies).size).toBe(bodies.length);
-    expect(bodies.sort()).toEqual([...published].sort());
-    expect(delivered.filter(({ instance }) => instance === b).length).toBeGreaterThan(0);
-  }, 60_000);
+      const bodies = delivered.map(({ body }) => body);
+      expect(new Set(bodies).size).toBe(bodies.length);
+      expect(bodies.sort()).toEqual([...published].sort());
+      expect(delivered.filter(({ instance }) => instance === b).length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 
   it('serves pollers on different instances in the order they started waiting', async () => {
     const namespace = freshNamespace();
-    const [a, b] = await startInstances(namespace, 1);
+    const [a, b] = await startInstances(namespace, { blockingConnections: 1 });
     const blocked = async () =>
       (await connectionsOf(namespace)).filter((client) => client.name.endsWith(':blocking') && client.flags === 'b');
 

@@ -15,13 +15,21 @@ describe('RedisBroker', () => {
     app = undefined;
   });
 
-  it('delivers a message that another Redis client pushed, as is', async () => {
-    const namespace = freshNamespace();
-    app = await startPistachio({ namespace, path: '/messages', redis: redisUrl() });
-    await withRedis((redis) => redis.rpush(`${namespace}:foobar`, 'hi'));
+  it.each(['at-most-once', 'at-least-once'] as const)(
+    'delivers a message that another Redis client pushed, as is, to a poll waiting or to come (%s)',
+    async (delivery) => {
+      const namespace = freshNamespace();
+      app = await startPistachio({ namespace, path: '/messages', redis: redisUrl(), delivery });
+      await withRedis((redis) => redis.rpush(`${namespace}:foobar`, 'hi'));
+      expect(await request(`${app.url}/messages/foobar`)).toMatchObject({ status: 200, body: 'hi' });
 
-    expect(await request(`${app.url}/messages/foobar`)).toMatchObject({ status: 200, body: 'hi' });
-  });
+      // At least once, a waiting poll finds it within a second: an RPUSH wakes nobody.
+      const waiting = request(`${app.url}/messages/foobar`);
+      await app.arrivals.reached('foobar', 2);
+      await withRedis((redis) => redis.rpush(`${namespace}:foobar`, 'ho'));
+      expect(await waiting).toMatchObject({ status: 200, body: 'ho' });
+    },
+  );
 
   it('stores published messages as the raw bytes of a Redis list at <namespace>:<endpoint>', async () => {
     const namespace = freshNamespace();

@@ -4,24 +4,30 @@ import { connectionsOf } from '../support/client-list.js';
 import { request } from '../support/http-client.js';
 import { startPistachio } from '../support/start-app.js';
 
-describe('RedisBroker connections', () => {
+const modes = [
+  // The blocking pool and one for commands.
+  { delivery: 'at-most-once', connections: 4 + 1 },
+  // One for commands and the wake-up subscriber.
+  { delivery: 'at-least-once', connections: 2 },
+] as const;
+
+describe.each(modes)('RedisBroker connections, $delivery', ({ delivery, connections: expected }) => {
   it('keeps to the pool however many polls wait, and wakes exactly the poller of each endpoint', async () => {
     const namespace = freshNamespace();
-    const blockingConnections = 4;
     const app = await startPistachio({
       namespace,
       path: '/messages',
       timeout: 60_000,
       redis: redisUrl(),
-      blockingConnections,
+      blockingConnections: 4,
+      delivery,
     });
     const endpoints = Array.from({ length: 2_000 }, (_, i) => `waiting-${i}`);
     const polls = endpoints.map((endpoint) => request(`${app.url}/messages/${endpoint}`));
     await Promise.all(endpoints.map((endpoint) => app.arrivals.reached(endpoint)));
 
-    const connections = await connectionsOf(namespace);
-    // Its own connections, named by the module: the blocking pool and one for commands.
-    expect(connections).toHaveLength(blockingConnections + 1);
+    // Its own connections, named by the module.
+    expect(await connectionsOf(namespace)).toHaveLength(expected);
 
     const woken = endpoints.filter((_, i) => i % 20 === 7);
     expect(woken).toHaveLength(100);
