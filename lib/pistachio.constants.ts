@@ -15,8 +15,12 @@ export const DEFAULT_DELIVERY = 'at-most-once';
 export const DEFAULT_VISIBILITY_TIMEOUT = 30_000;
 export const DEFAULT_MAX_DELIVERIES = 5;
 export const DEFAULT_MAX_BATCH = 100;
+export const DEFAULT_METRICS_PREFIX = 'pistachio_';
 /** Shortest `?timeout=` a poll may ask for: shorter ones would turn long-polling into busy polling. */
 export const MIN_REQUEST_TIMEOUT = 1_000;
+
+/** What nginx logs for a client that left before its answer; nobody receives it. */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 /** Longest delay setTimeout accepts; a larger timeout would fire at once. */
 export const MAX_TIMEOUT = 2_147_483_647;
@@ -24,5 +28,7 @@ export const MAX_TIMEOUT = 2_147_483_647;
 /** The validated options of one registration, defaults applied. */
 export const PISTACHIO_OPTIONS = Symbol('PISTACHIO_OPTIONS');
 export const PISTACHIO_BROKER = Symbol('PISTACHIO_BROKER');
+/** The registration's RegistrationMonitor: its stats, and its metrics when on. */
+export const PISTACHIO_MONITOR = Symbol('PISTACHIO_MONITOR');
 /** The registration's own controller class, for the middleware that answers on its route. */
 export const PISTACHIO_CONTROLLER = Symbol('PISTACHIO_CONTROLLER');

@@ -17,6 +17,7 @@ import {
   Res,
   ServiceUnavailableException,
   StreamableFile,
+  UseInterceptors,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { delivered, departureSignal, rawResponse } from './departure-signal.js';
@@ -35,13 +36,11 @@ import {
 } from './errors/index.js';
 import type { Delivery, PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
 import { toMultipart } from './multipart.js';
-import { PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import { PollMonitorInterceptor } from './monitoring/poll-monitor.interceptor.js';
+import { CLIENT_CLOSED_REQUEST, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { PistachioService } from './pistachio.service.js';
 import { parsePollQuery } from './poll-query.js';
 import { parseReceipt } from './receipt.js';
-
-/** What nginx logs for a client that left before its answer; nobody receives it. */
-const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * The long-poll route, `GET {path}/:endpoint`, and at least once `DELETE {path}/:endpoint/:receipt`. Each
@@ -58,6 +57,7 @@ export class PistachioController {
 
   /** Every method comes here, so that HEAD (which Express would give to a GET route) cannot pop a message. */
   @All(':endpoint')
+  @UseInterceptors(PollMonitorInterceptor)
   async poll(
     @Param('endpoint') endpoint: string,
     @Query() query: Record<string, unknown>,
@@ -161,7 +161,8 @@ export class PistachioController {
       error instanceof AcknowledgementOutcomeUnknownError ||
       error instanceof RedisUnavailableError
     ) {
-      return retryLater(new ServiceUnavailableException(error.message));
+      // The cause tells the poll monitor a shutdown from a refusal.
+      return retryLater(new ServiceUnavailableException(error.message, { cause: error }));
     }
     if (error instanceof EndpointBusyError) {
       return retryLater(new HttpException(error.message, HttpStatus.TOO_MANY_REQUESTS));

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder, DynamicModule, UseGuards } from '@nestjs/common';
 import { brokerProvider } from './brokers/broker.provider.js';
+import { monitorProvider } from './monitoring/monitor.provider.js';
 import { PistachioModuleExtras, PistachioModuleOptions } from './interfaces/index.js';
 import { DEFAULT_PATH, PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
@@ -37,6 +38,7 @@ function registration(
         inject: [PISTACHIO_MODULE_OPTIONS],
       },
       { provide: PISTACHIO_CONTROLLER, useValue: controller },
+      monitorProvider,
       brokerProvider,
       PistachioService,
       ...(name === undefined ? [] : [{ provide: getPistachioToken(name), useExisting: PistachioService }]),

@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_DELIVERIES,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_QUEUE_LENGTH,
+  DEFAULT_METRICS_PREFIX,
   DEFAULT_MAX_WAITERS,
   DEFAULT_MAX_WAITERS_PER_ENDPOINT,
   DEFAULT_MESSAGE_TTL,
@@ -66,6 +67,7 @@ export function resolvePistachioOptions(
     visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
     maxDeliveries: options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
     maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+    metrics: resolveMetrics(options.metrics),
   };
   if (!isEndpointName(resolved.namespace)) {
     throw new InvalidOptionsError('namespace', 'a non-empty name of A-Z a-z 0-9 _ . : - (at most 128)', resolved.namespace);
@@ -106,6 +108,21 @@ export function resolvePistachioOptions(
   assertPositiveInteger(resolved.maxDeliveries, 'maxDeliveries');
   assertPositiveInteger(resolved.maxBatch, 'maxBatch');
   return resolved;
+}
+
+/** Off, or on with the default prefix unless given one: a Prometheus metric name's start. */
+function resolveMetrics(metrics: PistachioModuleOptions['metrics']): ResolvedPistachioOptions['metrics'] {
+  if (metrics === undefined || metrics === false) {
+    return false;
+  }
+  if (metrics !== true && (metrics === null || typeof metrics !== 'object')) {
+    throw new InvalidOptionsError('metrics', 'true, false or { registry, prefix }', metrics);
+  }
+  const { registry, prefix = DEFAULT_METRICS_PREFIX } = metrics === true ? {} : metrics;
+  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+    throw new InvalidOptionsError('metrics', 'a prefix of Prometheus name characters (a-z A-Z 0-9 _ :)', prefix);
+  }
+  return { registry, prefix };
 }
 
 function assertPositiveInteger(value: number, option: string): void {

@@ -2,12 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { getEventListeners } from 'node:events';
 import { MemoryBroker } from './brokers/memory/memory.broker.js';
 import { ShuttingDownError } from './errors/index.js';
+import { RegistrationMonitor } from './monitoring/registration-monitor.js';
 import { PistachioService } from './pistachio.service.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
 
 function createService(): PistachioService {
   const options = resolvePistachioOptions({ namespace: 'unit', timeout: 10_000 }, { path: '/unit', name: undefined });
-  return new PistachioService(options, new MemoryBroker(options));
+  const monitor = new RegistrationMonitor();
+  return new PistachioService(options, new MemoryBroker(options, monitor), monitor);
 }
 
 describe('PistachioService', () => {

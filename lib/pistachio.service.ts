@@ -19,7 +19,9 @@ import type {
   ResolvedPistachioOptions,
 } from './interfaces/index.js';
 import { toMessageBytes } from './message-bytes.js';
-import { PISTACHIO_BROKER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import type { PistachioStats } from './monitoring/pistachio-stats.interface.js';
+import type { RegistrationMonitor } from './monitoring/registration-monitor.js';
+import { PISTACHIO_BROKER, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { assertDuration } from './pistachio.options.js';
 
 /** Publishes to and receives from the endpoints of one registration; the HTTP route is a thin layer over it. */
@@ -42,7 +44,10 @@ export class PistachioService implements BeforeApplicationShutdown {
   constructor(
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
     @Inject(PISTACHIO_BROKER) private readonly broker: Broker,
-  ) {}
+    @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
+  ) {
+    monitor.countWaitingWith(() => this.waiting);
+  }
 
   /** Stores a message (a string as UTF-8, a Buffer as is, anything else as JSON) for one receiver of `endpoint`. */
   async publish(endpoint: string, message: unknown): Promise<void> {
@@ -52,6 +57,7 @@ export class PistachioService implements BeforeApplicationShutdown {
       throw new MessageTooLargeError(bytes.length, this.options.maxMessageBytes);
     }
     await this.broker.publish(key, bytes);
+    this.monitor.published(1);
   }
 
   /**
@@ -96,7 +102,9 @@ export class PistachioService implements BeforeApplicationShutdown {
     receives.add(receive);
     this.waiting++;
     try {
-      return await this.broker.receive(key, { timeout, signal: receive.signal, max });
+      const deliveries = await this.broker.receive(key, { timeout, signal: receive.signal, max });
+      this.monitor.delivered(deliveries);
+      return deliveries;
     } finally {
       this.waiting--;
       receives.delete(receive);
@@ -122,7 +130,7 @@ export class PistachioService implements BeforeApplicationShutdown {
 
   /** Gives back a received message that its receiver could not take: it goes to the next receiver first. */
   async requeue(endpoint: string, message: Buffer): Promise<void> {
-    await this.broker.requeue(this.keyOf(endpoint), [message]);
+    await this.giveBack(endpoint, [message]);
   }
 
   /**
@@ -135,13 +143,31 @@ export class PistachioService implements BeforeApplicationShutdown {
     const deliveries: Pick<Delivery, 'message' | 'receipt'>[] = Buffer.isBuffer(received) ? [{ message: received }] : received;
     const unclaimed = deliveries.filter(({ receipt }) => receipt === undefined).map(({ message }) => message);
     const handingOver = delivered
-      .then((reached) => (reached || unclaimed.length === 0 ? undefined : this.broker.requeue(this.keyOf(endpoint), unclaimed)))
+      .then((reached) => (reached || unclaimed.length === 0 ? undefined : this.giveBack(endpoint, unclaimed)))
       .catch((error: unknown) => {
         this.logger.error(`Messages for "${endpoint}" whose client left could not be requeued and are lost`, error);
+        this.monitor.lost(unclaimed.length);
       })
       .finally(() => this.handingOver.delete(handingOver));
     this.handingOver.add(handingOver);
     return handingOver;
+  }
+
+  /**
+   * This process's figures for the registration: receives waiting now, counts of messages and polls since start, and
+   * the broker's connections. Plain numbers, cheap enough for every scrape.
+   */
+  stats(): PistachioStats {
+    const { messages, polls } = this.monitor.stats;
+    return {
+      namespace: this.options.namespace,
+      ...(this.options.name === undefined ? {} : { name: this.options.name }),
+      delivery: this.options.delivery,
+      pollsWaiting: this.waiting,
+      messages: { ...messages },
+      polls: { ...polls },
+      broker: this.broker.stats(),
+    };
   }
 
   /** How many messages of `endpoint` wait to be received (at-least-once: with those come back unacknowledged). */
@@ -165,6 +191,11 @@ export class PistachioService implements BeforeApplicationShutdown {
       this.logger.warn(`${this.handingOver.size} messages were still on their way to clients at shutdown`);
     }
     await this.broker.close();
+  }
+
+  private async giveBack(endpoint: string, messages: Buffer[]): Promise<void> {
+    await this.broker.requeue(this.keyOf(endpoint), messages);
+    this.monitor.requeued(messages.length);
   }
 
   /** The receives of `endpoint`, once the receive is allowed to wait alongside them. */

@@ -1,4 +1,5 @@
 import type { Delivery } from '../interfaces/index.js';
+import type { BrokerStats } from '../monitoring/pistachio-stats.interface.js';
 
 export interface BrokerReceiveOptions {
   /** Milliseconds to wait for a message before resolving empty. */
@@ -26,7 +27,13 @@ export interface Broker {
   close(): Promise<void>;
   /** The operations of acknowledged delivery; present when the broker delivers at least once. */
   readonly acknowledgements?: Acknowledgements;
+  /** What the broker says of itself, cheap enough for every scrape. */
+  stats(): BrokerStats;
+  /** Whether it can serve now, and why not when it cannot. */
+  health(): Promise<BrokerHealth>;
 }
+
+export type BrokerHealth = { up: true } | { up: false; reason: string };
 
 /**
  * At-least-once delivery: each message a receive hands out stays claimed, under the delivery's receipt, until it is

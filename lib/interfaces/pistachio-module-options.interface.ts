@@ -57,6 +57,14 @@ export interface PistachioRedisOptions {
   retryStrategy?: ((times: number) => number | void | null) | null;
 }
 
+/** Where the module's Prometheus metrics go (see README, Monitoring). */
+export interface PistachioMetricsOptions {
+  /** A prom-client `Registry`. Default: prom-client's default registry (the one `@willsoto/nestjs-prometheus` serves). */
+  registry?: object;
+  /** Prefix of every metric name. Default `pistachio_`. */
+  prefix?: string;
+}
+
 /** An ioredis client of the app's (an ioredis `Redis`): the module opens its own connections with its settings. */
 export interface PistachioRedisClient {
   duplicate(override?: object): unknown;
@@ -104,6 +112,8 @@ export interface PistachioModuleOptions {
   maxDeliveries?: number;
   /** Most messages one batch poll (`?max=N`) may ask for. Default 100. */
   maxBatch?: number;
+  /** Prometheus metrics with prom-client (an optional peer): `true`, or where and under which prefix. Default: off. */
+  metrics?: boolean | PistachioMetricsOptions;
 }
 
 /** Options that shape the module definition itself, so forRootAsync takes them next to `useFactory`. */
@@ -121,6 +131,10 @@ export interface PistachioModuleExtras {
 /** What `PistachioModule.forRoot()` takes: the options, and those that shape the module itself. */
 export type PistachioRootOptions = PistachioModuleOptions & PistachioModuleExtras;
 
-export type ResolvedPistachioOptions = Required<Omit<PistachioModuleOptions, 'redis' | 'authorize' | 'cors'>> &
+export type ResolvedPistachioOptions = Required<Omit<PistachioModuleOptions, 'redis' | 'authorize' | 'cors' | 'metrics'>> &
   Pick<PistachioModuleOptions, 'redis' | 'authorize'> &
-  Pick<PistachioModuleExtras, 'name'> & { path: string; cors: PistachioCorsOptions | false };
+  Pick<PistachioModuleExtras, 'name'> & {
+    path: string;
+    cors: PistachioCorsOptions | false;
+    metrics: (PistachioMetricsOptions & { prefix: string }) | false;
+  };

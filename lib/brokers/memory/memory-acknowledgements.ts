@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ReceiptRefusal, ReceiptRefusedError } from '../../errors/index.js';
 import type { Delivery } from '../../interfaces/index.js';
 import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
+import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
 import { Acknowledgements } from '../broker.interface.js';
 import { AcknowledgementSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
@@ -43,6 +44,7 @@ export class MemoryAcknowledgements implements Acknowledgements {
 
   constructor(
     private readonly settings: AcknowledgementSettings,
+    private readonly events: BrokerEvents,
     private readonly queues: MemoryQueues,
   ) {
     this.deadLetters = new ExpiringLists(settings.messageTtl);
@@ -147,6 +149,7 @@ export class MemoryAcknowledgements implements Acknowledgements {
       dead.forEach((queued) => letters.push(queued.message));
       this.forget(key, dead);
       this.logger.warn(deadLetterWarning(key, dead.length, this.settings.maxDeliveries));
+      this.events.deadLettered(dead.length);
     }
     this.queues.giveBack(key, messages.filter((queued) => !dead.includes(queued)));
   }

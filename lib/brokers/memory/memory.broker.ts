@@ -1,6 +1,8 @@
 import { QueueFullError } from '../../errors/index.js';
 import type { Delivery } from '../../interfaces/index.js';
-import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
+import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
+import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
+import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { Waiters } from '../waiters.js';
 import { ExpiringLists } from './expiring-lists.js';
@@ -12,10 +14,13 @@ export class MemoryBroker implements Broker {
   private readonly waiters = new Waiters<Delivery[]>();
   readonly acknowledgements?: MemoryAcknowledgements;
 
-  constructor(private readonly settings: BrokerSettings) {
+  constructor(
+    private readonly settings: BrokerSettings,
+    events: BrokerEvents,
+  ) {
     this.queues = new ExpiringLists(settings.messageTtl);
     if (settings.delivery === 'at-least-once') {
-      this.acknowledgements = new MemoryAcknowledgements(settings, {
+      this.acknowledgements = new MemoryAcknowledgements(settings, events, {
         giveBack: (key, messages) => this.giveBack(key, messages),
         append: (key, messages) => messages.forEach((queued) => this.append(key, queued)),
       });
@@ -45,6 +50,15 @@ export class MemoryBroker implements Broker {
 
   async length(key: string): Promise<number> {
     return this.queues.get(key)?.length ?? 0;
+  }
+
+  stats(): BrokerStats {
+    return { type: 'memory' };
+  }
+
+  /** The queues are in this process: whenever it answers, they can serve. */
+  async health(): Promise<BrokerHealth> {
+    return { up: true };
   }
 
   /** The queues live in this process: they end with it. */

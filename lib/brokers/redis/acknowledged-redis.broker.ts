@@ -3,13 +3,16 @@ import type { Redis } from 'ioredis';
 import { AcknowledgementOutcomeUnknownError, ReceiptRefusedError, WrongKeyTypeError } from '../../errors/index.js';
 import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
-import { Acknowledgements, Broker, BrokerReceiveOptions } from '../broker.interface.js';
+import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
+import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
+import { Acknowledgements, Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { Waiters } from '../waiters.js';
 import { ClaimScripts, defineClaimScripts, SettleMode } from './claim-scripts.js';
 import { QueueCommands, REDIS_WAIT_MS } from './queue-commands.js';
 import { connectBroker, reportOutages } from './redis-connection.js';
+import { redisHealth, redisStats, RoledConnections } from './redis-health.js';
 import { isWrongType } from './redis-replies.js';
 import { NotSentError, ReplyLostError } from './single-send-connection.js';
 import { wakeChannel, WakeSubscriber } from './wake-subscriber.js';
@@ -44,13 +47,16 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   private readonly serving = new Map<string, Promise<void>>();
   private readonly wokenAgain = new Set<string>();
   private readonly sweep: NodeJS.Timeout;
+  private readonly connections: RoledConnections;
 
   private constructor(
     commands: Redis,
     subscriber: Redis,
     private readonly settings: BrokerSettings,
+    private readonly events: BrokerEvents,
   ) {
     this.commands = new QueueCommands(commands, settings, this.logger);
+    this.connections = { commands: this.commands.connection, others: [{ role: 'wake', redis: subscriber }] };
     this.scripts = defineClaimScripts(commands);
     this.subscriber = new WakeSubscriber(subscriber, (key) => this.serve(key));
     [commands, subscriber].forEach((connection) => {
@@ -65,10 +71,10 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   }
 
   /** Connects the command connection and the wake-up subscriber; rejects with a RedisConnectionError if Redis is away. */
-  static async connect(options: ResolvedPistachioOptions): Promise<AcknowledgedRedisBroker> {
+  static async connect(options: ResolvedPistachioOptions, events: BrokerEvents): Promise<AcknowledgedRedisBroker> {
     // The subscriber keeps ioredis's defaults: subscribing again after a reconnect is what it should do.
     const [commands, subscriber] = await connectBroker(options, [{ connectionName: 'wake' }]);
-    return new AcknowledgedRedisBroker(commands, subscriber, options);
+    return new AcknowledgedRedisBroker(commands, subscriber, options, events);
   }
 
   publish(key: string, message: Buffer): Promise<void> {
@@ -125,6 +131,15 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
 
   purgeDeadLetters(key: string): Promise<number> {
     return this.commands.idempotent(key, () => this.scripts.purgeDead(claimKeys(key).dead));
+  }
+
+  stats(): BrokerStats {
+    return redisStats(this.connections);
+  }
+
+  /** Up when Redis answers a PING in time and the wake-up subscriber is connected. */
+  health(): Promise<BrokerHealth> {
+    return redisHealth(this.connections);
   }
 
   /** Stops waking and sweeping, lets the claims in progress settle (what nobody takes is unclaimed), then disconnects. */
@@ -191,6 +206,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     );
     if (deadLettered > 0) {
       this.logger.warn(deadLetterWarning(key, deadLettered, maxDeliveries));
+      this.events.deadLettered(deadLettered);
     }
     const deliveries: Delivery[] = [];
     for (let i = 0; i < handed.length; i += 3) {

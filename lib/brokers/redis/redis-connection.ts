@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
-import { MissingPeerError, RedisConnectionError, RedisVersionError } from '../../errors/index.js';
+import { RedisConnectionError, RedisVersionError } from '../../errors/index.js';
 import type { PistachioModuleOptions, PistachioRedisClient, ResolvedPistachioOptions } from '../../interfaces/index.js';
+import { importPeer } from '../../optional-peer.js';
 import { SINGLE_SEND_OPTIONS } from './single-send-connection.js';
 
 export type RedisOption = NonNullable<PistachioModuleOptions['redis']>;
@@ -23,11 +24,7 @@ export function reconnectPromptly(attempt: number): number {
  * reconnectPromptly unless the app passed a client or a `retryStrategy` of its own.
  */
 export async function connectRedis(redis: RedisOption, overrides: RedisOptions): Promise<Redis> {
-  const { Redis } = await import('ioredis').catch((error: NodeJS.ErrnoException) => {
-    throw error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND'
-      ? new MissingPeerError('ioredis', 'The "redis" option', error)
-      : error;
-  });
+  const { Redis } = await importPeer(() => import('ioredis'), 'ioredis', 'The "redis" option');
   // Keys are always `<namespace>:<endpoint>`: an ioredis keyPrefix would also rename the keys BLPOP answers with.
   const settings: RedisOptions = { ...overrides, keyPrefix: undefined, lazyConnect: true };
   const connection = isClient(redis)

@@ -2,12 +2,15 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { WrongKeyTypeError } from '../../errors/index.js';
 import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
-import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
+import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
+import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
+import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { Waiters } from '../waiters.js';
 import { BlockingReader } from './blocking-reader.js';
 import { QueueCommands } from './queue-commands.js';
 import { connectBroker, reportOutages } from './redis-connection.js';
+import { redisHealth, redisStats, RoledConnections } from './redis-health.js';
 import { settleBy } from './settle-by.js';
 import { NotSentError, ReplyLostError, SINGLE_SEND_OPTIONS, SingleSendConnection } from './single-send-connection.js';
 
@@ -22,9 +25,19 @@ export class RedisBroker implements Broker {
   private readonly waiters = new Waiters<Delivery[]>();
   private readonly commands: QueueCommands;
   private readonly readers: BlockingReader[];
+  private readonly connections: RoledConnections;
 
-  private constructor(commands: Redis, blocking: Redis[], limits: QueueLimits) {
+  private constructor(
+    commands: Redis,
+    blocking: Redis[],
+    limits: QueueLimits,
+    private readonly events: BrokerEvents,
+  ) {
     this.commands = new QueueCommands(commands, limits, this.logger);
+    this.connections = {
+      commands: this.commands.connection,
+      others: blocking.map((redis) => ({ role: 'blocking' as const, redis })),
+    };
     const hooks = {
       isWanted: (key: string) => this.waiters.has(key),
       deliver: (key: string, message: Buffer) => this.handOn(key, [message]),
@@ -37,7 +50,7 @@ export class RedisBroker implements Broker {
   }
 
   /** Connects the command connection and the blocking pool; rejects with a RedisConnectionError if Redis is away. */
-  static async connect(options: ResolvedPistachioOptions): Promise<RedisBroker> {
+  static async connect(options: ResolvedPistachioOptions, events: BrokerEvents): Promise<RedisBroker> {
     const [commands, ...blocking] = await connectBroker(
       options,
       // A BLPOP waits for as long as it blocks: no command timeout.
@@ -47,7 +60,7 @@ export class RedisBroker implements Broker {
         commandTimeout: undefined,
       })),
     );
-    return new RedisBroker(commands, blocking, options);
+    return new RedisBroker(commands, blocking, options, events);
   }
 
   publish(key: string, message: Buffer): Promise<void> {
@@ -89,6 +102,15 @@ export class RedisBroker implements Broker {
 
   length(key: string): Promise<number> {
     return this.commands.idempotent(key, (redis) => redis.llen(key));
+  }
+
+  stats(): BrokerStats {
+    return redisStats(this.connections);
+  }
+
+  /** Up when Redis answers a PING in time and every blocking connection is ready to read. */
+  health(): Promise<BrokerHealth> {
+    return redisHealth(this.connections);
   }
 
   /** Stops the blocking reads (a message one of them popped meanwhile goes back to its queue), then disconnects. */
@@ -137,6 +159,7 @@ export class RedisBroker implements Broker {
       await this.requeue(key, messages);
     } catch (error) {
       this.logger.error(`Messages popped from "${key}" could not be handed on and are lost`, error);
+      this.events.lost(messages.length);
     }
   }
 

@@ -1,0 +1,23 @@
+import type { Delivery } from '../interfaces/index.js';
+
+/** How a poll of the route ended. */
+export type PollOutcome = 'message' | 'timeout' | 'refused' | 'departed' | 'shutdown';
+
+/** What a broker reports of the messages only it sees go. */
+export interface BrokerEvents {
+  /** Messages taken from a queue that could not be given back. */
+  lost(count: number): void;
+  /** At least once: messages moved to the dead letters after `maxDeliveries`. */
+  deadLettered(count: number): void;
+}
+
+/** What a registration reports as it works: DeliveryStats counts it, PrometheusMetrics exports it. */
+export interface DeliveryEvents extends BrokerEvents {
+  published(count: number): void;
+  /** Messages handed to receivers: answers to polls, and what receive calls return. */
+  delivered(deliveries: Delivery[]): void;
+  /** Messages given back because their receiver left before it got them (at most once). */
+  requeued(count: number): void;
+  /** A poll of the route answered, `seconds` after it arrived. */
+  polled(outcome: PollOutcome, seconds: number): void;
+}

@@ -1,0 +1,41 @@
+import type { DeliveryEvents, PollOutcome } from './delivery-events.interface.js';
+import type { Delivery } from '../interfaces/index.js';
+import type { PistachioStats } from './pistachio-stats.interface.js';
+
+/** The counts since start that PistachioService.stats() reports: plain numbers, cheap to read on every scrape. */
+export class DeliveryStats implements DeliveryEvents {
+  readonly messages: PistachioStats['messages'] = {
+    published: 0,
+    delivered: 0,
+    redelivered: 0,
+    requeued: 0,
+    lost: 0,
+    deadLettered: 0,
+  };
+  readonly polls: PistachioStats['polls'] = { message: 0, timeout: 0, refused: 0, departed: 0, shutdown: 0 };
+
+  published(count: number): void {
+    this.messages.published += count;
+  }
+
+  delivered(deliveries: Delivery[]): void {
+    this.messages.delivered += deliveries.length;
+    this.messages.redelivered += deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length;
+  }
+
+  requeued(count: number): void {
+    this.messages.requeued += count;
+  }
+
+  lost(count: number): void {
+    this.messages.lost += count;
+  }
+
+  deadLettered(count: number): void {
+    this.messages.deadLettered += count;
+  }
+
+  polled(outcome: PollOutcome): void {
+    this.polls[outcome]++;
+  }
+}

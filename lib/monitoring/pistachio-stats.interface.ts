@@ -1,0 +1,49 @@
+import type { DeliveryMode } from '../interfaces/index.js';
+
+/** A Redis connection of the module, by what it does, with ioredis's status (`ready` when it serves). */
+export interface RedisConnectionStats {
+  role: 'commands' | 'blocking' | 'wake';
+  status: string;
+}
+
+/** What the broker of a registration says of itself. */
+export type BrokerStats =
+  | { type: 'memory' }
+  | { type: 'redis'; address: string; connections: RedisConnectionStats[] };
+
+/** This process's figures for one registration, counts since it started (PistachioService.stats()). */
+export interface PistachioStats {
+  namespace: string;
+  /** The registration's name, if it has one. */
+  name?: string;
+  delivery: DeliveryMode;
+  /** Receives waiting now: polls of the route and receive calls of the app. */
+  pollsWaiting: number;
+  messages: {
+    published: number;
+    /** Handed to receivers: answers to polls, and what receive calls returned (those given back included). */
+    delivered: number;
+    /** At least once: of those delivered, deliveries of a message that came back (a count above 1). */
+    redelivered: number;
+    /** Given back because their receiver left before it got them (at most once). */
+    requeued: number;
+    /** Taken from a queue and could not be given back (each is also logged). */
+    lost: number;
+    /** At least once: moved to the dead letters after `maxDeliveries`. */
+    deadLettered: number;
+  };
+  /** Polls of the route, by how they ended. */
+  polls: {
+    /** Answered with a message (or a batch). */
+    message: number;
+    /** Answered 504: nothing came in time. */
+    timeout: number;
+    /** Refused: a 4xx (bad request, authorize, a refused acknowledgement, 429), a 503 of `maxWaiters`, or a 500. */
+    refused: number;
+    /** Their client left before the answer. */
+    departed: number;
+    /** Answered 503 by the app's shutdown. */
+    shutdown: number;
+  };
+  broker: BrokerStats;
+}

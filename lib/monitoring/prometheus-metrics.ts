@@ -1,0 +1,121 @@
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Delivery } from '../interfaces/index.js';
+import { importPeer } from '../optional-peer.js';
+import type { DeliveryEvents, PollOutcome } from './delivery-events.interface.js';
+
+/** Where the metrics of a registration go, and under which labels. */
+export interface MetricsTarget {
+  /** A prom-client Registry; its default one when absent. */
+  registry?: unknown;
+  prefix: string;
+  labels: { namespace: string; name: string };
+  /** How many receives wait now, read at each scrape. */
+  waiting: () => number;
+}
+
+const OUTCOMES: PollOutcome[] = ['message', 'timeout', 'refused', 'departed', 'shutdown'];
+/** Long polls last up to their timeout: buckets from a few milliseconds to a minute. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const LABELS = ['namespace', 'name'] as const;
+
+/** The waiting-polls readers of each gauge: registrations that share a registry share its metrics. */
+const waitingOf = new WeakMap<object, Map<string, MetricsTarget>>();
+
+/**
+ * A registration's metrics in Prometheus (prom-client), every series labelled with its `namespace` and `name`. Two
+ * registrations in one registry share each metric under different labels; counters start at 0, so that dashboards
+ * and alerts see them before the first event.
+ */
+export class PrometheusMetrics implements DeliveryEvents {
+  private constructor(
+    private readonly messages: Record<'published' | 'delivered' | 'redelivered' | 'requeued' | 'lost' | 'deadLettered', Counter.Internal>,
+    private readonly polls: Counter<string>,
+    private readonly durations: Histogram<string>,
+    private readonly labels: MetricsTarget['labels'],
+  ) {}
+
+  static async create(target: MetricsTarget): Promise<PrometheusMetrics> {
+    const client = await importPeer(() => import('prom-client'), 'prom-client', 'The "metrics" option');
+    const registry = (target.registry as Registry | undefined) ?? client.register;
+    const { prefix, labels } = target;
+    const shared = <M>(name: string, create: () => M): M => (registry.getSingleMetric(prefix + name) as M) ?? create();
+    const counter = (name: string, help: string) =>
+      shared(name, () => new client.Counter({ name: prefix + name, help, labelNames: LABELS, registers: [registry] })).labels(labels);
+    const messages = {
+      published: counter('messages_published_total', 'Messages stored by publish()'),
+      delivered: counter('messages_delivered_total', 'Messages handed to receivers'),
+      redelivered: counter('messages_redelivered_total', 'At least once: deliveries of messages that came back unacknowledged'),
+      requeued: counter('messages_requeued_total', 'Messages given back because their receiver left before it got them'),
+      lost: counter('messages_lost_total', 'Messages taken from a queue that could not be given back'),
+      deadLettered: counter('messages_dead_lettered_total', 'At least once: messages moved to the dead letters'),
+    };
+    Object.values(messages).forEach((series) => series.inc(0));
+    const polls = shared(
+      'polls_total',
+      () =>
+        new client.Counter({
+          name: `${prefix}polls_total`,
+          help: 'Polls of the route, by how they ended',
+          labelNames: [...LABELS, 'outcome'],
+          registers: [registry],
+        }),
+    );
+    OUTCOMES.forEach((outcome) => polls.inc({ ...labels, outcome }, 0));
+    const durations = shared(
+      'poll_duration_seconds',
+      () =>
+        new client.Histogram({
+          name: `${prefix}poll_duration_seconds`,
+          help: 'Seconds from the arrival of a poll to its answer, by how it ended',
+          labelNames: [...LABELS, 'outcome'],
+          buckets: DURATION_BUCKETS,
+          registers: [registry],
+        }),
+    );
+    const gauge = shared(
+      'polls_waiting',
+      () =>
+        new client.Gauge({
+          name: `${prefix}polls_waiting`,
+          help: 'Receives waiting now: polls of the route and receive calls of the app',
+          labelNames: LABELS,
+          registers: [registry],
+          collect(this: Gauge<string>) {
+            waitingOf.get(this)?.forEach(({ labels: of, waiting }) => this.set(of, waiting()));
+          },
+        }),
+    );
+    const readers = waitingOf.get(gauge) ?? new Map<string, MetricsTarget>();
+    waitingOf.set(gauge, readers.set(`${labels.namespace}\n${labels.name}`, target));
+    return new PrometheusMetrics(messages, polls, durations, labels);
+  }
+
+  published(count: number): void {
+    this.messages.published.inc(count);
+  }
+
+  delivered(deliveries: Delivery[]): void {
+    this.messages.delivered.inc(deliveries.length);
+    const again = deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length;
+    if (again > 0) {
+      this.messages.redelivered.inc(again);
+    }
+  }
+
+  requeued(count: number): void {
+    this.messages.requeued.inc(count);
+  }
+
+  lost(count: number): void {
+    this.messages.lost.inc(count);
+  }
+
+  deadLettered(count: number): void {
+    this.messages.deadLettered.inc(count);
+  }
+
+  polled(outcome: PollOutcome, seconds: number): void {
+    this.polls.inc({ ...this.labels, outcome });
+    this.durations.observe({ ...this.labels, outcome }, seconds);
+  }
+}

@@ -1,0 +1,66 @@
+import type { Delivery, ResolvedPistachioOptions } from '../interfaces/index.js';
+import type { DeliveryEvents, PollOutcome } from './delivery-events.interface.js';
+import { DeliveryStats } from './delivery-stats.js';
+import { PrometheusMetrics } from './prometheus-metrics.js';
+
+/** What one registration reports, counted for PistachioService.stats() and, with `metrics`, exported to Prometheus. */
+export class RegistrationMonitor implements DeliveryEvents {
+  readonly stats = new DeliveryStats();
+  private readWaiting: () => number = () => 0;
+
+  constructor(private readonly metrics?: PrometheusMetrics) {}
+
+  static async create({ metrics, namespace, name }: ResolvedPistachioOptions): Promise<RegistrationMonitor> {
+    let monitor: RegistrationMonitor | undefined;
+    const exported = metrics
+      ? await PrometheusMetrics.create({
+          registry: metrics.registry,
+          prefix: metrics.prefix,
+          labels: { namespace, name: name ?? '' },
+          waiting: () => monitor!.waiting,
+        })
+      : undefined;
+    monitor = new RegistrationMonitor(exported);
+    return monitor;
+  }
+
+  /** How many receives wait now. */
+  get waiting(): number {
+    return this.readWaiting();
+  }
+
+  /** Where the waiting receives are counted (the service's admission does it). */
+  countWaitingWith(read: () => number): void {
+    this.readWaiting = read;
+  }
+
+  published(count: number): void {
+    this.stats.published(count);
+    this.metrics?.published(count);
+  }
+
+  delivered(deliveries: Delivery[]): void {
+    this.stats.delivered(deliveries);
+    this.metrics?.delivered(deliveries);
+  }
+
+  requeued(count: number): void {
+    this.stats.requeued(count);
+    this.metrics?.requeued(count);
+  }
+
+  lost(count: number): void {
+    this.stats.lost(count);
+    this.metrics?.lost(count);
+  }
+
+  deadLettered(count: number): void {
+    this.stats.deadLettered(count);
+    this.metrics?.deadLettered(count);
+  }
+
+  polled(outcome: PollOutcome, seconds: number): void {
+    this.stats.polled(outcome);
+    this.metrics?.polled(outcome, seconds);
+  }
+}
