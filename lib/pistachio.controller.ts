@@ -74,10 +74,8 @@ export class PistachioController {
       max = asked.max;
       await this.authorize(request, endpoint);
       // Refused acknowledgements end the request before anything is popped.
-      if (asked.acks.length > 0) {
-        await this.pistachio.ack(endpoint, asked.acks);
-      }
-      deliveries = await this.pistachio.receiveDeliveries(endpoint, { timeout: asked.timeout, signal: departure, max });
+      const ack = asked.acks.length > 0 ? asked.acks : undefined;
+      deliveries = await this.pistachio.receiveDeliveries(endpoint, { timeout: asked.timeout, signal: departure, max, ack });
     } catch (error) {
       throw this.toHttpException(error, departure, response);
     }

@@ -83,13 +83,18 @@ export class PistachioService implements BeforeApplicationShutdown {
 
   /**
    * Up to `max` messages of `endpoint`: waits for the first like receiveDelivery(), then takes those already queued;
-   * empty when none came within the timeout.
+   * empty when none came within the timeout. At least once, `ack` acknowledges receipts first, as `ack()` does (on
+   * Redis in the same round trip): a refusal rejects before anything is received.
    */
   async receiveDeliveries(
     endpoint: string,
-    { timeout = this.options.timeout, signal, max = 1 }: ReceiveDeliveriesOptions = {},
+    { timeout = this.options.timeout, signal, max = 1, ack }: ReceiveDeliveriesOptions = {},
   ): Promise<Delivery[]> {
     const key = this.keyOf(endpoint);
+    const acknowledged = ack === undefined ? undefined : [ack].flat();
+    if (acknowledged && !this.broker.acknowledgements) {
+      throw new AtLeastOnceRequiredError('Acknowledging');
+    }
     assertDuration(timeout, 'timeout', 'receive()');
     if (!(Number.isInteger(max) && max >= 1 && max <= this.options.maxBatch)) {
       throw new InvalidOptionsError('max', `a whole number from 1 to maxBatch (${this.options.maxBatch})`, max, 'receive()');
@@ -102,7 +107,7 @@ export class PistachioService implements BeforeApplicationShutdown {
     receives.add(receive);
     this.waiting++;
     try {
-      const deliveries = await this.broker.receive(key, { timeout, signal: receive.signal, max });
+      const deliveries = await this.broker.receive(key, { timeout, signal: receive.signal, max, ack: acknowledged });
       this.monitor.delivered(deliveries);
       return deliveries;
     } finally {

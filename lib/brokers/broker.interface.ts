@@ -8,6 +8,8 @@ export interface BrokerReceiveOptions {
   signal?: AbortSignal;
   /** Most messages to take: the first one waited for, then those queued already. */
   max: number;
+  /** At least once: receipts to acknowledge first, all or none; a refusal rejects before anything is taken. */
+  ack?: string[];
 }
 
 /**

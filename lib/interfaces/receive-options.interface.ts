@@ -8,4 +8,6 @@ export interface ReceiveOptions {
 export interface ReceiveDeliveriesOptions extends ReceiveOptions {
   /** Most messages to receive: it waits for the first, then takes those already queued. Default 1, at most `maxBatch`. */
   max?: number;
+  /** At least once: receipts to acknowledge first, all or none, as `ack()` does; a refusal rejects the receive. */
+  ack?: string | string[];
 }

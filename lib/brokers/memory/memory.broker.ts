@@ -40,6 +40,9 @@ export class MemoryBroker implements Broker {
 
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
+    if (options.ack?.length) {
+      await this.acknowledgements!.ack(key, options.ack);
+    }
     const taken = this.take(key, options.max);
     return taken.length > 0 ? this.deliver(key, taken) : ((await this.waiters.wait(key, options)) ?? []);
   }

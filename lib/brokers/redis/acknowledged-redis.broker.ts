@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { AcknowledgementOutcomeUnknownError, ReceiptRefusedError, WrongKeyTypeError } from '../../errors/index.js';
+import { AcknowledgementOutcomeUnknownError, ReceiptRefusal, ReceiptRefusedError, WrongKeyTypeError } from '../../errors/index.js';
 import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
 import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
@@ -46,6 +46,10 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   /** The keys being served now; those woken meanwhile are served again. */
   private readonly serving = new Map<string, Promise<void>>();
   private readonly wokenAgain = new Set<string>();
+  /** Wake-ups heard per subscribed key, so that a claim knows whether one came while it ran. */
+  private readonly wakes = new Map<string, number>();
+  /** Subscribed keys whose last claim emptied them with no wake-up since: a new poll need not ask Redis first. */
+  private readonly drained = new Set<string>();
   private readonly sweep: NodeJS.Timeout;
   private readonly connections: RoledConnections;
 
@@ -58,15 +62,21 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     this.commands = new QueueCommands(commands, settings, this.logger);
     this.connections = { commands: this.commands.connection, others: [{ role: 'wake', redis: subscriber }] };
     this.scripts = defineClaimScripts(commands);
-    this.subscriber = new WakeSubscriber(subscriber, (key) => this.serve(key));
+    this.subscriber = new WakeSubscriber(subscriber, (key) => this.woken(key));
     [commands, subscriber].forEach((connection) => {
       reportOutages(connection, this.logger);
-      // What was published or came due while a connection was down.
-      connection.on('ready', () => this.serveAll());
+      // What was published or came due while a connection was down, unheard.
+      connection.on('ready', () => {
+        this.drained.clear();
+        this.serveAll();
+      });
     });
     this.sweep = setInterval(() => {
       this.serveAll();
-      this.subscriber.prune((key) => this.waiters.has(key));
+      for (const key of this.subscriber.prune((wanted) => this.waiters.has(wanted))) {
+        this.wakes.delete(key);
+        this.drained.delete(key);
+      }
     }, SWEEP_EVERY_MS).unref();
   }
 
@@ -84,13 +94,34 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   /**
    * Waits in line, then claims for the oldest waiter: at once when it is alone (a message may be queued), and whenever
    * the key is woken. Claiming only for waiters keeps them served in the order they came, and a claim that answers
-   * late (a paused Redis) goes to the next waiter or back, never to a poll that has ended.
+   * late (a paused Redis) goes to the next waiter or back, never to a poll that has ended. A receive that acknowledges
+   * (a looping client's next poll) and finds nobody in line does both in one claim.
    */
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
+    let wokenMeanwhile = false;
+    if (options.ack?.length) {
+      if (this.waiters.has(key) || this.serving.has(key) || !this.commands.connection.ready) {
+        await this.ack(key, options.ack);
+      } else {
+        const wakesBefore = this.wakes.get(key);
+        const deliveries = await this.acknowledgeAndClaim(key, options.max, options.ack);
+        wokenMeanwhile = wakesBefore !== this.wakes.get(key);
+        if (deliveries && deliveries.length > 0) {
+          if (options.signal?.aborted) {
+            await this.unclaim(key, deliveries);
+            options.signal.throwIfAborted();
+          }
+          return deliveries;
+        }
+        if (deliveries && !wokenMeanwhile) {
+          this.drained.add(key);
+        }
+      }
+    }
     const alone = !this.waiters.has(key);
     const waiting = this.waiters.wait(key, options);
-    if (alone) {
+    if (wokenMeanwhile || (alone && !this.drained.has(key))) {
       this.serve(key);
     }
     // Once subscribed, claim again: a publish may have come before the subscription did.
@@ -150,6 +181,12 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     await this.commands.close();
   }
 
+  private woken(key: string): void {
+    this.wakes.set(key, (this.wakes.get(key) ?? 0) + 1);
+    this.drained.delete(key);
+    this.serve(key);
+  }
+
   private serveAll(): void {
     [...this.waiters.keys()].forEach((key) => this.serve(key));
   }
@@ -167,11 +204,16 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
       do {
         this.wokenAgain.delete(key);
         while (this.waiters.has(key)) {
-          const deliveries = await this.claim(key, this.waiters.wantedBy(key)).catch((error: unknown) => {
+          const wanted = this.waiters.wantedBy(key);
+          const wakesBefore = this.wakes.get(key);
+          const deliveries = await this.claim(key, wanted).catch((error: unknown) => {
             this.claimFailed(key, error);
-            return [];
+            return undefined;
           });
-          if (deliveries.length === 0) {
+          if (deliveries !== undefined && deliveries.length < wanted && wakesBefore === this.wakes.get(key)) {
+            this.drained.add(key);
+          }
+          if (!deliveries?.length) {
             break;
           }
           if (!this.waiters.hand(key, deliveries)) {
@@ -197,13 +239,25 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   }
 
   /** Moves up to `max` messages into claims under fresh receipts, those come back unacknowledged first. */
-  private async claim(key: string, max: number): Promise<Delivery[]> {
+  private async claim(key: string, max: number, acknowledged: string[] = []): Promise<Delivery[]> {
     const { claims, deadlines, dead } = claimKeys(key);
     const { visibilityTimeout, maxDeliveries, messageTtl } = this.settings;
     const nonce = newNonce();
-    const [deadLettered, handed] = await this.commands.connection.send(() =>
-      this.scripts.claimBuffer(key, claims, deadlines, dead, max, visibilityTimeout, maxDeliveries, nonce, messageTtl),
+    const [deadLettered, handed, refused] = await this.commands.connection.send(() =>
+      this.scripts.claimBuffer(
+        key,
+        claims,
+        deadlines,
+        dead,
+        max,
+        visibilityTimeout,
+        maxDeliveries,
+        nonce,
+        messageTtl,
+        ...receiptParts(acknowledged),
+      ),
     );
+    throwRefusals(acknowledged, refused);
     if (deadLettered > 0) {
       this.logger.warn(deadLetterWarning(key, deadLettered, maxDeliveries));
       this.events.deadLettered(deadLettered);
@@ -216,6 +270,25 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     return deliveries;
   }
 
+  /**
+   * Acknowledges, then claims, in one round trip, with the errors of an acknowledgement; when the connection dropped
+   * just before, acknowledges once it is back and claims nothing (undefined).
+   */
+  private async acknowledgeAndClaim(key: string, max: number, receipts: string[]): Promise<Delivery[] | undefined> {
+    try {
+      return await this.claim(key, max, receipts);
+    } catch (error) {
+      if (error instanceof NotSentError) {
+        await this.ack(key, receipts);
+        return undefined;
+      }
+      if (error instanceof ReceiptRefusedError) {
+        throw error;
+      }
+      throw error instanceof ReplyLostError ? new AcknowledgementOutcomeUnknownError(key) : this.commands.failure(key, error);
+    }
+  }
+
   /** Gives back claims that reached nobody, uncounted; should that fail, they come back after the visibility timeout. */
   private async unclaim(key: string, deliveries: Delivery[]): Promise<void> {
     await this.settle(key, 'unclaim', deliveries.map(({ receipt }) => receipt!)).catch((error: unknown) => {
@@ -226,22 +299,31 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   /** Settles claims all or none; a ReceiptRefusedError names those that cannot be. */
   private async settle(key: string, mode: SettleMode, receipts: string[]): Promise<void> {
     const { claims, deadlines } = claimKeys(key);
-    const parts = receipts.flatMap((receipt) => Object.values(parseReceipt(receipt)));
-    let refused: (number | string)[];
+    let refused: (Buffer | number | string)[];
     try {
       refused = await this.commands.connection.sendWhenReady(
-        () => this.scripts.settle(claims, deadlines, mode, wakeChannel(key), ...parts),
+        () => this.scripts.settle(claims, deadlines, mode, wakeChannel(key), ...receiptParts(receipts)),
         { within: REDIS_WAIT_MS },
       );
     } catch (error) {
       throw error instanceof ReplyLostError ? new AcknowledgementOutcomeUnknownError(key) : this.commands.failure(key, error);
     }
-    if (refused.length > 0) {
-      const refusals = [];
-      for (let i = 0; i < refused.length; i += 2) {
-        refusals.push({ receipt: receipts[Number(refused[i]) - 1], reason: refused[i + 1] as 'unknown' | 'expired' });
-      }
-      throw new ReceiptRefusedError(refusals);
+    throwRefusals(receipts, refused);
+  }
+}
+
+/** The id and nonce of each receipt, as the scripts take them. */
+function receiptParts(receipts: string[]): string[] {
+  return receipts.flatMap((receipt) => Object.values(parseReceipt(receipt)));
+}
+
+/** A ReceiptRefusedError for what a script refused: { index (1-based), reason, … }. */
+function throwRefusals(receipts: string[], refused: (Buffer | number | string)[]): void {
+  if (refused.length > 0) {
+    const refusals = [];
+    for (let i = 0; i < refused.length; i += 2) {
+      refusals.push({ receipt: receipts[Number(refused[i]) - 1], reason: String(refused[i + 1]) as ReceiptRefusal['reason'] });
     }
+    throw new ReceiptRefusedError(refusals);
   }
 }

@@ -6,17 +6,50 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
 
 /**
+ * The receipts from ARGV[first] on (id, nonce, …) that cannot settle their claim (claims hash KEYS[claims], deadlines
+ * KEYS[deadlines]): `refused` = { index, reason, … }, index 1-based among the receipts.
+ */
+const REFUSALS = (first: number, claims: number, deadlines: number) => `
+local refused = {}
+for i = ${first}, #ARGV, 2 do
+  local id, nonce = ARGV[i], ARGV[i + 1]
+  local current = redis.call('HGET', KEYS[${claims}], id .. ':r')
+  local reason = nil
+  if not current then
+    reason = 'unknown'
+  elseif current ~= nonce or tonumber(redis.call('ZSCORE', KEYS[${deadlines}], id)) <= now then
+    reason = 'expired'
+  end
+  if reason then
+    table.insert(refused, (i - ${first}) / 2 + 1)
+    table.insert(refused, reason)
+  end
+end`;
+
+/** Forgets the claims of the receipts from ARGV[first] on: they are acknowledged. */
+const ACKNOWLEDGE = (first: number, claims: number, deadlines: number) => `
+for i = ${first}, #ARGV, 2 do
+  redis.call('HDEL', KEYS[${claims}], ARGV[i], ARGV[i] .. ':n', ARGV[i] .. ':r')
+  redis.call('ZREM', KEYS[${deadlines}], ARGV[i])
+end`;
+
+/**
  * Hands out up to ARGV[1] messages of a queue (KEYS[1]) under claims: each is recorded in the claims hash (KEYS[2]:
  * the message at its id, its delivery count at `id:n`, its latest delivery's nonce at `id:r`) and the deadlines
  * (KEYS[3]) in the same step, so that no fault between the pop and the record can lose it. Claims whose deadline
  * passed come first and count one more delivery, or move to the dead letters (KEYS[4]) after ARGV[3] deliveries.
- * Answers { dead-lettered count, { id, count, message, ... } }. It moves rather than adds data, so it runs when Redis
- * is out of memory too: consuming is what frees it.
+ * Receipts from ARGV[6] on (id, nonce, …) are acknowledged first, all or none: a looping client's acknowledgement and
+ * its next claim cost one round trip. Answers { dead-lettered count, { id, count, message, … }, refused receipts };
+ * when any is refused, nothing else is done. It moves rather than adds data, so it runs when Redis is out of memory
+ * too: consuming is what frees it.
  */
 const CLAIM = `#!lua flags=allow-oom
 local max, visibility, maxDeliveries = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local nonce, ttl = ARGV[4], tonumber(ARGV[5])
 ${NOW}
+${REFUSALS(6, 2, 3)}
+if #refused > 0 then return { 0, {}, refused } end
+${ACKNOWLEDGE(6, 2, 3)}
 local handed, dead = {}, 0
 local function hand(id, count, message)
   redis.call('HSET', KEYS[2], id, message, id .. ':n', count, id .. ':r', nonce)
@@ -54,7 +87,7 @@ if #handed > 0 then
   redis.call('PEXPIRE', KEYS[2], ttl + visibility)
   redis.call('PEXPIRE', KEYS[3], ttl + visibility)
 end
-return { dead, handed }`;
+return { dead, handed, {} }`;
 
 /**
  * Settles claims (KEYS[2] deadlines, KEYS[1] claims), all or none: ARGV[1] is `ack` (forget them), `release` (due at
@@ -63,30 +96,17 @@ return { dead, handed }`;
  */
 const SETTLE = `#!lua flags=allow-oom
 ${NOW}
-local refused = {}
-for i = 3, #ARGV, 2 do
-  local id, nonce = ARGV[i], ARGV[i + 1]
-  local current = redis.call('HGET', KEYS[1], id .. ':r')
-  if not current then
-    table.insert(refused, (i - 1) / 2)
-    table.insert(refused, 'unknown')
-  elseif current ~= nonce or tonumber(redis.call('ZSCORE', KEYS[2], id)) <= now then
-    table.insert(refused, (i - 1) / 2)
-    table.insert(refused, 'expired')
-  end
-end
+${REFUSALS(3, 1, 2)}
 if #refused > 0 then return refused end
-for i = 3, #ARGV, 2 do
-  local id = ARGV[i]
-  if ARGV[1] == 'ack' then
-    redis.call('HDEL', KEYS[1], id, id .. ':n', id .. ':r')
-    redis.call('ZREM', KEYS[2], id)
-  else
-    redis.call('ZADD', KEYS[2], 0, id)
-    if ARGV[1] == 'unclaim' then redis.call('HINCRBY', KEYS[1], id .. ':n', -1) end
-  end
+if ARGV[1] == 'ack' then
+  ${ACKNOWLEDGE(3, 1, 2)}
+  return refused
 end
-if ARGV[1] ~= 'ack' then redis.call('PUBLISH', ARGV[2], '') end
+for i = 3, #ARGV, 2 do
+  redis.call('ZADD', KEYS[2], 0, ARGV[i])
+  if ARGV[1] == 'unclaim' then redis.call('HINCRBY', KEYS[1], ARGV[i] .. ':n', -1) end
+end
+redis.call('PUBLISH', ARGV[2], '')
 return refused`;
 
 /** Messages waiting to be received: the queue (KEYS[1]), and the claims (KEYS[2]) whose deadline passed. */
@@ -124,7 +144,8 @@ export interface ClaimScripts {
     maxDeliveries: number,
     nonce: string,
     ttl: number,
-  ): Promise<[number, (Buffer | number)[]]>;
+    ...acknowledged: string[]
+  ): Promise<[number, (Buffer | number)[], (Buffer | number)[]]>;
   settle(claims: string, deadlines: string, mode: SettleMode, wake: string, ...receipts: string[]): Promise<(number | string)[]>;
   claimedLength(queue: string, deadlines: string): Promise<number>;
   requeueDead(dead: string, queue: string, ttl: number, wake: string): Promise<number>;

@@ -27,13 +27,14 @@ export class WakeSubscriber {
     return true;
   }
 
-  /** Unsubscribes the keys that nobody waits on any more. */
-  prune(isWanted: (key: string) => boolean): void {
+  /** Unsubscribes the keys that nobody waits on any more; answers them. */
+  prune(isWanted: (key: string) => boolean): string[] {
     const unwanted = [...this.channels].filter((channel) => !isWanted(keyOf(channel)));
     if (unwanted.length > 0) {
       unwanted.forEach((channel) => this.channels.delete(channel));
       this.connection.unsubscribe(...unwanted).catch(() => undefined);
     }
+    return unwanted.map(keyOf);
   }
 
   close(): void {
