@@ -2,6 +2,9 @@ export { isEndpointName } from './endpoint-name.js';
 export * from './errors/index.js';
 export * from './interfaces/index.js';
 export { InjectPistachio } from './inject-pistachio.decorator.js';
+export { InjectPistachioHealthIndicator } from './inject-pistachio-health-indicator.decorator.js';
+export type { PistachioHealthDetails, PistachioHealthResult } from './monitoring/pistachio-health-result.interface.js';
+export { PistachioHealthIndicator } from './monitoring/pistachio-health.indicator.js';
 export {
   DEFAULT_CONTENT_TYPE,
   DEFAULT_PATH,
@@ -10,5 +13,5 @@ export {
 } from './pistachio.constants.js';
 export { PISTACHIO_MODULE_OPTIONS } from './pistachio.module-definition.js';
 export { PistachioModule } from './pistachio.module.js';
-export { getPistachioToken } from './pistachio-token.js';
+export { getPistachioHealthIndicatorToken, getPistachioToken } from './pistachio-token.js';
 export { PistachioService } from './pistachio.service.js';

@@ -1,10 +1,11 @@
 import { ConfigurableModuleBuilder, DynamicModule, UseGuards } from '@nestjs/common';
 import { brokerProvider } from './brokers/broker.provider.js';
 import { monitorProvider } from './monitoring/monitor.provider.js';
+import { PistachioHealthIndicator } from './monitoring/pistachio-health.indicator.js';
 import { PistachioModuleExtras, PistachioModuleOptions } from './interfaces/index.js';
 import { DEFAULT_PATH, PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
-import { getPistachioToken } from './pistachio-token.js';
+import { getPistachioHealthIndicatorToken, getPistachioToken } from './pistachio-token.js';
 import { createPistachioController } from './pistachio.route.js';
 import { PistachioService } from './pistachio.service.js';
 
@@ -41,9 +42,15 @@ function registration(
       monitorProvider,
       brokerProvider,
       PistachioService,
-      ...(name === undefined ? [] : [{ provide: getPistachioToken(name), useExisting: PistachioService }]),
+      PistachioHealthIndicator,
+      ...(name === undefined
+        ? []
+        : [
+            { provide: getPistachioToken(name), useExisting: PistachioService },
+            { provide: getPistachioHealthIndicatorToken(name), useExisting: PistachioHealthIndicator },
+          ]),
     ],
     // A named registration is injected by its name only, so that importing several never leaves Nest to pick one.
-    exports: [getPistachioToken(name)],
+    exports: [getPistachioToken(name), getPistachioHealthIndicatorToken(name)],
   };
 }

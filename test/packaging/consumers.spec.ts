@@ -46,13 +46,15 @@ describe('nestjs-pistachio installed from its tarball', () => {
       build = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], esmApp);
     }, 60_000);
 
-    it("type-checks with skipLibCheck false and without ioredis installed (our .d.ts files don't need it)", () => {
+    it("type-checks with skipLibCheck false and without the optional peers installed (our .d.ts files don't need them)", () => {
       succeeded(build);
     });
 
-    it('fails at start-up with MissingPeerError when the redis option is set and ioredis is not installed', async () => {
-      const started = succeeded(await run(process.execPath, ['dist/without-ioredis.js'], esmApp));
+    it('fails with MissingPeerError naming the package when what the app uses needs a peer that is not installed', async () => {
+      const started = succeeded(await run(process.execPath, ['dist/without-peers.js'], esmApp));
       expect(started.output).toContain('MissingPeerError: The "redis" option needs the package "ioredis"');
+      expect(started.output).toContain('MissingPeerError: The "metrics" option needs the package "prom-client"');
+      expect(started.output).toContain('MissingPeerError: PistachioHealthIndicator needs the package "@nestjs/terminus"');
     }, 30_000);
 
     // tsc emits even when it reports errors: the app runs whatever the type check above says.
