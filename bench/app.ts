@@ -18,17 +18,19 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
-import { PistachioModule, PistachioService } from '../lib/index.js';
+import { DeliveryMode, PistachioModule, PistachioService } from '../lib/index.js';
 import type { ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Observable } from 'rxjs';
 
 /**
- * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL), ADAPTER. Besides the module's
- * route it has a constant route (the ceiling), the naive one-connection-per-poll route, and controls for the driver.
+ * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL), ADAPTER, DELIVERY. Besides
+ * the module's route it has a constant route (the ceiling), the naive one-connection-per-poll route, and controls for the driver.
  */
 const redisUrl = process.env.BROKER === 'redis' ? process.env.REDIS_URL : undefined;
+/** DELIVERY=at-most-once (default) or at-least-once. */
+const delivery: DeliveryMode = process.env.DELIVERY === 'at-least-once' ? 'at-least-once' : 'at-most-once';
 /** ADAPTER=express (default) or fastify. */
 const onFastify = process.env.ADAPTER === 'fastify';
 const POLL_TIMEOUT = 120_000;
@@ -69,6 +71,13 @@ class BenchController {
     for (let n = 0; n < Number(count); n++) {
       await Promise.all(Array.from({ length: Number(endpoints) }, (_, i) => this.pistachio.publish(`e${i}`, 'm')));
     }
+  }
+
+  /** The shortest queue of e0 … e(endpoints-1): above 0 after a throughput run, the run had a backlog throughout. */
+  @Get('bench/backlog')
+  async backlog(@Query('endpoints') endpoints: string): Promise<number> {
+    const lengths = Array.from({ length: Number(endpoints) }, (_, i) => this.pistachio.length(`e${i}`));
+    return Math.min(...(await Promise.all(lengths)));
   }
 
   /** Publishes a timestamp to each endpoint given, at once. */
@@ -144,6 +153,7 @@ class BenchController {
       path: '/messages',
       timeout: POLL_TIMEOUT,
       redis: redisUrl,
+      delivery,
       maxQueueLength: 1_000_000,
       maxWaiters: 1_000_000,
       maxWaitersPerEndpoint: 1_000_000,

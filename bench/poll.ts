@@ -1,8 +1,9 @@
-import { Agent, request } from 'node:http';
+import { Agent, IncomingHttpHeaders, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 export interface Poll {
   status: number;
+  headers: IncomingHttpHeaders;
   body: string;
   /** When the answer had arrived, in the clock of the app's timestamps. */
   receivedAt: number;
@@ -15,9 +16,10 @@ export function poll(url: string, agent: Agent | false = false): Promise<Poll> {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () =>
-        resolve({ status: response.statusCode!, body, receivedAt: performance.timeOrigin + performance.now() }),
-      );
+      response.on('end', () => {
+        const receivedAt = performance.timeOrigin + performance.now();
+        resolve({ status: response.statusCode!, headers: response.headers, body, receivedAt });
+      });
     })
       .on('error', reject)
       .end();

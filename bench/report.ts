@@ -1,8 +1,9 @@
-import type { Results } from './run.js';
+import type { ModesResult, Results } from './run.js';
 import type { IdleScale } from './scenarios/idle-scale.js';
 
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')}/s`;
 const ratio = (value: number, ceiling: number) => `${Math.round((100 * value) / ceiling)} %`;
+const times = (value: number, of: number) => `${(value / of).toFixed(1)}×`;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const kb = (bytes: number) => `${(bytes / 1_024).toFixed(1)} KB`;
 
@@ -13,6 +14,30 @@ function idleRow(design: string, row: IdleScale): string {
   return (
     `| ${row.waiting.toLocaleString('en-US')} | ${design} | ${row.redisConnections} | ${row.failed} | ` +
     `${kb(row.heapPerPollBytes)} | ${kb(row.rssPerPollBytes)} | ${row.wakeUp.count ? ms(row.wakeUp.p99) : "n/a"} |`
+  );
+}
+
+const brokers = [
+  ['memory', 'memory'],
+  ['redis', 'Redis'],
+] as const;
+const deliveries = [
+  ['atMostOnce', 'at-most-once'],
+  ['atLeastOnce', 'at-least-once'],
+] as const;
+
+/** Rows of the batch table: each broker and delivery mode measured with batches at this connection count. */
+function batchRows(row: ModesResult): string[] {
+  return brokers.flatMap(([broker, brokerName]) =>
+    deliveries.flatMap(([delivery, deliveryName]) => {
+      const { single, batch } = row[broker][delivery];
+      return batch === undefined
+        ? []
+        : [
+            `| ${row.connections} | ${brokerName} | ${deliveryName} | ${rate(row.ceiling)} | ${rate(single)} | ${rate(batch)} | ` +
+              `${times(batch, row.ceiling)} | ${times(batch, single)} |`,
+          ];
+    }),
   );
 }
 
@@ -41,14 +66,34 @@ export function renderTable(results: Results): string {
         `${rate(row.redis)} (${ratio(row.redis, row.ceiling)}) |`,
     ),
     '',
+    'Both delivery modes on Express (at least once, each poll acknowledges the previous message with `?ack=`):',
+    '',
+    '| pollers | memory at-most-once | memory at-least-once | Redis at-most-once | Redis at-least-once | at-least-once / at-most-once on Redis |',
+    '|---|---|---|---|---|---|',
+    ...results.modes.map(
+      ({ connections, memory, redis }) =>
+        `| ${connections} | ${rate(memory.atMostOnce.single)} | ${rate(memory.atLeastOnce.single)} | ` +
+        `${rate(redis.atMostOnce.single)} | ${rate(redis.atLeastOnce.single)} | ${ratio(redis.atLeastOnce.single, redis.atMostOnce.single)} |`,
+    ),
+    '',
+    `Batch polls (\`?max=${results.batchMax}\`, messages counted one by one) against single polls and the ceiling, on Express, ` +
+      'with every queue holding a backlog throughout:',
+    '',
+    `| pollers | broker | delivery | ceiling (bare route) | single polls | max=${results.batchMax} | ` +
+      `max=${results.batchMax} / ceiling | max=${results.batchMax} / single polls |`,
+    '|---|---|---|---|---|---|---|---|',
+    ...results.modes.flatMap(batchRows),
+    '',
     `Publish → receive latency at ${rate(results.latency.rate)} over ${results.latency.endpoints} endpoints:`,
     '',
-    '| broker | p50 | p90 | p99 | max | messages |',
-    '|---|---|---|---|---|---|',
-    ...(['memory', 'redis'] as const).map((broker) => {
-      const { p50, p90, p99, max, count } = results.latency[broker];
-      return `| ${broker} | ${ms(p50)} | ${ms(p90)} | ${ms(p99)} | ${ms(max)} | ${count} |`;
-    }),
+    '| broker | delivery | p50 | p90 | p99 | max | messages |',
+    '|---|---|---|---|---|---|---|',
+    ...brokers.flatMap(([broker]) =>
+      deliveries.map(([delivery, deliveryName]) => {
+        const { p50, p90, p99, max, count } = delivery === 'atMostOnce' ? results.latency[broker] : results.latency.atLeastOnce[broker];
+        return `| ${broker} | ${deliveryName} | ${ms(p50)} | ${ms(p90)} | ${ms(p99)} | ${ms(max)} | ${count} |`;
+      }),
+    ),
     '',
     '| waiting polls | design | Redis connections | failed | heap / poll | RSS / poll | wake-up p99 (1,000 woken) |',
     '|---|---|---|---|---|---|---|',

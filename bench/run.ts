@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import type { DeliveryMode } from '../lib/index.js';
 import { startRedisServer } from '../test/support/redis/global-setup.js';
 import { BenchApp, startBenchApp } from './bench-app.process.js';
 import { Percentiles } from './latency-histogram.js';
@@ -16,8 +17,19 @@ const quick = process.argv.includes('--quick');
 const outIndex = process.argv.indexOf('--out');
 const out = outIndex > 0 ? process.argv[outIndex + 1] : new URL('../../results/', import.meta.url).pathname;
 const plan = quick
-  ? { rounds: 1, seconds: 1, connections: [64], idle: [200], latencySeconds: 1, redisRequests: 10_000 }
-  : { rounds: 3, seconds: 5, connections: [64, 256], idle: [1_000, 5_000, 10_000], latencySeconds: 10, redisRequests: 200_000 };
+  ? { rounds: 1, seconds: 1, connections: [64], batchConnections: [64], idle: [200], latencySeconds: 1, redisRequests: 10_000 }
+  : {
+      rounds: 3,
+      seconds: 5,
+      connections: [64, 256],
+      // Batches at the first count only: their fills (the ceiling × BATCH) make them the dearest figures to take.
+      batchConnections: [64],
+      idle: [1_000, 5_000, 10_000],
+      latencySeconds: 10,
+      redisRequests: 200_000,
+    };
+/** The batch size of the batch polls (`?max=`). */
+const BATCH = 10;
 
 export interface ThroughputResult {
   connections: number;
@@ -30,13 +42,39 @@ export interface ThroughputResult {
 /** The same on Fastify: its own ceiling and both brokers (the naive design is measured on Express only). */
 export type FastifyThroughputResult = Omit<ThroughputResult, 'naive'>;
 
+/** Delivered messages/s of one broker in one delivery mode: single polls, and batch polls where the plan has them. */
+export interface PollRates {
+  single: number;
+  batch?: number;
+}
+
+/** The module's route on Express at one connection count, next to the ceiling of the same rounds. */
+export interface ModesResult {
+  connections: number;
+  ceiling: number;
+  memory: { atMostOnce: PollRates; atLeastOnce: PollRates };
+  redis: { atMostOnce: PollRates; atLeastOnce: PollRates };
+}
+
+/** What one Express round measures. */
+type ExpressRound = ModesResult & { naive: number };
+
 export interface Results {
   date: string;
   machine: { cpus: string; cores: number; memoryGiB: number; node: string; redis: string };
   quick: boolean;
   throughput: ThroughputResult[];
   fastify: FastifyThroughputResult[];
-  latency: { rate: number; endpoints: number; memory: Percentiles; redis: Percentiles };
+  /** Both delivery modes and batches of `batchMax`; at most once, single polls are throughput's figures. */
+  modes: ModesResult[];
+  batchMax: number;
+  latency: {
+    rate: number;
+    endpoints: number;
+    memory: Percentiles;
+    redis: Percentiles;
+    atLeastOnce: { memory: Percentiles; redis: Percentiles };
+  };
   idle: { module: IdleScale[]; naive: IdleScale[]; bare: IdleScale[] };
   redisCeiling: { rpush: number; lpop: number; producerConsumerPair: number };
 }
@@ -45,68 +83,131 @@ export interface Results {
 const broken = (waiting: number, error: Error): IdleScale =>
   ({ waiting, broke: `${error.message}${error.cause ? `: ${(error.cause as Error).message}` : ''}` }) as IdleScale;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The median of each figure across rounds of one shape. */
+function medians<T>(rounds: T[]): T {
+  if (typeof rounds[0] === 'number') {
+    return median(rounds as number[]) as T;
+  }
+  const keys = Object.keys(rounds[0] as object);
+  return Object.fromEntries(keys.map((key) => [key, medians(rounds.map((round) => (round as Record<string, unknown>)[key]))])) as T;
+}
 const log = (line: string) => console.log(`[bench] ${line}`);
 
+const redisServer = await startRedisServer();
+const redis = new Redis(redisServer.url);
+
+/** Runs `use` on an app of its own, then empties Redis for the next. */
 async function withApp<T>(env: Record<string, string>, use: (app: BenchApp) => Promise<T>): Promise<T> {
   const app = await startBenchApp(env);
   try {
     return await use(app);
   } finally {
     await app.stop();
+    await redis.flushall();
   }
 }
 
-const redisServer = await startRedisServer();
-const redis = new Redis(redisServer.url);
 try {
   const memoryEnv = { BROKER: 'memory' };
   const redisEnv = { BROKER: 'redis', REDIS_URL: redisServer.url };
 
-  /** One round on one adapter: its ceiling and both brokers, and on Express the naive design too. */
-  async function throughputRound(adapter: 'express' | 'fastify', connections: number): Promise<FastifyThroughputResult & { naive?: number }> {
-    const env = { ADAPTER: adapter };
+  /** The adapter's ceiling, after a warm-up second. */
+  async function warmCeiling(app: BenchApp, connections: number): Promise<number> {
+    await ceiling(app, connections, 1);
+    return ceiling(app, connections, plan.seconds);
+  }
+
+  /** Single polls, then batches where the plan has them, on one app. */
+  async function pollRates(app: BenchApp, connections: number, ceilingRate: number, delivery: DeliveryMode): Promise<PollRates> {
+    const single = await throughput(app, connections, plan.seconds, ceilingRate, { delivery });
+    if (!plan.batchConnections.includes(connections)) {
+      return { single };
+    }
+    // A batch answer costs about what a constant one does, so the ceiling times BATCH is about what the run can take;
+    // half as much again, as a ceiling measured on a barely warm app comes out low.
+    const expectedRate = ceilingRate * BATCH * 1.5;
+    return { single, batch: await throughput(app, connections, plan.seconds, expectedRate, { delivery, max: BATCH }) };
+  }
+
+  /** One round on Express: its ceiling, both brokers in both delivery modes, and the naive design. */
+  async function expressRound(connections: number): Promise<ExpressRound> {
+    const first = await withApp(memoryEnv, async (app) => {
+      const ceilingRate = await warmCeiling(app, connections);
+      return { ceiling: ceilingRate, memory: await pollRates(app, connections, ceilingRate, 'at-most-once') };
+    });
+    const rates = (env: Record<string, string>, delivery: DeliveryMode) =>
+      withApp({ ...env, DELIVERY: delivery }, (app) => pollRates(app, connections, first.ceiling, delivery));
+    const memoryAtLeastOnce = await rates(memoryEnv, 'at-least-once');
+    const redisAtMostOnce = await rates(redisEnv, 'at-most-once');
+    const redisAtLeastOnce = await rates(redisEnv, 'at-least-once');
+    const naive = await withApp(redisEnv, (app) => throughput(app, connections, plan.seconds, first.ceiling, { route: 'naive' }));
+    return {
+      connections,
+      ceiling: first.ceiling,
+      memory: { atMostOnce: first.memory, atLeastOnce: memoryAtLeastOnce },
+      redis: { atMostOnce: redisAtMostOnce, atLeastOnce: redisAtLeastOnce },
+      naive,
+    };
+  }
+
+  /** One round on Fastify: its own ceiling and both brokers, at most once. */
+  async function fastifyRound(connections: number): Promise<FastifyThroughputResult> {
+    const env = { ADAPTER: 'fastify' };
     const measured = await withApp({ ...memoryEnv, ...env }, async (app) => {
-      await ceiling(app, connections, 1); // warm-up
-      const ceilingRate = await ceiling(app, connections, plan.seconds);
+      const ceilingRate = await warmCeiling(app, connections);
       return { connections, ceiling: ceilingRate, memory: await throughput(app, connections, plan.seconds, ceilingRate) };
     });
     const onRedis = await withApp({ ...redisEnv, ...env }, (app) => throughput(app, connections, plan.seconds, measured.ceiling));
-    await redis.flushall();
-    if (adapter === 'fastify') {
-      return { ...measured, redis: onRedis };
-    }
-    const naive = await withApp(redisEnv, (app) => throughput(app, connections, plan.seconds, measured.ceiling, 'naive'));
-    await redis.flushall();
-    return { ...measured, redis: onRedis, naive };
+    return { ...measured, redis: onRedis };
   }
-  const medians = <T extends object>(rounds: T[]): T =>
-    Object.fromEntries(Object.keys(rounds[0]).map((key) => [key, median(rounds.map((round) => round[key as keyof T] as number))])) as T;
 
+  const perSecond = ({ single, batch }: PollRates) =>
+    `${single.toFixed(0)}/s${batch === undefined ? '' : ` (max=${BATCH}: ${batch.toFixed(0)}/s)`}`;
   const throughputResults: ThroughputResult[] = [];
   const fastifyResults: FastifyThroughputResult[] = [];
+  const modesResults: ModesResult[] = [];
   for (const connections of plan.connections) {
-    const express: ThroughputResult[] = [];
+    const express: ExpressRound[] = [];
     const fastify: FastifyThroughputResult[] = [];
     for (let round = 0; round < plan.rounds; round++) {
-      express.push((await throughputRound('express', connections)) as ThroughputResult);
-      fastify.push(await throughputRound('fastify', connections));
+      express.push(await expressRound(connections));
+      fastify.push(await fastifyRound(connections));
       const [e, f] = [express[round], fastify[round]];
       log(
-        `C=${connections} round ${round + 1}: Express ceiling ${e.ceiling.toFixed(0)}/s, memory ${e.memory.toFixed(0)}/s, ` +
-          `redis ${e.redis.toFixed(0)}/s, naive ${e.naive.toFixed(0)}/s; Fastify ceiling ${f.ceiling.toFixed(0)}/s, ` +
-          `memory ${f.memory.toFixed(0)}/s, redis ${f.redis.toFixed(0)}/s`,
+        `C=${connections} round ${round + 1}: Express ceiling ${e.ceiling.toFixed(0)}/s, memory ${perSecond(e.memory.atMostOnce)}, ` +
+          `at least once ${perSecond(e.memory.atLeastOnce)}, redis ${perSecond(e.redis.atMostOnce)}, ` +
+          `at least once ${perSecond(e.redis.atLeastOnce)}, naive ${e.naive.toFixed(0)}/s; ` +
+          `Fastify ceiling ${f.ceiling.toFixed(0)}/s, memory ${f.memory.toFixed(0)}/s, redis ${f.redis.toFixed(0)}/s`,
       );
     }
-    throughputResults.push(medians(express));
+    const { naive, ...modes } = medians(express);
+    throughputResults.push({
+      connections,
+      ceiling: modes.ceiling,
+      memory: modes.memory.atMostOnce.single,
+      redis: modes.redis.atMostOnce.single,
+      naive,
+    });
+    modesResults.push(modes);
     fastifyResults.push(medians(fastify));
   }
 
   const endpoints = 64;
   const rate = Math.max(100, Math.round(throughputResults[0].redis * 0.1));
-  const latencyMemory = await withApp(memoryEnv, (app) => latency(app, endpoints, rate, plan.latencySeconds));
-  const latencyRedis = await withApp(redisEnv, (app) => latency(app, endpoints, rate, plan.latencySeconds));
-  await redis.flushall();
-  log(`latency at ${rate}/s: memory p50 ${latencyMemory.p50} ms p99 ${latencyMemory.p99} ms; redis p50 ${latencyRedis.p50} ms p99 ${latencyRedis.p99} ms`);
+  const latencyOf = (env: Record<string, string>, delivery: DeliveryMode) =>
+    withApp({ ...env, DELIVERY: delivery }, (app) => latency(app, endpoints, rate, plan.latencySeconds, delivery));
+  const latencies: Results['latency'] = {
+    rate,
+    endpoints,
+    memory: await latencyOf(memoryEnv, 'at-most-once'),
+    redis: await latencyOf(redisEnv, 'at-most-once'),
+    atLeastOnce: { memory: await latencyOf(memoryEnv, 'at-least-once'), redis: await latencyOf(redisEnv, 'at-least-once') },
+  };
+  const percentiles = ({ p50, p99 }: Percentiles) => `p50 ${p50} ms p99 ${p99} ms`;
+  log(
+    `latency at ${rate}/s: memory ${percentiles(latencies.memory)}, at least once ${percentiles(latencies.atLeastOnce.memory)}; ` +
+      `redis ${percentiles(latencies.redis)}, at least once ${percentiles(latencies.atLeastOnce.redis)}`,
+  );
 
   const idle: Results['idle'] = { module: [], naive: [], bare: [] };
   for (const waiting of plan.idle) {
@@ -114,7 +215,6 @@ try {
       const result = await withApp(redisEnv, (app) => idleScale(app, redis, route, waiting)).catch(
         (error: Error): IdleScale => broken(waiting, error),
       );
-      await redis.flushall();
       idle[route === 'messages' ? 'module' : route].push(result);
       log(`idle ${route} ${waiting}: ${JSON.stringify(result)}`);
     }
@@ -136,7 +236,9 @@ try {
     quick,
     throughput: throughputResults,
     fastify: fastifyResults,
-    latency: { rate, endpoints, memory: latencyMemory, redis: latencyRedis },
+    modes: modesResults,
+    batchMax: BATCH,
+    latency: latencies,
     idle,
     redisCeiling: { ...benchmark, producerConsumerPair: pair },
   };

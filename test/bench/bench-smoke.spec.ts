@@ -24,6 +24,7 @@ describe('The benchmark', () => {
     const numbers = figures({
       throughput: results.throughput,
       fastify: results.fastify,
+      modes: results.modes,
       latency: results.latency,
       idle: results.idle,
       redisCeiling: results.redisCeiling,
@@ -31,9 +32,17 @@ describe('The benchmark', () => {
     expect(numbers.filter(([, value]) => typeof value !== 'number' || !Number.isFinite(value))).toEqual([]);
     expect(results.throughput[0]).toMatchObject({ connections: 64 });
     expect(results.fastify[0]).toMatchObject({ connections: 64 });
+    // Both delivery modes on both brokers, single polls and batches, and at-least-once latency: all measured.
+    const deliveryFigures = figures({ modes: results.modes, atLeastOnceLatency: results.latency.atLeastOnce });
+    expect(deliveryFigures.filter(([, value]) => !((value as number) > 0))).toEqual([]);
+    expect(figures(results.modes[0]).filter(([path]) => path.endsWith('.batch'))).toHaveLength(4);
+    expect(results.batchMax).toBe(10);
     expect(results.idle.module.length).toBeGreaterThan(0);
     expect(results.idle.naive.length).toBe(results.idle.module.length);
-    expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('| pollers |');
+    const table = readFileSync(join(out, 'results.md'), 'utf8');
+    expect(table).toContain('| pollers |');
+    expect(table).toContain('| pollers | memory at-most-once |');
+    expect(table).toContain('| pollers | broker | delivery |');
     expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg/);
   }, 240_000);
 });
