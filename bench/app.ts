@@ -25,12 +25,14 @@ import { performance } from 'node:perf_hooks';
 import { Observable } from 'rxjs';
 
 /**
- * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL), ADAPTER, DELIVERY. Besides
+ * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL), ADAPTER, DELIVERY, METRICS. Besides
  * the module's route it has a constant route (the ceiling), the naive one-connection-per-poll route, and controls for the driver.
  */
 const redisUrl = process.env.BROKER === 'redis' ? process.env.REDIS_URL : undefined;
 /** DELIVERY=at-most-once (default) or at-least-once. */
 const delivery: DeliveryMode = process.env.DELIVERY === 'at-least-once' ? 'at-least-once' : 'at-most-once';
+/** METRICS=on turns the module's Prometheus metrics on (prom-client's default registry), to measure what they cost. */
+const metrics = process.env.METRICS === 'on';
 /** ADAPTER=express (default) or fastify. */
 const onFastify = process.env.ADAPTER === 'fastify';
 const POLL_TIMEOUT = 120_000;
@@ -154,6 +156,7 @@ class BenchController {
       timeout: POLL_TIMEOUT,
       redis: redisUrl,
       delivery,
+      metrics,
       maxQueueLength: 1_000_000,
       maxWaiters: 1_000_000,
       maxWaitersPerEndpoint: 1_000_000,

@@ -84,6 +84,16 @@ export function renderTable(results: Results): string {
     '|---|---|---|---|---|---|---|---|',
     ...results.modes.flatMap(batchRows),
     '',
+    `The cost of \`metrics: true\` (Prometheus, prom-client), at most once on Express, ${results.metricsCost.connections} pollers, ` +
+      'the same app with the metrics off and on in each round:',
+    '',
+    '| broker | metrics off | metrics on | on / off |',
+    '|---|---|---|---|',
+    ...brokers.map(([broker, brokerName]) => {
+      const { off, on } = results.metricsCost[broker];
+      return `| ${brokerName} | ${rate(off)} | ${rate(on)} | ${ratio(on, off)} |`;
+    }),
+    '',
     `Publish → receive latency at ${rate(results.latency.rate)} over ${results.latency.endpoints} endpoints:`,
     '',
     '| broker | delivery | p50 | p90 | p99 | max | messages |',

@@ -56,6 +56,13 @@ export interface ModesResult {
   redis: { atMostOnce: PollRates; atLeastOnce: PollRates };
 }
 
+/** Delivered messages/s at most once with the module's metrics off and on, the same app otherwise. */
+export interface MetricsCost {
+  connections: number;
+  memory: { off: number; on: number };
+  redis: { off: number; on: number };
+}
+
 /** What one Express round measures. */
 type ExpressRound = ModesResult & { naive: number };
 
@@ -68,6 +75,7 @@ export interface Results {
   /** Both delivery modes and batches of `batchMax`; at most once, single polls are throughput's figures. */
   modes: ModesResult[];
   batchMax: number;
+  metricsCost: MetricsCost;
   latency: {
     rate: number;
     endpoints: number;
@@ -192,6 +200,22 @@ try {
     fastifyResults.push(medians(fastify));
   }
 
+  /** One round of the metrics' cost: each broker with metrics off, then on, at the plan's first connection count. */
+  async function metricsRound(connections: number, expectedRate: number): Promise<MetricsCost> {
+    const rates = async (env: Record<string, string>) => ({
+      off: await withApp(env, (app) => throughput(app, connections, plan.seconds, expectedRate)),
+      on: await withApp({ ...env, METRICS: 'on' }, (app) => throughput(app, connections, plan.seconds, expectedRate)),
+    });
+    return { connections, memory: await rates(memoryEnv), redis: await rates(redisEnv) };
+  }
+  const costRounds: MetricsCost[] = [];
+  for (let round = 0; round < plan.rounds; round++) {
+    costRounds.push(await metricsRound(plan.connections[0], throughputResults[0].ceiling));
+    const { memory, redis } = costRounds[round];
+    log(`metrics round ${round + 1}: memory ${memory.off.toFixed(0)}/s off, ${memory.on.toFixed(0)}/s on; redis ${redis.off.toFixed(0)}/s off, ${redis.on.toFixed(0)}/s on`);
+  }
+  const metricsCost = medians(costRounds);
+
   const endpoints = 64;
   const rate = Math.max(100, Math.round(throughputResults[0].redis * 0.1));
   const latencyOf = (env: Record<string, string>, delivery: DeliveryMode) =>
@@ -238,6 +262,7 @@ try {
     fastify: fastifyResults,
     modes: modesResults,
     batchMax: BATCH,
+    metricsCost,
     latency: latencies,
     idle,
     redisCeiling: { ...benchmark, producerConsumerPair: pair },

@@ -29,9 +29,8 @@ const waitingOf = new WeakMap<object, Map<string, MetricsTarget>>();
 export class PrometheusMetrics implements DeliveryEvents {
   private constructor(
     private readonly messages: Record<'published' | 'delivered' | 'redelivered' | 'requeued' | 'lost' | 'deadLettered', Counter.Internal>,
-    private readonly polls: Counter<string>,
-    private readonly durations: Histogram<string>,
-    private readonly labels: MetricsTarget['labels'],
+    /** The series of each outcome, bound once: a poll then costs no label lookup. */
+    private readonly polls: Record<PollOutcome, { count: Counter.Internal; duration: Histogram.Internal<string> }>,
   ) {}
 
   static async create(target: MetricsTarget): Promise<PrometheusMetrics> {
@@ -60,7 +59,6 @@ export class PrometheusMetrics implements DeliveryEvents {
           registers: [registry],
         }),
     );
-    OUTCOMES.forEach((outcome) => polls.inc({ ...labels, outcome }, 0));
     const durations = shared(
       'poll_duration_seconds',
       () =>
@@ -87,7 +85,14 @@ export class PrometheusMetrics implements DeliveryEvents {
     );
     const readers = waitingOf.get(gauge) ?? new Map<string, MetricsTarget>();
     waitingOf.set(gauge, readers.set(`${labels.namespace}\n${labels.name}`, target));
-    return new PrometheusMetrics(messages, polls, durations, labels);
+    const outcomes = Object.fromEntries(
+      OUTCOMES.map((outcome) => {
+        const count = polls.labels({ ...labels, outcome });
+        count.inc(0);
+        return [outcome, { count, duration: durations.labels({ ...labels, outcome }) }];
+      }),
+    ) as PrometheusMetrics['polls'];
+    return new PrometheusMetrics(messages, outcomes);
   }
 
   published(count: number): void {
@@ -115,7 +120,8 @@ export class PrometheusMetrics implements DeliveryEvents {
   }
 
   polled(outcome: PollOutcome, seconds: number): void {
-    this.polls.inc({ ...this.labels, outcome });
-    this.durations.observe({ ...this.labels, outcome }, seconds);
+    const { count, duration } = this.polls[outcome];
+    count.inc();
+    duration.observe(seconds);
   }
 }

@@ -25,6 +25,7 @@ describe('The benchmark', () => {
       throughput: results.throughput,
       fastify: results.fastify,
       modes: results.modes,
+      metricsCost: results.metricsCost,
       latency: results.latency,
       idle: results.idle,
       redisCeiling: results.redisCeiling,
@@ -32,8 +33,12 @@ describe('The benchmark', () => {
     expect(numbers.filter(([, value]) => typeof value !== 'number' || !Number.isFinite(value))).toEqual([]);
     expect(results.throughput[0]).toMatchObject({ connections: 64 });
     expect(results.fastify[0]).toMatchObject({ connections: 64 });
-    // Both delivery modes on both brokers, single polls and batches, and at-least-once latency: all measured.
-    const deliveryFigures = figures({ modes: results.modes, atLeastOnceLatency: results.latency.atLeastOnce });
+    // Both delivery modes on both brokers, single polls and batches, at-least-once latency, metrics off and on.
+    const deliveryFigures = figures({
+      modes: results.modes,
+      atLeastOnceLatency: results.latency.atLeastOnce,
+      metricsCost: results.metricsCost,
+    });
     expect(deliveryFigures.filter(([, value]) => !((value as number) > 0))).toEqual([]);
     expect(figures(results.modes[0]).filter(([path]) => path.endsWith('.batch'))).toHaveLength(4);
     expect(results.batchMax).toBe(10);
@@ -43,6 +48,7 @@ describe('The benchmark', () => {
     expect(table).toContain('| pollers |');
     expect(table).toContain('| pollers | memory at-most-once |');
     expect(table).toContain('| pollers | broker | delivery |');
+    expect(table).toContain('| broker | metrics off | metrics on | on / off |');
     expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg/);
   }, 240_000);
 });
