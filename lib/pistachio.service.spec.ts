@@ -26,10 +26,10 @@ describe('PistachioService', () => {
 
   it('ends pending receives with ShuttingDownError, refuses new ones, and still stores what is published', async () => {
     const pistachio = createService();
-    const pending = pistachio.receive('e');
+    const pending = expect(pistachio.receive('e')).rejects.toThrow(ShuttingDownError);
 
     await pistachio.beforeApplicationShutdown();
-    await expect(pending).rejects.toThrow(ShuttingDownError);
+    await pending;
     await expect(pistachio.receive('e')).rejects.toThrow(ShuttingDownError);
     await pistachio.publish('e', 'kept');
     expect(await pistachio.length('e')).toBe(1);

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as yieldToIo, setTimeout as delay } from 'node:timers/promises';
 import type { Acknowledgements, Broker } from './brokers/broker.interface.js';
 import { EndpointDeadLetters } from './dead-letters.js';
 import { assertEndpointName } from './endpoint-name.js';
@@ -30,6 +30,8 @@ export class PistachioService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('PistachioService');
   /** The receives in progress by endpoint, each with a controller of its own, so that shutdown can end them all. */
   private readonly receiving = new Map<string, Set<AbortController>>();
+  /** The broker receives in progress: shutdown lets them settle (a pop in flight gives back what it took) first. */
+  private readonly inFlight = new Set<Promise<Delivery[]>>();
   /** Received messages on their way to a client; each may still have to go back to its queue. */
   private readonly handingOver = new Set<Promise<void>>();
   private waiting = 0;
@@ -106,11 +108,14 @@ export class PistachioService implements BeforeApplicationShutdown {
     signal?.addEventListener('abort', forwardAbort, { once: true });
     receives.add(receive);
     this.waiting++;
+    const receiving = this.broker.receive(key, { timeout, signal: receive.signal, max, ack: acknowledged });
+    this.inFlight.add(receiving);
     try {
-      const deliveries = await this.broker.receive(key, { timeout, signal: receive.signal, max, ack: acknowledged });
+      const deliveries = await receiving;
       this.monitor.delivered(deliveries);
       return deliveries;
     } finally {
+      this.inFlight.delete(receiving);
       this.waiting--;
       receives.delete(receive);
       if (receives.size === 0) {
@@ -182,8 +187,9 @@ export class PistachioService implements BeforeApplicationShutdown {
 
   /**
    * The registration's shutdown, in order: ends every receive in progress with a ShuttingDownError (the route answers
-   * 503; their messages stay queued), waits up to `shutdownGrace` for the messages on their way to clients (see
-   * handOver), then closes the broker.
+   * 503; their messages stay queued) and lets them settle, so that a pop in flight gives back what it took while the
+   * broker is still open; then waits, all within `shutdownGrace`, for the messages on their way to clients (see
+   * handOver), and closes the broker.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
@@ -192,8 +198,13 @@ export class PistachioService implements BeforeApplicationShutdown {
       receives.forEach((receive) => receive.abort(reason));
     }
     const grace = delay(this.options.shutdownGrace, 'late', { ref: false });
-    if ((await Promise.race([Promise.all(this.handingOver), grace])) === 'late') {
-      this.logger.warn(`${this.handingOver.size} messages were still on their way to clients at shutdown`);
+    const settled = Promise.allSettled(this.inFlight)
+      // The polls just ended write their 503, and hand over what they received, before anything closes.
+      .then(() => yieldToIo())
+      .then(() => Promise.all(this.handingOver));
+    if ((await Promise.race([settled, grace])) === 'late') {
+      const receives = this.inFlight.size > 0 ? `, and ${this.inFlight.size} receives had not ended` : '';
+      this.logger.warn(`${this.handingOver.size} messages were still on their way to clients at shutdown${receives}`);
     }
     await this.broker.close();
   }
