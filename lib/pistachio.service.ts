@@ -112,7 +112,7 @@ export class PistachioService implements BeforeApplicationShutdown {
     this.inFlight.add(receiving);
     try {
       const deliveries = await receiving;
-      this.monitor.delivered(deliveries);
+      this.monitor.delivered(deliveries.length, deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length);
       return deliveries;
     } finally {
       this.inFlight.delete(receiving);

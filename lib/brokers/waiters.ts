@@ -69,6 +69,20 @@ export class Waiters<T> {
     return oldest !== undefined;
   }
 
+  /**
+   * Hands `items` to the waiters of `key`, oldest first, each as many as it takes (`toValue` makes its value of
+   * them); answers those that no waiter took, in order.
+   */
+  handOut<I>(key: string, items: I[], toValue: (taken: I[]) => T): I[] {
+    let rest = items;
+    while (rest.length > 0 && this.has(key)) {
+      const wanted = this.wantedBy(key);
+      this.hand(key, toValue(rest.slice(0, wanted)));
+      rest = rest.slice(wanted);
+    }
+    return rest;
+  }
+
   /** Ends every wait on `key` with `error`. */
   fail(key: string, error: Error): void {
     this.byKey.get(key)?.forEach((waiter) => waiter.fail(error));

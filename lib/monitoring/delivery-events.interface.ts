@@ -1,5 +1,3 @@
-import type { Delivery } from '../interfaces/index.js';
-
 /** How a poll of the route ended. */
 export type PollOutcome = 'message' | 'timeout' | 'refused' | 'departed' | 'shutdown';
 
@@ -14,8 +12,8 @@ export interface BrokerEvents {
 /** What a registration reports as it works: DeliveryStats counts it, PrometheusMetrics exports it. */
 export interface DeliveryEvents extends BrokerEvents {
   published(count: number): void;
-  /** Messages handed to receivers: answers to polls, and what receive calls return. */
-  delivered(deliveries: Delivery[]): void;
+  /** Messages handed to receivers (answers to polls, what receive calls return), `redelivered` of them come back. */
+  delivered(count: number, redelivered: number): void;
   /** Messages given back because their receiver left before it got them (at most once). */
   requeued(count: number): void;
   /** A poll of the route answered, `seconds` after it arrived. */

@@ -1,5 +1,4 @@
 import type { DeliveryEvents, PollOutcome } from './delivery-events.interface.js';
-import type { Delivery } from '../interfaces/index.js';
 import type { PistachioStats } from './pistachio-stats.interface.js';
 
 /** The counts since start that PistachioService.stats() reports: plain numbers, cheap to read on every scrape. */
@@ -18,9 +17,9 @@ export class DeliveryStats implements DeliveryEvents {
     this.messages.published += count;
   }
 
-  delivered(deliveries: Delivery[]): void {
-    this.messages.delivered += deliveries.length;
-    this.messages.redelivered += deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length;
+  delivered(count: number, redelivered: number): void {
+    this.messages.delivered += count;
+    this.messages.redelivered += redelivered;
   }
 
   requeued(count: number): void {

@@ -1,5 +1,4 @@
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Delivery } from '../interfaces/index.js';
 import { importPeer } from '../optional-peer.js';
 import type { DeliveryEvents, PollOutcome } from './delivery-events.interface.js';
 
@@ -99,11 +98,10 @@ export class PrometheusMetrics implements DeliveryEvents {
     this.messages.published.inc(count);
   }
 
-  delivered(deliveries: Delivery[]): void {
-    this.messages.delivered.inc(deliveries.length);
-    const again = deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length;
-    if (again > 0) {
-      this.messages.redelivered.inc(again);
+  delivered(count: number, redelivered: number): void {
+    this.messages.delivered.inc(count);
+    if (redelivered > 0) {
+      this.messages.redelivered.inc(redelivered);
     }
   }
 

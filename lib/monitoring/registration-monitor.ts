@@ -1,4 +1,4 @@
-import type { Delivery, ResolvedPistachioOptions } from '../interfaces/index.js';
+import type { ResolvedPistachioOptions } from '../interfaces/index.js';
 import type { DeliveryEvents, PollOutcome } from './delivery-events.interface.js';
 import { DeliveryStats } from './delivery-stats.js';
 import { PrometheusMetrics } from './prometheus-metrics.js';
@@ -39,9 +39,9 @@ export class RegistrationMonitor implements DeliveryEvents {
     this.metrics?.published(count);
   }
 
-  delivered(deliveries: Delivery[]): void {
-    this.stats.delivered(deliveries);
-    this.metrics?.delivered(deliveries);
+  delivered(count: number, redelivered: number): void {
+    this.stats.delivered(count, redelivered);
+    this.metrics?.delivered(count, redelivered);
   }
 
   requeued(count: number): void {

@@ -84,19 +84,17 @@ export class MemoryBroker implements Broker {
    * came back before them and were handed out first.
    */
   private giveBack(key: string, messages: QueuedMessage[]): void {
-    let rest = messages;
-    while (rest.length > 0 && this.waiters.has(key)) {
-      const wanted = this.waiters.wantedBy(key);
-      this.waiters.hand(key, this.deliver(key, rest.slice(0, wanted)));
-      rest = rest.slice(wanted);
+    const rest = this.waiters.handOut(key, messages, (taken) => this.deliver(key, taken));
+    if (rest.length === 0) {
+      return;
     }
-    const queue = rest.length > 0 ? this.queues.write(key) : undefined;
+    const queue = this.queues.write(key);
     let at = 0;
     for (const queued of rest) {
-      while (at < queue!.length && handedOutBefore(queue!.peekAt(at)!, queued)) {
+      while (at < queue.length && handedOutBefore(queue.peekAt(at)!, queued)) {
         at++;
       }
-      queue!.splice(at++, 0, queued);
+      queue.splice(at++, 0, queued);
     }
   }
 

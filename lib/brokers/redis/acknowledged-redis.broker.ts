@@ -282,10 +282,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
         await this.ack(key, receipts);
         return undefined;
       }
-      if (error instanceof ReceiptRefusedError) {
-        throw error;
-      }
-      throw error instanceof ReplyLostError ? new AcknowledgementOutcomeUnknownError(key) : this.commands.failure(key, error);
+      throw error instanceof ReceiptRefusedError ? error : this.acknowledgementFailure(key, error);
     }
   }
 
@@ -306,9 +303,14 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
         { within: REDIS_WAIT_MS },
       );
     } catch (error) {
-      throw error instanceof ReplyLostError ? new AcknowledgementOutcomeUnknownError(key) : this.commands.failure(key, error);
+      throw this.acknowledgementFailure(key, error);
     }
     throwRefusals(receipts, refused);
+  }
+
+  /** The module's own error for an acknowledgement that failed: of unknown outcome when its reply was lost. */
+  private acknowledgementFailure(key: string, error: unknown): unknown {
+    return error instanceof ReplyLostError ? new AcknowledgementOutcomeUnknownError(key) : this.commands.failure(key, error);
   }
 }
 

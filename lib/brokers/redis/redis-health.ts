@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { BrokerStats, RedisConnectionStats } from '../../monitoring/pistachio-stats.interface.js';
 import type { BrokerHealth } from '../broker.interface.js';
 import { addressOf } from './redis-connection.js';
+import { settleBy } from './settle-by.js';
 import { SingleSendConnection } from './single-send-connection.js';
 
 /** How long a health check waits for Redis to answer its PING. */
@@ -27,13 +28,13 @@ export function redisStats({ commands, others }: RoledConnections): BrokerStats 
 /** Up when Redis answers a PING in time on the commands connection and every other connection is ready. */
 export async function redisHealth({ commands, others }: RoledConnections): Promise<BrokerHealth> {
   const address = addressOf(commands.redis);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, PING_TIMEOUT_MS, 'late')));
-  const answer = await Promise.race([commands.send((redis) => redis.ping()), late])
-    .catch((error: Error) => error)
-    .finally(() => clearTimeout(timer));
+  const pinging = commands.send((redis) => redis.ping()).catch((error: Error) => error);
+  const answer = await settleBy(pinging, Date.now() + PING_TIMEOUT_MS, () => undefined);
   if (answer !== 'PONG') {
-    const why = answer === 'late' ? `gave no answer within ${PING_TIMEOUT_MS} ms` : `cannot be reached (${(answer as Error).message || 'not connected'})`;
+    const why =
+      answer === undefined
+        ? `gave no answer within ${PING_TIMEOUT_MS} ms`
+        : `cannot be reached (${(answer as Error).message || 'not connected'})`;
     return { up: false, reason: `Redis at ${address} ${why}` };
   }
   const down = others.filter(({ redis }) => redis.status !== 'ready');

@@ -90,13 +90,9 @@ export class RedisBroker implements Broker {
   }
 
   async requeue(key: string, messages: Buffer[]): Promise<void> {
-    while (messages.length > 0 && this.waiters.has(key)) {
-      const wanted = this.waiters.wantedBy(key);
-      this.waiters.hand(key, delivered(messages.slice(0, wanted)));
-      messages = messages.slice(wanted);
-    }
-    if (messages.length > 0) {
-      await this.commands.requeue(key, messages);
+    const rest = this.waiters.handOut(key, messages, delivered);
+    if (rest.length > 0) {
+      await this.commands.requeue(key, rest);
     }
   }
 
