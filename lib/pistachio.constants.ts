@@ -4,6 +4,8 @@ export const DEFAULT_TIMEOUT = 30_000;
 export const DEFAULT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const DEFAULT_RETRY_AFTER = 1;
 export const DEFAULT_BLOCKING_CONNECTIONS = 4;
+export const DEFAULT_MODE = 'queue';
+export const DEFAULT_RETENTION = 1_000;
 export const DEFAULT_MAX_QUEUE_LENGTH = 1_000;
 export const DEFAULT_OVERFLOW = 'reject';
 export const DEFAULT_MESSAGE_TTL = 86_400_000;
@@ -32,3 +34,5 @@ export const PISTACHIO_BROKER = Symbol('PISTACHIO_BROKER');
 export const PISTACHIO_MONITOR = Symbol('PISTACHIO_MONITOR');
 /** The registration's own controller class, for the middleware that answers on its route. */
 export const PISTACHIO_CONTROLLER = Symbol('PISTACHIO_CONTROLLER');
+/** The registration's EndpointPolls: how its route answers, as queues or as channels. */
+export const PISTACHIO_POLLS = Symbol('PISTACHIO_POLLS');

@@ -26,6 +26,7 @@ import {
   AcknowledgementOutcomeUnknownError,
   AtLeastOnceRequiredError,
   EndpointBusyError,
+  InvalidCursorError,
   InvalidEndpointError,
   InvalidReceiptError,
   ReceiptRefusedError,
@@ -34,16 +35,17 @@ import {
   TooManyWaitersError,
   WrongKeyTypeError,
 } from './errors/index.js';
-import type { Delivery, PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
+import type { PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
 import { toMultipart } from './multipart.js';
 import { PollMonitorInterceptor } from './monitoring/poll-monitor.interceptor.js';
-import { CLIENT_CLOSED_REQUEST, PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import { CLIENT_CLOSED_REQUEST, PISTACHIO_OPTIONS, PISTACHIO_POLLS } from './pistachio.constants.js';
 import { PistachioService } from './pistachio.service.js';
-import { parsePollQuery } from './poll-query.js';
+import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface.js';
 import { parseReceipt } from './receipt.js';
 
 /**
- * The long-poll route, `GET {path}/:endpoint`, and at least once `DELETE {path}/:endpoint/:receipt`. Each
+ * The long-poll route, `GET {path}/:endpoint`, and at least once `DELETE {path}/:endpoint/:receipt`; its endpoints
+ * answer as queues or as broadcast channels (`EndpointPolls`), the rest of the route is the same for both. Each
  * registration serves it through a subclass of its own whose path comes from the options (see
  * `pistachio.route.ts`). It answers through Nest's pipeline (no bare `@Res()`), so the app's guards, interceptors and
  * filters apply; `route.middleware.ts` adds the headers that every answer carries.
@@ -51,6 +53,7 @@ import { parseReceipt } from './receipt.js';
 export class PistachioController {
   constructor(
     @Inject(PistachioService) private readonly pistachio: PistachioService,
+    @Inject(PISTACHIO_POLLS) private readonly polls: EndpointPolls,
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {}
@@ -66,25 +69,19 @@ export class PistachioController {
   ): Promise<StreamableFile> {
     this.allow('GET', request, response);
     const departure = departureSignal(rawResponse(response));
-    let deliveries: Delivery[];
-    let max: number | undefined;
+    let answer: PollAnswer | undefined;
     try {
       assertEndpointName(endpoint);
-      const asked = parsePollQuery(query, this.options);
-      max = asked.max;
+      const asked = this.polls.parse(query, request.headers);
       await this.authorize(request, endpoint);
-      // Refused acknowledgements end the request before anything is popped.
-      const ack = asked.acks.length > 0 ? asked.acks : undefined;
-      deliveries = await this.pistachio.receiveDeliveries(endpoint, { timeout: asked.timeout, signal: departure, max, ack });
+      answer = await this.polls.answer(endpoint, asked, departure, () => delivered(rawResponse(response), departure));
     } catch (error) {
       throw this.toHttpException(error, departure, response);
     }
-    if (deliveries.length === 0) {
+    if (answer === undefined) {
       throw new GatewayTimeoutException('Timeout waiting for response');
     }
-    // Delivered once written; a client that leaves before that gives at-most-once messages back.
-    void this.pistachio.handOver(endpoint, deliveries, delivered(rawResponse(response), departure));
-    return max === undefined ? this.single(deliveries[0], response) : this.batch(deliveries);
+    return this.render(answer, response);
   }
 
   /** At least once: acknowledges one delivery without polling, `204`. */
@@ -97,7 +94,7 @@ export class PistachioController {
     @Res({ passthrough: true }) response: object,
   ): Promise<void> {
     if (this.options.delivery === 'at-most-once') {
-      throw new NotFoundException('Nothing to acknowledge: this route delivers at most once');
+      throw new NotFoundException(`Nothing to acknowledge: this route ${this.options.mode === 'broadcast' ? 'broadcasts' : 'delivers at most once'}`);
     }
     this.allow('DELETE', request, response);
     try {
@@ -118,17 +115,18 @@ export class PistachioController {
     }
   }
 
-  /** One message as the body. A stream, unlike send(), never turns the answer into a 304 for a conditional request. */
-  private single({ message, receipt, deliveryCount }: Delivery, response: object): StreamableFile {
-    if (receipt !== undefined) {
-      this.adapterHost.httpAdapter.setHeader(response, 'Pistachio-Receipt', receipt);
-      this.adapterHost.httpAdapter.setHeader(response, 'Pistachio-Delivery-Count', String(deliveryCount));
+  /**
+   * One message as the body, or a batch as multipart/mixed, with their headers. A stream, unlike send(), never turns
+   * the answer into a 304 for a conditional request.
+   */
+  private render({ messages, batch, headers }: PollAnswer, response: object): StreamableFile {
+    const single = batch ? undefined : messages[0];
+    for (const [name, value] of Object.entries({ ...headers, ...single?.headers })) {
+      this.adapterHost.httpAdapter.setHeader(response, name, value);
     }
-    return new StreamableFile(message, { type: this.options.contentType, length: message.length });
-  }
-
-  private batch(deliveries: Delivery[]): StreamableFile {
-    const { type, body } = toMultipart(deliveries, this.options.contentType);
+    const { type, body } = single
+      ? { type: this.options.contentType, body: single.message }
+      : toMultipart(messages, this.options.contentType);
     return new StreamableFile(body, { type, length: body.length });
   }
 
@@ -145,6 +143,7 @@ export class PistachioController {
     };
     if (
       error instanceof InvalidEndpointError ||
+      error instanceof InvalidCursorError ||
       error instanceof InvalidReceiptError ||
       error instanceof AtLeastOnceRequiredError
     ) {

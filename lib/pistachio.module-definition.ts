@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder, DynamicModule, UseGuards } from '@nestjs/common';
 import { brokerProvider } from './brokers/broker.provider.js';
 import { monitorProvider } from './monitoring/monitor.provider.js';
+import { pollsProvider } from './polls/polls.provider.js';
 import { PistachioHealthIndicator } from './monitoring/pistachio-health.indicator.js';
 import { PistachioModuleExtras, PistachioModuleOptions } from './interfaces/index.js';
 import { DEFAULT_PATH, PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
@@ -42,6 +43,7 @@ function registration(
       monitorProvider,
       brokerProvider,
       PistachioService,
+      pollsProvider,
       PistachioHealthIndicator,
       ...(name === undefined
         ? []

@@ -1,6 +1,12 @@
 import { InvalidOptionsError } from './errors/index.js';
 import { isEndpointName } from './endpoint-name.js';
-import { DeliveryMode, OverflowPolicy, PistachioModuleOptions, ResolvedPistachioOptions } from './interfaces/index.js';
+import {
+  DeliveryMode,
+  OverflowPolicy,
+  PistachioModuleOptions,
+  RegistrationMode,
+  ResolvedPistachioOptions,
+} from './interfaces/index.js';
 import {
   DEFAULT_BLOCKING_CONNECTIONS,
   DEFAULT_CONTENT_TYPE,
@@ -13,7 +19,9 @@ import {
   DEFAULT_MAX_WAITERS,
   DEFAULT_MAX_WAITERS_PER_ENDPOINT,
   DEFAULT_MESSAGE_TTL,
+  DEFAULT_MODE,
   DEFAULT_OVERFLOW,
+  DEFAULT_RETENTION,
   DEFAULT_RETRY_AFTER,
   DEFAULT_SHUTDOWN_GRACE,
   DEFAULT_TIMEOUT,
@@ -23,6 +31,7 @@ import {
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['reject', 'drop-oldest'];
 const DELIVERY_MODES: readonly DeliveryMode[] = ['at-most-once', 'at-least-once'];
+const REGISTRATION_MODES: readonly RegistrationMode[] = ['queue', 'broadcast'];
 
 /** A static route: slash-separated segments with no route parameters or wildcards. */
 const ROUTE_PATH = /^(\/[A-Za-z0-9_.~-]+)+$|^\/$/;
@@ -45,6 +54,8 @@ export function resolvePistachioOptions(
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
     throw new InvalidOptionsError('name', 'a non-empty string', name);
   }
+  const mode = options.mode ?? DEFAULT_MODE;
+  const maxWaiters = options.maxWaiters ?? DEFAULT_MAX_WAITERS;
   const resolved: ResolvedPistachioOptions = {
     namespace: options.namespace,
     name,
@@ -54,13 +65,16 @@ export function resolvePistachioOptions(
     retryAfter: options.retryAfter ?? DEFAULT_RETRY_AFTER,
     redis: options.redis,
     blockingConnections: options.blockingConnections ?? DEFAULT_BLOCKING_CONNECTIONS,
+    mode,
+    retention: options.retention ?? DEFAULT_RETENTION,
     maxQueueLength: options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH,
     overflow: options.overflow ?? DEFAULT_OVERFLOW,
     messageTtl: options.messageTtl ?? DEFAULT_MESSAGE_TTL,
     authorize: options.authorize,
     cors: options.cors === true ? {} : (options.cors ?? false),
-    maxWaiters: options.maxWaiters ?? DEFAULT_MAX_WAITERS,
-    maxWaitersPerEndpoint: options.maxWaitersPerEndpoint ?? DEFAULT_MAX_WAITERS_PER_ENDPOINT,
+    maxWaiters,
+    // A channel's subscribers are the many tabs and dashboards that watch it.
+    maxWaitersPerEndpoint: options.maxWaitersPerEndpoint ?? (mode === 'broadcast' ? maxWaiters : DEFAULT_MAX_WAITERS_PER_ENDPOINT),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     shutdownGrace: options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE,
     delivery: options.delivery ?? DEFAULT_DELIVERY,
@@ -86,6 +100,10 @@ export function resolvePistachioOptions(
     throw new InvalidOptionsError('redis', 'a Redis URL, ioredis options or an ioredis client', resolved.redis);
   }
   assertPositiveInteger(resolved.blockingConnections, 'blockingConnections');
+  if (!REGISTRATION_MODES.includes(resolved.mode)) {
+    throw new InvalidOptionsError('mode', REGISTRATION_MODES.map((mode) => `"${mode}"`).join(' or '), resolved.mode);
+  }
+  assertPositiveInteger(resolved.retention, 'retention');
   assertPositiveInteger(resolved.maxQueueLength, 'maxQueueLength');
   if (!OVERFLOW_POLICIES.includes(resolved.overflow)) {
     throw new InvalidOptionsError('overflow', OVERFLOW_POLICIES.map((policy) => `"${policy}"`).join(' or '), resolved.overflow);
@@ -103,6 +121,9 @@ export function resolvePistachioOptions(
   assertDuration(resolved.shutdownGrace, 'shutdownGrace');
   if (!DELIVERY_MODES.includes(resolved.delivery)) {
     throw new InvalidOptionsError('delivery', DELIVERY_MODES.map((mode) => `"${mode}"`).join(' or '), resolved.delivery);
+  }
+  if (resolved.mode === 'broadcast' && resolved.delivery === 'at-least-once') {
+    throw new InvalidOptionsError('delivery', `"at-most-once" in a broadcast registration (channels keep what they send)`, resolved.delivery);
   }
   assertDuration(resolved.visibilityTimeout, 'visibilityTimeout');
   assertPositiveInteger(resolved.maxDeliveries, 'maxDeliveries');

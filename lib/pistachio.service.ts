@@ -1,6 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { setImmediate as yieldToIo, setTimeout as delay } from 'node:timers/promises';
 import type { Acknowledgements, Broker } from './brokers/broker.interface.js';
+import type { ChannelBroker } from './channels/channel-broker.interface.js';
+import { parseCursor } from './channels/channel-id.js';
 import { EndpointDeadLetters } from './dead-letters.js';
 import { assertEndpointName } from './endpoint-name.js';
 import {
@@ -10,8 +12,11 @@ import {
   MessageTooLargeError,
   ShuttingDownError,
   TooManyWaitersError,
+  WrongModeError,
 } from './errors/index.js';
 import type {
+  ChannelRead,
+  ChannelReadOptions,
   DeadLetters,
   Delivery,
   ReceiveDeliveriesOptions,
@@ -24,14 +29,17 @@ import type { RegistrationMonitor } from './monitoring/registration-monitor.js';
 import { PISTACHIO_BROKER, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { assertDuration } from './pistachio.options.js';
 
-/** Publishes to and receives from the endpoints of one registration; the HTTP route is a thin layer over it. */
+/**
+ * Publishes to and receives from the endpoints of one registration, queues or (in a broadcast registration) channels;
+ * the HTTP route is a thin layer over it.
+ */
 @Injectable()
 export class PistachioService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('PistachioService');
   /** The receives in progress by endpoint, each with a controller of its own, so that shutdown can end them all. */
   private readonly receiving = new Map<string, Set<AbortController>>();
   /** The broker receives in progress: shutdown lets them settle (a pop in flight gives back what it took) first. */
-  private readonly inFlight = new Set<Promise<Delivery[]>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** Received messages on their way to a client; each may still have to go back to its queue. */
   private readonly handingOver = new Set<Promise<void>>();
   private waiting = 0;
@@ -45,13 +53,16 @@ export class PistachioService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
-    @Inject(PISTACHIO_BROKER) private readonly broker: Broker,
+    @Inject(PISTACHIO_BROKER) private readonly broker: Broker | ChannelBroker,
     @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
   ) {
     monitor.countWaitingWith(() => this.waiting);
   }
 
-  /** Stores a message (a string as UTF-8, a Buffer as is, anything else as JSON) for one receiver of `endpoint`. */
+  /**
+   * Stores a message (a string as UTF-8, a Buffer as is, anything else as JSON) for one receiver of the queue
+   * `endpoint`, or, in a broadcast registration, appends it to the channel `endpoint` for every subscriber.
+   */
   async publish(endpoint: string, message: unknown): Promise<void> {
     const key = this.keyOf(endpoint);
     const bytes = toMessageBytes(message);
@@ -92,37 +103,38 @@ export class PistachioService implements BeforeApplicationShutdown {
     endpoint: string,
     { timeout = this.options.timeout, signal, max = 1, ack }: ReceiveDeliveriesOptions = {},
   ): Promise<Delivery[]> {
+    const broker = this.queues('receive()');
     const key = this.keyOf(endpoint);
     const acknowledged = ack === undefined ? undefined : [ack].flat();
-    if (acknowledged && !this.broker.acknowledgements) {
+    if (acknowledged && !broker.acknowledgements) {
       throw new AtLeastOnceRequiredError('Acknowledging');
     }
-    assertDuration(timeout, 'timeout', 'receive()');
-    if (!(Number.isInteger(max) && max >= 1 && max <= this.options.maxBatch)) {
-      throw new InvalidOptionsError('max', `a whole number from 1 to maxBatch (${this.options.maxBatch})`, max, 'receive()');
-    }
-    signal?.throwIfAborted();
-    const receives = this.admit(endpoint);
-    const receive = new AbortController();
-    const forwardAbort = () => receive.abort(signal!.reason);
-    signal?.addEventListener('abort', forwardAbort, { once: true });
-    receives.add(receive);
-    this.waiting++;
-    const receiving = this.broker.receive(key, { timeout, signal: receive.signal, max, ack: acknowledged });
-    this.inFlight.add(receiving);
-    try {
-      const deliveries = await receiving;
-      this.monitor.delivered(deliveries.length, deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length);
-      return deliveries;
-    } finally {
-      this.inFlight.delete(receiving);
-      this.waiting--;
-      receives.delete(receive);
-      if (receives.size === 0) {
-        this.receiving.delete(endpoint);
-      }
-      signal?.removeEventListener('abort', forwardAbort);
-    }
+    this.assertReceive(timeout, max, 'receive()');
+    const deliveries = await this.waitFor(endpoint, signal, (aborted) =>
+      broker.receive(key, { timeout, signal: aborted, max, ack: acknowledged }),
+    );
+    this.monitor.delivered(deliveries.length, deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length);
+    return deliveries;
+  }
+
+  /**
+   * Broadcast: up to `max` messages of the channel `endpoint` after the cursor `after` (the id of the last message
+   * read), at once when the channel retains some, else the next one to come; without a cursor, the next message
+   * published. Empty when none came within the timeout; `gap` says that messages after the cursor are gone.
+   */
+  async read(
+    endpoint: string,
+    { after, timeout = this.options.timeout, signal, max = 1 }: ChannelReadOptions = {},
+  ): Promise<ChannelRead> {
+    const broker = this.channels('read()');
+    const key = this.keyOf(endpoint);
+    const cursor = after === undefined ? undefined : parseCursor(after);
+    this.assertReceive(timeout, max, 'read()');
+    const read = await this.waitFor(endpoint, signal, (aborted) =>
+      broker.read(key, { after: cursor, max, timeout, signal: aborted }),
+    );
+    this.monitor.delivered(read.messages.length, 0);
+    return read;
   }
 
   /**
@@ -140,6 +152,7 @@ export class PistachioService implements BeforeApplicationShutdown {
 
   /** Gives back a received message that its receiver could not take: it goes to the next receiver first. */
   async requeue(endpoint: string, message: Buffer): Promise<void> {
+    this.queues('requeue()');
     await this.giveBack(endpoint, [message]);
   }
 
@@ -172,6 +185,7 @@ export class PistachioService implements BeforeApplicationShutdown {
     return {
       namespace: this.options.namespace,
       ...(this.options.name === undefined ? {} : { name: this.options.name }),
+      mode: this.options.mode,
       delivery: this.options.delivery,
       pollsWaiting: this.waiting,
       messages: { ...messages },
@@ -180,7 +194,10 @@ export class PistachioService implements BeforeApplicationShutdown {
     };
   }
 
-  /** How many messages of `endpoint` wait to be received (at-least-once: with those come back unacknowledged). */
+  /**
+   * How many messages of the queue `endpoint` wait to be received (at-least-once: with those come back
+   * unacknowledged); in a broadcast registration, how many the channel `endpoint` retains.
+   */
   async length(endpoint: string): Promise<number> {
     return this.broker.length(this.keyOf(endpoint));
   }
@@ -210,7 +227,7 @@ export class PistachioService implements BeforeApplicationShutdown {
   }
 
   private async giveBack(endpoint: string, messages: Buffer[]): Promise<void> {
-    await this.broker.requeue(this.keyOf(endpoint), messages);
+    await this.queues('handOver()').requeue(this.keyOf(endpoint), messages);
     this.monitor.requeued(messages.length);
   }
 
@@ -230,11 +247,60 @@ export class PistachioService implements BeforeApplicationShutdown {
     return receives;
   }
 
+  /**
+   * Runs a receive of `endpoint` as one of those waiting: admitted within the limits, and ended by the caller's signal
+   * or by shutdown, which lets it settle before the broker closes.
+   */
+  private async waitFor<T>(endpoint: string, signal: AbortSignal | undefined, receive: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
+    const receives = this.admit(endpoint);
+    const controller = new AbortController();
+    const forwardAbort = () => controller.abort(signal!.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    receives.add(controller);
+    this.waiting++;
+    const receiving = receive(controller.signal);
+    this.inFlight.add(receiving);
+    try {
+      return await receiving;
+    } finally {
+      this.inFlight.delete(receiving);
+      this.waiting--;
+      receives.delete(controller);
+      if (receives.size === 0) {
+        this.receiving.delete(endpoint);
+      }
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  private assertReceive(timeout: number, max: number, owner: string): void {
+    assertDuration(timeout, 'timeout', owner);
+    if (!(Number.isInteger(max) && max >= 1 && max <= this.options.maxBatch)) {
+      throw new InvalidOptionsError('max', `a whole number from 1 to maxBatch (${this.options.maxBatch})`, max, owner);
+    }
+  }
+
+  private queues(operation: string): Broker {
+    if (this.broker.mode !== 'queue') {
+      throw new WrongModeError(operation, 'queue');
+    }
+    return this.broker;
+  }
+
+  private channels(operation: string): ChannelBroker {
+    if (this.broker.mode !== 'broadcast') {
+      throw new WrongModeError(operation, 'broadcast');
+    }
+    return this.broker;
+  }
+
   private acknowledgements(operation: string): Acknowledgements {
-    if (!this.broker.acknowledgements) {
+    const { acknowledgements } = this.queues(operation);
+    if (!acknowledgements) {
       throw new AtLeastOnceRequiredError(operation);
     }
-    return this.broker.acknowledgements;
+    return acknowledgements;
   }
 
   private keyOf(endpoint: string): string {

@@ -31,7 +31,8 @@ function toCorsOptions({ origin = true, credentials = false, maxAge, allowedHead
     allowedHeaders,
     // DELETE acknowledges a delivery.
     methods: ['GET', 'DELETE'],
-    // The client reads Retry-After of a 503 or 429 to know how long to wait, and the receipt to acknowledge.
-    exposedHeaders: ['Retry-After', 'Pistachio-Receipt', 'Pistachio-Delivery-Count'],
+    // The client reads Retry-After of a 503 or 429 to know how long to wait, the receipt to acknowledge, the id to
+    // resume after.
+    exposedHeaders: ['Retry-After', 'Pistachio-Receipt', 'Pistachio-Delivery-Count', 'Pistachio-Id', 'Pistachio-Gap'],
   };
 }

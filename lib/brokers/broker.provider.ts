@@ -1,4 +1,7 @@
 import { Logger, Provider } from '@nestjs/common';
+import { ChannelBroker } from '../channels/channel-broker.interface.js';
+import { MemoryChannelBroker } from '../channels/memory/memory-channel.broker.js';
+import { RedisChannelBroker } from '../channels/redis/redis-channel.broker.js';
 import type { ResolvedPistachioOptions } from '../interfaces/index.js';
 import type { BrokerEvents } from '../monitoring/delivery-events.interface.js';
 import { PISTACHIO_BROKER, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from '../pistachio.constants.js';
@@ -8,21 +11,26 @@ import { AcknowledgedRedisBroker } from './redis/acknowledged-redis.broker.js';
 import { RedisBroker } from './redis/redis.broker.js';
 
 /**
- * The registration's broker: Redis when the `redis` option is set, connected before the app starts, else memory; at
- * least once or at most once as `delivery` says. It reports what only it sees to the registration's monitor.
+ * The registration's broker: of queues or, in a broadcast registration, of channels; on Redis when the `redis` option
+ * is set, connected before the app starts, else in memory; for queues, at least once or at most once as `delivery`
+ * says. It reports what only it sees to the registration's monitor.
  */
-export const brokerProvider: Provider<Broker> = {
+export const brokerProvider: Provider<Broker | ChannelBroker> = {
   provide: PISTACHIO_BROKER,
-  useFactory: async (options: ResolvedPistachioOptions, events: BrokerEvents): Promise<Broker> => {
+  useFactory: async (options: ResolvedPistachioOptions, events: BrokerEvents): Promise<Broker | ChannelBroker> => {
     if (options.redis !== undefined) {
+      if (options.mode === 'broadcast') {
+        return RedisChannelBroker.connect(options);
+      }
       return options.delivery === 'at-least-once'
         ? AcknowledgedRedisBroker.connect(options, events)
         : RedisBroker.connect(options, events);
     }
+    const kind = options.mode === 'broadcast' ? 'channels' : 'queues';
     new Logger('PistachioModule').log(
-      `Namespace "${options.namespace}" runs on the in-memory broker: its queues live in this process only`,
+      `Namespace "${options.namespace}" runs on the in-memory broker: its ${kind} live in this process only`,
     );
-    return new MemoryBroker(options, events);
+    return options.mode === 'broadcast' ? new MemoryChannelBroker(options) : new MemoryBroker(options, events);
   },
   inject: [PISTACHIO_OPTIONS, PISTACHIO_MONITOR],
 };

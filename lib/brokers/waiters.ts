@@ -69,6 +69,11 @@ export class Waiters<T> {
     return oldest !== undefined;
   }
 
+  /** Hands the same value to every waiter of `key` (a broadcast). */
+  handEach(key: string, value: T): void {
+    this.byKey.get(key)?.forEach((waiter) => waiter.deliver(value));
+  }
+
   /**
    * Hands `items` to the waiters of `key`, oldest first, each as many as it takes (`toValue` makes its value of
    * them); answers those that no waiter took, in order.

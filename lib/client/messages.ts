@@ -1,6 +1,7 @@
 import { Acknowledgements } from './acknowledgements.js';
 import { Backoff } from './backoff.js';
-import { acknowledge, Delivery, poll } from './poll.js';
+import { ChannelEvent } from './channel-event.js';
+import { acknowledge, Answer, Delivery, poll } from './poll.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
 
 /**
@@ -16,17 +17,58 @@ import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js'
  * `for await` turns into a `return()`). Acknowledgements ride on the next poll (`?ack=`); those left when the loop
  * ends go as `DELETE`s before it settles. A `throw(error)` into the loop leaves the current message unacknowledged:
  * it comes again after the server's visibility timeout.
+ *
+ * In a broadcast registration (answers carry a `Pistachio-Id`), the loop follows the channel's cursor by itself: each
+ * poll asks for what follows the last message you are done with (`?after=<id>`, from the same moment a message would be
+ * acknowledged), so that a retry after a failure misses nothing the server still retains. Gaps go to `onGap`; to get
+ * each message's id (to persist it, and resume with `after`), use {@link events}.
  */
 export async function* messages<F extends BodyFormat = 'text'>(
   url: string | URL,
   options: PollOptions<F> = {},
 ): AsyncGenerator<MessageOf<F>, void, undefined> {
+  const loop = events(url, options);
+  try {
+    for (let next = await loop.next(); !next.done; ) {
+      const event = next.value;
+      if (event.type === 'gap') {
+        next = await loop.next();
+        continue;
+      }
+      try {
+        yield event.message;
+      } catch (error) {
+        // Thrown into this loop: thrown into the events' one, which leaves the message unacknowledged and ends.
+        next = await loop.throw(error);
+        continue;
+      }
+      next = await loop.next();
+    }
+  } finally {
+    await loop.return();
+  }
+}
+
+/**
+ * The loop of {@link messages} (same options, same behaviour), as events: each message with its id in a broadcast
+ * registration (`{ type: 'message', message, id }`), and before the first message after a gap, `{ type: 'gap', gap }`
+ * (`onGap` is called too). `for await (const event of events(url, { after: saved })) { … save(event.id) … }`.
+ */
+export async function* events<F extends BodyFormat = 'text'>(
+  url: string | URL,
+  options: PollOptions<F> = {},
+): AsyncGenerator<ChannelEvent<F>, void, undefined> {
   const { signal, onRetry, sleep = abortableSleep, random = Math.random } = options;
   const backoff = new Backoff(options.backoff ?? {}, random);
   const acknowledgements = new Acknowledgements((receipt) => acknowledge(url, receipt, options));
+  let after = options.after;
+  const finished = ({ receipt, id }: Delivery) => {
+    acknowledgements.add(receipt);
+    after = id ?? after;
+  };
   try {
     while (!signal?.aborted) {
-      const outcome = await poll(url, options, acknowledgements.receipts);
+      const outcome = await poll(url, options, { receipts: acknowledgements.receipts, after });
       if ('deliveries' in outcome) {
         acknowledgements.accepted();
         backoff.reset();
@@ -41,7 +83,7 @@ export async function* messages<F extends BodyFormat = 'text'>(
         onRetry?.(outcome.failure, delay);
         await sleep(delay, signal);
       } else {
-        yield* deliver(outcome.deliveries, options, acknowledgements);
+        yield* deliver(outcome, options, finished);
       }
     }
   } finally {
@@ -50,27 +92,32 @@ export async function* messages<F extends BodyFormat = 'text'>(
 }
 
 /**
- * A poll's messages one by one, each acknowledged once the consumer is done with it (asks for the next one, or leaves
- * the loop); not one thrown back into the loop (subscribe's onMessage failed) or whose body would not decode.
+ * An answer's gap, then its messages one by one, each `finished` (acknowledged, and the cursor moved past it) once the
+ * consumer is done with it (asks for the next one, or leaves the loop); not one thrown back into the loop (subscribe's
+ * onMessage failed) or whose body would not decode.
  */
 async function* deliver<F extends BodyFormat>(
-  deliveries: Delivery[],
-  { as, signal }: PollOptions<F>,
-  acknowledgements: Acknowledgements,
-): AsyncGenerator<MessageOf<F>, void, undefined> {
-  for (const { body, receipt } of deliveries) {
+  { deliveries, gap }: Answer,
+  { as, signal, onGap }: PollOptions<F>,
+  finished: (delivery: Delivery) => void,
+): AsyncGenerator<ChannelEvent<F>, void, undefined> {
+  if (gap !== undefined) {
+    onGap?.(gap);
+    yield { type: 'gap', gap };
+  }
+  for (const delivery of deliveries) {
     if (signal?.aborted) {
       return;
     }
     let failed = false;
     try {
-      yield decode(body, as) as MessageOf<F>;
+      yield { type: 'message', message: decode(delivery.body, as) as MessageOf<F>, id: delivery.id };
     } catch (error) {
       failed = true;
       throw error;
     } finally {
       if (!failed) {
-        acknowledgements.add(receipt);
+        finished(delivery);
       }
     }
   }

@@ -10,6 +10,17 @@ export interface BackoffOptions {
   cap?: number;
 }
 
+/**
+ * Messages of a broadcast channel were missed: the server no longer retains those just after the cursor the poll sent
+ * (they were trimmed while the client was away, or `after` was too old).
+ */
+export interface Gap {
+  /** The cursor the poll sent (`?after=`); undefined for none. */
+  after: string | undefined;
+  /** The id of the oldest message the server retains (`Pistachio-Gap`): the next message handed to you. */
+  resumedAt: string;
+}
+
 export interface PollOptions<F extends BodyFormat = 'text'> {
   /** Aborting it ends the loop and the pending request at once. */
   signal?: AbortSignal;
@@ -21,6 +32,21 @@ export interface PollOptions<F extends BodyFormat = 'text'> {
    * messages of a batch not handed to you when the loop ends are lost; in an at-least-once one they come again.
    */
   max?: number;
+  /**
+   * Broadcast registrations: the id to start after, e.g. the last one your app persisted (a message's `id`, a
+   * subscription's `lastId`). The first poll asks for what the channel published after it (`?after=`), so that nothing
+   * it still retains is missed. Default: none, the first poll waits for the next message published. Whatever it
+   * starts from, the client then follows the cursor by itself: each poll asks for what follows the last message you are
+   * done with. A malformed or unknown id is refused by the server (a PollRefusedError with status 400).
+   */
+  after?: string;
+  /**
+   * Broadcast registrations: told when the server no longer retains the messages just after the cursor (a
+   * `Pistachio-Gap` answer), before the first message of that answer is handed to you (in every form: `messages`,
+   * `events`, `subscribe`). The messages between `gap.after` and `gap.resumedAt` were missed; reload what they would
+   * have told you. A throw ends the loop with that error.
+   */
+  onGap?: (gap: Gap) => void;
   /** Request headers, e.g. `{ Authorization: 'Bearer …' }`, or a function that gives them for each request. */
   headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
   /** `fetch`'s credentials mode, e.g. `include` to send cookies cross-origin. */

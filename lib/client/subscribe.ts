@@ -1,13 +1,15 @@
-import { messages } from './messages.js';
+import { MessageInfo } from './channel-event.js';
+import { events } from './messages.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
 
 export interface SubscribeOptions<F extends BodyFormat = 'text'> extends PollOptions<F> {
   /**
-   * Called with each message, in order; the next poll waits for a promise it returns. In an at-least-once registration
-   * the message is acknowledged once it returns or its promise resolves; when it throws or rejects, it is not (the
-   * message comes again after the server's visibility timeout) and the loop ends.
+   * Called with each message, in order, and what is known of it (its `id` in a broadcast registration); the next poll
+   * waits for a promise it returns. In an at-least-once registration the message is acknowledged once it returns or its
+   * promise resolves; in a broadcast one the cursor (and `lastId`) moves past it then. When it throws or rejects, neither
+   * happens (an unacknowledged message comes again after the server's visibility timeout) and the loop ends.
    */
-  onMessage(message: MessageOf<F>): void | Promise<void>;
+  onMessage(message: MessageOf<F>, info: MessageInfo): void | Promise<void>;
   /** Called once with what ended the loop: a PollRefusedError, a body that would not decode, or a throw of onMessage. */
   onError?(error: unknown): void;
 }
@@ -20,6 +22,12 @@ export interface Subscription {
    * error when no `onError` was given.
    */
   readonly done: Promise<void>;
+  /**
+   * Broadcast registrations: the id of the last message onMessage finished with (returned, or its promise resolved), or
+   * the `after` option until then. Persist it (e.g. once the loop is done) and pass it as `after` to resume where this
+   * subscription left off. Undefined in a queue registration, unless `after` was given.
+   */
+  readonly lastId: string | undefined;
 }
 
 /** The callback form of {@link messages}: `const subscription = subscribe(url, { onMessage })`. */
@@ -32,17 +40,25 @@ export function subscribe<F extends BodyFormat = 'text'>(
     controller.abort();
   }
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const loop = messages(url, { ...options, signal: controller.signal } as PollOptions<F>);
+  const loop = events(url, { ...options, signal: controller.signal } as PollOptions<F>);
+  let lastId = options.after;
   const done = (async () => {
     try {
       for (let next = await loop.next(); !next.done; ) {
-        // A failed onMessage is thrown back into the loop, which then leaves its message unacknowledged and ends.
-        next = await Promise.resolve(next.value)
-          .then(onMessage)
-          .then(
-            () => loop.next(),
-            (error: unknown) => loop.throw(error),
-          );
+        const event = next.value;
+        // A gap went to onGap already; a failed onMessage is thrown back into the loop, which then leaves its message
+        // unacknowledged (the cursor not moved past it) and ends.
+        next = await (event.type === 'gap'
+          ? loop.next()
+          : Promise.resolve(event)
+              .then(({ message, id }) => onMessage(message, { id }))
+              .then(
+                () => {
+                  lastId = event.id ?? lastId;
+                  return loop.next();
+                },
+                (error: unknown) => loop.throw(error),
+              ));
       }
     } catch (error) {
       if (!onError) {
@@ -51,5 +67,11 @@ export function subscribe<F extends BodyFormat = 'text'>(
       onError(error);
     }
   })();
-  return { close: () => controller.abort(), done };
+  return {
+    close: () => controller.abort(),
+    done,
+    get lastId() {
+      return lastId;
+    },
+  };
 }

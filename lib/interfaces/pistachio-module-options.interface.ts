@@ -11,6 +11,12 @@ export type OverflowPolicy = 'reject' | 'drop-oldest';
  */
 export type DeliveryMode = 'at-most-once' | 'at-least-once';
 
+/**
+ * What an endpoint is: a queue, whose every message goes to one receiver (`queue`), or a channel, whose every
+ * message goes to every subscriber and stays retained for those that come back with a cursor (`broadcast`).
+ */
+export type RegistrationMode = 'queue' | 'broadcast';
+
 /** What `authorize` sees of a poll's request: Express's or Fastify's request object. */
 export interface PollRequest {
   headers: IncomingHttpHeaders;
@@ -86,11 +92,18 @@ export interface PistachioModuleOptions {
   redis?: string | PistachioRedisOptions | PistachioRedisClient;
   /** Blocking Redis connections that wait for messages, however many polls wait. Default 4. */
   blockingConnections?: number;
+  /** Whether each endpoint is a queue or a broadcast channel. Default `queue`. */
+  mode?: RegistrationMode;
+  /** Broadcast: most messages each channel retains for subscribers that come back with a cursor. Default 1000. */
+  retention?: number;
   /** Most messages one endpoint's queue holds. Default 1000. */
   maxQueueLength?: number;
   /** What a publish to a full queue does. Default `reject`. */
   overflow?: OverflowPolicy;
-  /** Milliseconds after its latest publish that a queue nobody empties is deleted. Default 86 400 000 (a day). */
+  /**
+   * Milliseconds after its latest publish that a queue nobody empties, or a channel, is deleted. Default 86 400 000
+   * (a day).
+   */
   messageTtl?: number;
   /** Per-endpoint authorization of each poll, after the guards. Default: none (endpoint names are bearer secrets). */
   authorize?: AuthorizeHook;
@@ -98,7 +111,7 @@ export interface PistachioModuleOptions {
   cors?: boolean | PistachioCorsOptions;
   /** Polls that may wait at once in this process (per registration); beyond it, 503. Default 10 000. */
   maxWaiters?: number;
-  /** Polls that may wait at once on one endpoint in this process; beyond it, 429. Default 100. */
+  /** Polls that may wait at once on one endpoint in this process; beyond it, 429. Default 100, broadcast `maxWaiters`. */
   maxWaitersPerEndpoint?: number;
   /** Largest message `publish` stores, in bytes; beyond it, MessageTooLargeError. Default 1 048 576 (1 MiB). */
   maxMessageBytes?: number;

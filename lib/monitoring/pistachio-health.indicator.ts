@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { HealthIndicatorService } from '@nestjs/terminus';
 import type { Broker } from '../brokers/broker.interface.js';
+import type { ChannelBroker } from '../channels/channel-broker.interface.js';
 import { importPeer } from '../optional-peer.js';
 import { PISTACHIO_BROKER } from '../pistachio.constants.js';
 import type { PistachioHealthResult } from './pistachio-health-result.interface.js';
 
 /**
  * The `@nestjs/terminus` health indicator of one registration: up when its broker can serve (Redis answers a PING
- * within 1 s and the registration's other connections, its blocking readers or at least once its wake-up subscriber,
- * are ready; the memory broker always), down with the reason otherwise, which Terminus answers with a 503.
+ * within 1 s and the registration's other connections, its blocking readers or (at least once, and broadcast) its
+ * wake-up subscriber, are ready; the memory broker always), down with the reason otherwise, which Terminus answers with a 503.
  *
  * @example
  * // in a controller that injects HealthCheckService (TerminusModule) and PistachioHealthIndicator
@@ -19,7 +20,7 @@ export class PistachioHealthIndicator {
   /** Loaded at the first check: Terminus is an optional peer, which apps without health checks do not install. */
   private terminus?: Promise<HealthIndicatorService>;
 
-  constructor(@Inject(PISTACHIO_BROKER) private readonly broker: Broker) {}
+  constructor(@Inject(PISTACHIO_BROKER) private readonly broker: Pick<Broker | ChannelBroker, 'health' | 'stats'>) {}
 
   /**
    * Whether the registration's broker can serve now, under `key`: `{ [key]: { status: 'up', broker: 'redis' } }`, or

@@ -1,4 +1,4 @@
-import type { DeliveryMode } from '../interfaces/index.js';
+import type { DeliveryMode, RegistrationMode } from '../interfaces/index.js';
 
 /** A Redis connection of the module, by what it does, with ioredis's status (`ready` when it serves). */
 export interface RedisConnectionStats {
@@ -16,6 +16,7 @@ export interface PistachioStats {
   namespace: string;
   /** The registration's name, if it has one. */
   name?: string;
+  mode: RegistrationMode;
   delivery: DeliveryMode;
   /** Receives waiting now: polls of the route and receive calls of the app. */
   pollsWaiting: number;

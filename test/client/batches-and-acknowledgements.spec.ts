@@ -168,6 +168,19 @@ describe('The reference client: batches and acknowledgements, against a fake ser
     expect(fake.sent('DELETE').map((request) => request.receipt)).toEqual([receipt(1)]);
   });
 
+  it('leaves unacknowledged the message thrown back into the iterator (throw()), and DELETEs the ones before', async () => {
+    await start();
+    for (const message of ['a', 'b', 'c']) {
+      fake.publish('thrown', message);
+    }
+    const loop = messages(`${fake.url}/thrown`, { max: 10 });
+    expect([(await loop.next()).value, (await loop.next()).value]).toEqual(['a', 'b']);
+    await expect(loop.throw(new Error('cannot handle it'))).rejects.toThrow('cannot handle it');
+    expect(await loop.next()).toEqual({ done: true, value: undefined });
+    expect(fake.acknowledged).toEqual([receipt(1)]);
+    expect(fake.sent('GET')).toHaveLength(1);
+  });
+
   it('drops the one receipt of a poll refused with a 409, and polls again without it', async () => {
     await start();
     fake.publish('stale', 'a');

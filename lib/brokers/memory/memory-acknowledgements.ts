@@ -1,3 +1,4 @@
+import Denque from 'denque';
 import { Logger } from '@nestjs/common';
 import { ReceiptRefusal, ReceiptRefusedError } from '../../errors/index.js';
 import type { Delivery } from '../../interfaces/index.js';
@@ -6,7 +7,7 @@ import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js
 import { Acknowledgements } from '../broker.interface.js';
 import { AcknowledgementSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
-import { ExpiringLists } from './expiring-lists.js';
+import { ExpiringMap } from './expiring-map.js';
 
 /** A message in a memory queue, and what acknowledged delivery keeps of it once it was handed out. */
 export interface QueuedMessage {
@@ -37,7 +38,7 @@ export class MemoryAcknowledgements implements Acknowledgements {
   private readonly logger = new Logger('MemoryBroker');
   /** The messages handed out and not yet acknowledged, by key and id: claimed, or back in the queue. */
   private readonly unsettled = new Map<string, Map<string, QueuedMessage>>();
-  private readonly deadLetters: ExpiringLists<Buffer>;
+  private readonly deadLetters: ExpiringMap<Denque<Buffer>>;
   /** How many deliveries of each batch's timer are still unsettled: the timer stops with the last one. */
   private readonly outstanding = new Map<NodeJS.Timeout, number>();
   private lastId = 0;
@@ -47,7 +48,7 @@ export class MemoryAcknowledgements implements Acknowledgements {
     private readonly events: BrokerEvents,
     private readonly queues: MemoryQueues,
   ) {
-    this.deadLetters = new ExpiringLists(settings.messageTtl);
+    this.deadLetters = new ExpiringMap(settings.messageTtl, () => new Denque<Buffer>());
   }
 
   /** Hands messages out under fresh receipts, due for an acknowledgement within the visibility timeout, together. */

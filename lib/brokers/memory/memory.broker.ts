@@ -1,3 +1,4 @@
+import Denque from 'denque';
 import { QueueFullError } from '../../errors/index.js';
 import type { Delivery } from '../../interfaces/index.js';
 import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
@@ -5,12 +6,13 @@ import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js'
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { Waiters } from '../waiters.js';
-import { ExpiringLists } from './expiring-lists.js';
+import { ExpiringMap } from './expiring-map.js';
 import { MemoryAcknowledgements, QueuedMessage } from './memory-acknowledgements.js';
 
 /** Queues in this process's memory: the embedded default, for a single instance and for tests. */
 export class MemoryBroker implements Broker {
-  private readonly queues: ExpiringLists<QueuedMessage>;
+  readonly mode = 'queue';
+  private readonly queues: ExpiringMap<Denque<QueuedMessage>>;
   private readonly waiters = new Waiters<Delivery[]>();
   readonly acknowledgements?: MemoryAcknowledgements;
 
@@ -18,7 +20,7 @@ export class MemoryBroker implements Broker {
     private readonly settings: BrokerSettings,
     events: BrokerEvents,
   ) {
-    this.queues = new ExpiringLists(settings.messageTtl);
+    this.queues = new ExpiringMap(settings.messageTtl, () => new Denque<QueuedMessage>());
     if (settings.delivery === 'at-least-once') {
       this.acknowledgements = new MemoryAcknowledgements(settings, events, {
         giveBack: (key, messages) => this.giveBack(key, messages),

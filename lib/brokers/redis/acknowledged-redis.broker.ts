@@ -10,7 +10,8 @@ import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { Waiters } from '../waiters.js';
 import { ClaimScripts, defineClaimScripts, SettleMode } from './claim-scripts.js';
-import { QueueCommands, REDIS_WAIT_MS } from './queue-commands.js';
+import { QueueCommands } from './queue-commands.js';
+import { REDIS_WAIT_MS } from './redis-commands.js';
 import { connectBroker, reportOutages } from './redis-connection.js';
 import { redisHealth, redisStats, RoledConnections } from './redis-health.js';
 import { isWrongType } from './redis-replies.js';
@@ -37,6 +38,7 @@ function claimKeys(key: string): { claims: string; deadlines: string; dead: stri
  * number of waiting endpoints.
  */
 export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
+  readonly mode = 'queue';
   readonly acknowledgements = this;
   private readonly logger = new Logger('RedisBroker');
   private readonly waiters = new Waiters<Delivery[]>();

@@ -21,6 +21,7 @@ import { NotSentError, ReplyLostError, SINGLE_SEND_OPTIONS, SingleSendConnection
  * Every connection sends a command once at most (see SingleSendConnection): a reconnect never runs one twice.
  */
 export class RedisBroker implements Broker {
+  readonly mode = 'queue';
   private readonly logger = new Logger(RedisBroker.name);
   private readonly waiters = new Waiters<Delivery[]>();
   private readonly commands: QueueCommands;

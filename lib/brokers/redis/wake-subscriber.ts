@@ -1,19 +1,24 @@
 import type { Redis } from 'ioredis';
 
 /**
- * The Pub/Sub connection that tells this instance when a queue it waits on may have a message: publishes (and
- * releases) notify the queue's channel, `<key>#wake`. Channels are subscribed when a key gets waiters and dropped
- * lazily (`prune`), so a poll that comes back costs nothing. ioredis subscribes again after a reconnect; what was
- * published meanwhile is found by `onReady`'s caller.
+ * The Pub/Sub connection that tells this instance when a key it waits on may have a message: publishes (and
+ * releases) notify the key's channel, `<key>#wake`, with what the publisher says (a broadcast's message). Channels are
+ * subscribed when a key gets waiters and dropped lazily (`prune`), so a poll that comes back costs nothing. ioredis
+ * subscribes again after a reconnect; what was published meanwhile is for the caller to find.
  */
 export class WakeSubscriber {
   private readonly channels = new Set<string>();
 
   constructor(
     private readonly connection: Redis,
-    onWake: (key: string) => void,
+    onWake: (key: string, payload: Buffer) => void,
   ) {
-    connection.on('message', (channel: string) => onWake(keyOf(channel)));
+    connection.on('messageBuffer', (channel: Buffer, payload: Buffer) => onWake(keyOf(channel.toString()), payload));
+  }
+
+  /** Whether `key`'s channel is subscribed (or being subscribed). */
+  watches(key: string): boolean {
+    return this.channels.has(wakeChannel(key));
   }
 
   /** Resolves once the channel of `key` is subscribed: `true` when it was subscribed just now, what came before unheard. */

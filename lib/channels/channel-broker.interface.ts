@@ -1,0 +1,33 @@
+import type { BrokerHealth } from '../brokers/broker.interface.js';
+import type { ChannelRead } from '../interfaces/index.js';
+import type { BrokerStats } from '../monitoring/pistachio-stats.interface.js';
+
+export interface ChannelReadRequest {
+  /** A valid id to read after; none to wait for the next message published. */
+  after?: string;
+  /** Most messages to answer. */
+  max: number;
+  /** Milliseconds to wait when nothing is retained after the cursor, before answering none. */
+  timeout: number;
+  /** Aborting it rejects the read with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Storage and fan-out of broadcast channels. Every key is `<namespace>:<channel>`; a channel is a log of its latest
+ * messages (`retention`), ordered by id, that reading never changes; every reader of a channel gets every message.
+ * `test/` holds the spec every channel broker passes.
+ */
+export interface ChannelBroker {
+  readonly mode: 'broadcast';
+  /** Appends a message to the channel and wakes its readers; answers the message's id. */
+  publish(key: string, message: Buffer): Promise<string>;
+  /** The retained messages after the cursor, up to `max`, or the next to come within the timeout. */
+  read(key: string, request: ChannelReadRequest): Promise<ChannelRead>;
+  /** How many messages the channel retains. */
+  length(key: string): Promise<number>;
+  /** Stops reading and releases what the broker holds; every reader still waiting must have been aborted. */
+  close(): Promise<void>;
+  stats(): BrokerStats;
+  health(): Promise<BrokerHealth>;
+}

@@ -1,0 +1,71 @@
+import { ExpiringMap } from '../../brokers/memory/expiring-map.js';
+import type { BrokerHealth } from '../../brokers/broker.interface.js';
+import { Waiters } from '../../brokers/waiters.js';
+import { InvalidCursorError } from '../../errors/index.js';
+import type { ChannelMessage, ChannelRead, ResolvedPistachioOptions } from '../../interfaces/index.js';
+import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
+import { ChannelBroker, ChannelReadRequest } from '../channel-broker.interface.js';
+import { nextId, predecessor } from '../channel-id.js';
+import { RetainedLog } from '../retained-log.js';
+
+export type ChannelSettings = Pick<ResolvedPistachioOptions, 'retention' | 'messageTtl'>;
+
+/** Channels in this process's memory, each a ring of its latest messages: for a single instance and for tests. */
+export class MemoryChannelBroker implements ChannelBroker {
+  readonly mode = 'broadcast';
+  private readonly channels: ExpiringMap<RetainedLog>;
+  private readonly waiters = new Waiters<ChannelRead>();
+  /** The latest id given out, by any channel: a channel that expired and comes back goes on after its old ids. */
+  private lastId: string | undefined;
+
+  constructor(settings: ChannelSettings) {
+    // Created by a publish, which knows of nothing before the message it appends: lastId, set just before.
+    this.channels = new ExpiringMap(settings.messageTtl, () => new RetainedLog(settings.retention, predecessor(this.lastId!)));
+  }
+
+  async publish(key: string, message: Buffer): Promise<string> {
+    const id = (this.lastId = nextId(this.lastId, Date.now()));
+    const published: ChannelMessage = { id, message };
+    this.channels.write(key).append(published);
+    this.waiters.handEach(key, { messages: [published], gap: false });
+    return id;
+  }
+
+  async read(key: string, { after, max, timeout, signal }: ChannelReadRequest): Promise<ChannelRead> {
+    signal?.throwIfAborted();
+    const log = this.channels.get(key);
+    if (after !== undefined && log) {
+      const found = log.after(after, max);
+      if (found === 'ahead') {
+        throw new InvalidCursorError(after, "it is newer than the channel's latest message");
+      }
+      if (found === 'behind') {
+        return { messages: log.oldest(max), gap: true };
+      }
+      if (found.length > 0) {
+        return { messages: found, gap: false };
+      }
+    }
+    const next = await this.waiters.wait(key, { timeout, signal, max });
+    // A cursor on a channel that expired (or died with a process) may have missed what it had.
+    return next ? { messages: next.messages, gap: after !== undefined && !log } : { messages: [], gap: false };
+  }
+
+  async length(key: string): Promise<number> {
+    return this.channels.get(key)?.length ?? 0;
+  }
+
+  stats(): BrokerStats {
+    return { type: 'memory' };
+  }
+
+  /** The channels are in this process: whenever it answers, they can serve. */
+  async health(): Promise<BrokerHealth> {
+    return { up: true };
+  }
+
+  /** The channels live in this process: they end with it. */
+  async close(): Promise<void> {
+    this.channels.stopExpiring();
+  }
+}

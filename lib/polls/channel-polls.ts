@@ -1,0 +1,44 @@
+import { BadRequestException } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
+import { parseCursor } from '../channels/channel-id.js';
+import type { ResolvedPistachioOptions } from '../interfaces/index.js';
+import type { PistachioService } from '../pistachio.service.js';
+import type { EndpointPolls, PollAnswer } from './endpoint-polls.interface.js';
+import { parseWaitQuery, WaitQuery } from './poll-query.js';
+
+interface ChannelPoll extends WaitQuery {
+  /** `?after=<id>`, else the `Last-Event-ID` header: the id of the last message the subscriber got. */
+  after: string | undefined;
+}
+
+/**
+ * Polls of broadcast channels: every poll gets every message, each with its id (`Pistachio-Id`); a cursor resumes
+ * after it, and `Pistachio-Gap` names the oldest retained message when messages after the cursor are gone. Nothing is
+ * consumed, so a client that leaves loses nothing: it comes back with its cursor.
+ */
+export class ChannelPolls implements EndpointPolls<ChannelPoll> {
+  constructor(
+    private readonly pistachio: PistachioService,
+    private readonly options: ResolvedPistachioOptions,
+  ) {}
+
+  parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): ChannelPoll {
+    if (query.ack !== undefined) {
+      throw new BadRequestException('ack is for queues: a broadcast channel has nothing to acknowledge');
+    }
+    const after = query.after ?? headers['last-event-id'];
+    return { ...parseWaitQuery(query, this.options), after: after === undefined ? undefined : parseCursor(after) };
+  }
+
+  async answer(endpoint: string, { timeout, max, after }: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
+    const { messages, gap } = await this.pistachio.read(endpoint, { after, timeout, max, signal: departure });
+    if (messages.length === 0) {
+      return undefined;
+    }
+    return {
+      messages: messages.map(({ id, message }) => ({ message, headers: { 'Pistachio-Id': id } })),
+      batch: max !== undefined,
+      headers: gap ? { 'Pistachio-Gap': messages[0].id } : {},
+    };
+  }
+}
