@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { PistachioRootOptions, WrongModeError } from '../../lib/index.js';
 import { adapters, backendSetups } from '../support/adapters.js';
-import { freshNamespace, redisUrl } from '../support/brokers.js';
+import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
 import { readersWaiting, Received, receivedFrom, subscriber } from '../support/channel-subscribers.js';
 import { request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
@@ -200,5 +200,21 @@ describe.each(adapters)('Broadcast across instances of one Redis on $name', (ada
     const order = received[0].map(({ body }) => body);
     expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
     received.forEach((messages) => expect(messages).toEqual(received[0]));
+  });
+
+  it('delivers what another Redis client XADDed, to subscribers waiting at the latest id and to cursors', async () => {
+    const namespace = freshNamespace();
+    const app = await startPistachio({ namespace, path: '/feed', mode: 'broadcast', redis: redisUrl() }, { adapter });
+    apps.push(app);
+    const [first] = await Promise.all([
+      subscriber(`${app.url}/feed/news`, 1),
+      readersWaiting(app, `${namespace}:news`, 1, true).then(() => app.pistachio.publish('news', 'first')),
+    ]);
+    const waitingAtLatest = subscriber(`${app.url}/feed/news`, 1, first[0].id);
+    await readersWaiting(app, `${namespace}:news`, 1, true);
+    const foreignId = await withRedis((redis) => redis.xadd(`${namespace}:news`, '*', 'message', 'from redis-cli', 'other', 'field'));
+
+    expect(await waitingAtLatest).toEqual([{ id: foreignId, body: 'from redis-cli' }]);
+    expect(receivedFrom(await request(`${app.url}/feed/news?after=${first[0].id}`))).toEqual([{ id: foreignId, body: 'from redis-cli' }]);
   });
 });

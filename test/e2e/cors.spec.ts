@@ -28,8 +28,10 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
       expect(answer.status).toBe(Number(status));
       expect(answer.headers['access-control-allow-origin']).toBe(ORIGIN);
       expect(answer.headers['access-control-allow-credentials']).toBe('true');
-      // The client reads Retry-After, and at least once the receipt and the delivery count.
-      expect(answer.headers['access-control-expose-headers']).toBe('Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count');
+      // The client reads Retry-After, at least once the receipt and the delivery count, and broadcast the id and gap.
+      expect(answer.headers['access-control-expose-headers']).toBe(
+        'Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count,Pistachio-Id,Pistachio-Gap',
+      );
     }
 
     const preflight = await request(`${app.url}/messages/hello`, {

@@ -124,6 +124,9 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
     ['visibilityTimeout', { namespace: 'n', visibilityTimeout: 0 }],
     ['maxDeliveries', { namespace: 'n', maxDeliveries: 0 }],
     ['maxBatch', { namespace: 'n', maxBatch: 2.5 }],
+    ['mode', { namespace: 'n', mode: 'fanout' as 'broadcast' }],
+    ['retention', { namespace: 'n', mode: 'broadcast', retention: 0 }],
+    ['delivery', { namespace: 'n', mode: 'broadcast', delivery: 'at-least-once' }],
     ['name', { namespace: 'n', name: '' }],
   ])('fails at start-up naming the option "%s" when it is invalid (%j)', async (option, options) => {
     const starting = Test.createTestingModule({

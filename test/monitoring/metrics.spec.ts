@@ -5,6 +5,7 @@ import { register, Registry } from 'prom-client';
 import { InvalidOptionsError, PistachioModule, PistachioRootOptions, PistachioService } from '../../lib/index.js';
 import { setups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
+import { readersWaiting } from '../support/channel-subscribers.js';
 import { leavingPoll, request } from '../support/http-client.js';
 import { metricsController, sample } from '../support/metrics.controller.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
@@ -32,6 +33,18 @@ describe.each(setups)('Metrics and stats on $name', ({ broker, adapter }) => {
   /** One series of the registration's metrics, read from the registry as a scrape would. */
   const series = async (name: string, outcome?: string) =>
     sample(await registry.metrics(), `pistachio_${name}{namespace="${namespace}",name=""${outcome ? `,outcome="${outcome}"` : ''}}`);
+
+  atMostOnce('counts a broadcast message as delivered once per subscriber that got it', async () => {
+    await start({ mode: 'broadcast' });
+    const subscribers = [1, 2, 3].map(() => request(`${app.url}/messages/news`));
+    await readersWaiting(app, `${namespace}:news`, 3, broker.name === 'redis');
+    await app.pistachio.publish('news', 'to all');
+
+    expect((await Promise.all(subscribers)).map(({ status }) => status)).toEqual([200, 200, 200]);
+    await until(async () => (await series('polls_total', 'message')) === 3);
+    expect([await series('messages_published_total'), await series('messages_delivered_total')]).toEqual([1, 3]);
+    expect(app.pistachio.stats()).toMatchObject({ mode: 'broadcast', messages: { published: 1, delivered: 3 } });
+  });
 
   it('counts exactly a known traffic: published, delivered, timeouts, refusals and clients that left', async () => {
     await start();

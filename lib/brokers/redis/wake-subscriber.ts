@@ -16,9 +16,15 @@ export class WakeSubscriber {
     connection.on('messageBuffer', (channel: Buffer, payload: Buffer) => onWake(keyOf(channel.toString()), payload));
   }
 
-  /** Whether `key`'s channel is subscribed (or being subscribed). */
-  watches(key: string): boolean {
-    return this.channels.has(wakeChannel(key));
+  /**
+   * Calls `then` after each reconnection, once its channels are subscribed again (ioredis's own resubscription is not
+   * awaitable): what was published meanwhile is for `then` to find.
+   */
+  onResubscribed(then: () => void): void {
+    this.connection.on('ready', () => {
+      const channels = [...this.channels];
+      void (channels.length > 0 ? this.connection.subscribe(...channels) : Promise.resolve()).then(then, () => undefined);
+    });
   }
 
   /** Resolves once the channel of `key` is subscribed: `true` when it was subscribed just now, what came before unheard. */

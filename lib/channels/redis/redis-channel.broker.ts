@@ -20,8 +20,11 @@ import { ChannelScripts, defineChannelScripts, StreamEntry } from './channel-scr
 
 /** Most messages of a channel each instance keeps at hand, to answer the cursors of subscribers that poll again. */
 const CACHED_PER_CHANNEL = 100;
-/** How often feeds that nobody reads any more are dropped (and their channels unsubscribed). */
-const PRUNE_EVERY_MS = 1_000;
+/**
+ * How often feeds that nobody reads any more are dropped (and their channels unsubscribed), and those with waiting
+ * reads look in Redis for messages that other clients XADDed.
+ */
+const SWEEP_EVERY_MS = 1_000;
 
 /**
  * Broadcast channels on Redis: each channel is a stream at its key, so any client may XADD to it. A publish appends
@@ -38,7 +41,7 @@ export class RedisChannelBroker implements ChannelBroker {
   private readonly feeds = new Map<string, { feed: ChannelFeed; opening: Promise<void> }>();
   private readonly waiters = new Waiters<ChannelRead>();
   private readonly connections: RoledConnections;
-  private readonly prune: NodeJS.Timeout;
+  private readonly sweep: NodeJS.Timeout;
 
   private constructor(
     commands: Redis,
@@ -49,16 +52,22 @@ export class RedisChannelBroker implements ChannelBroker {
     this.scripts = defineChannelScripts(commands);
     this.connections = { commands: this.commands.connection, others: [{ role: 'wake', redis: subscriber }] };
     this.subscriber = new WakeSubscriber(subscriber, (key, payload) => this.feeds.get(key)?.feed.hear(parseHeard(payload)));
-    [commands, subscriber].forEach((connection) => {
-      reportOutages(connection, this.logger);
-      // What was published while a connection was down was not heard.
-      connection.on('ready', () => this.feeds.forEach(({ feed }) => feed.opened && void feed.catchUp()));
-    });
-    this.prune = setInterval(() => {
-      for (const key of this.subscriber.prune((wanted) => this.waiters.has(wanted) || (this.feeds.get(wanted)?.feed.readers ?? 0) > 0)) {
-        this.feeds.delete(key);
-      }
-    }, PRUNE_EVERY_MS).unref();
+    // What was published while the subscriber was away was not heard; reads that failed meanwhile left feeds behind.
+    const catchUpAll = () => this.feeds.forEach(({ feed }) => feed.opened && void feed.catchUp());
+    this.subscriber.onResubscribed(catchUpAll);
+    commands.on('ready', catchUpAll);
+    [commands, subscriber].forEach((connection) => reportOutages(connection, this.logger));
+    this.sweep = setInterval(() => {
+      this.feeds.forEach(({ feed }, key) => {
+        if (this.waiters.has(key)) {
+          // What other clients XADDed notified nobody.
+          void (feed.opened && feed.catchUp());
+        } else if (feed.readers === 0) {
+          this.feeds.delete(key);
+        }
+      });
+      this.subscriber.prune((key) => this.feeds.has(key));
+    }, SWEEP_EVERY_MS).unref();
   }
 
   /** Connects the command connection and the subscriber; rejects with a RedisConnectionError if Redis is away. */
@@ -117,7 +126,7 @@ export class RedisChannelBroker implements ChannelBroker {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.prune);
+    clearInterval(this.sweep);
     this.subscriber.close();
     await this.commands.close();
   }
