@@ -5,18 +5,27 @@ import { PistachioModule } from 'nestjs-pistachio';
 import { HealthController } from './health.controller.js';
 import { PublishController } from './publish.controller.js';
 
+/** What both registrations share. */
+const common = {
+  // With REDIS_URL set, every instance of the sample shares the queues and channels; without it, this process has them.
+  redis: process.env.REDIS_URL || undefined,
+  metrics: true,
+};
+
 @Module({
   imports: [
+    PistachioModule.forRoot({ namespace: 'sample', path: '/messages', timeout: 30_000, ...common }),
+    // A second registration, named so that it is injected by its name: every endpoint of /channels is a broadcast
+    // channel, where each subscriber gets every message. Its own namespace keeps its keys apart from the queues'.
     PistachioModule.forRoot({
-      namespace: 'sample',
-      path: '/messages',
-      timeout: 30_000,
-      // With REDIS_URL set, every instance of the sample shares the queues; without it they live in this process.
-      redis: process.env.REDIS_URL || undefined,
-      metrics: true,
+      name: 'broadcast',
+      namespace: 'sample-broadcast',
+      path: '/channels',
+      mode: 'broadcast',
+      ...common,
     }),
     TerminusModule,
-    // Serves prom-client's default registry, where `metrics: true` puts the registration's metrics, at /metrics.
+    // Serves prom-client's default registry, where `metrics: true` puts both registrations' metrics, at /metrics.
     PrometheusModule.register(),
   ],
   controllers: [PublishController, HealthController],
