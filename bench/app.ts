@@ -18,15 +18,17 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
-import { DeliveryMode, PistachioModule, PistachioService } from '../lib/index.js';
+import { DeliveryMode, InjectPistachio, PistachioModule, PistachioService } from '../lib/index.js';
 import type { ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Observable } from 'rxjs';
+import type { Design } from './waiting-polls.js';
 
 /**
  * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL), ADAPTER, DELIVERY, METRICS. Besides
- * the module's route it has a constant route (the ceiling), the naive one-connection-per-poll route, and controls for the driver.
+ * the module's route (queues, `/messages`) it has a broadcast registration (channels, `/channels`, namespace `benchcast`), a
+ * constant route (the ceiling), the naive one-connection-per-poll route, and controls for the driver.
  */
 const redisUrl = process.env.BROKER === 'redis' ? process.env.REDIS_URL : undefined;
 /** DELIVERY=at-most-once (default) or at-least-once. */
@@ -45,7 +47,7 @@ const now = () => performance.timeOrigin + performance.now();
 class Arrivals implements NestInterceptor {
   count = 0;
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (/^\/(messages|naive|bare)\//.test(context.switchToHttp().getRequest().url)) {
+    if (/^\/(messages|channels|naive|bare)\//.test(context.switchToHttp().getRequest().url)) {
       this.count++;
     }
     return next.handle();
@@ -60,7 +62,14 @@ const nodeResponse = (response: NodeResponse) => ('raw' in response ? response.r
 
 @Controller()
 class BenchController {
-  constructor(private readonly pistachio: PistachioService) {}
+  constructor(
+    private readonly pistachio: PistachioService,
+    @InjectPistachio('channels') private readonly channels: PistachioService,
+  ) {}
+
+  private registration(design: Design): PistachioService {
+    return design === 'channel' ? this.channels : this.pistachio;
+  }
 
   @Get('ceiling')
   ceiling(): string {
@@ -91,17 +100,50 @@ class BenchController {
   /** Publishes timestamps round-robin over e0 … e(endpoints-1) at `rate` per second for `seconds`. */
   @Post('bench/rate')
   async rate(@Query('rate') rate: string, @Query('endpoints') endpoints: string, @Query('seconds') seconds: string) {
-    const perTick = Number(rate) / 100;
-    const ticks = Number(seconds) * 100;
-    let sent = 0;
-    for (let tick = 0; tick < ticks; tick++) {
-      const due = Math.round(perTick * (tick + 1)) - Math.round(perTick * tick);
-      for (let i = 0; i < due; i++) {
-        void this.pistachio.publish(`e${sent++ % Number(endpoints)}`, String(now()));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return { sent };
+    return atRate(Number(rate), Number(seconds), (k) => void this.pistachio.publish(`e${k % Number(endpoints)}`, String(now())));
+  }
+
+  /**
+   * Wakes `count` clients at once: one publish to the channel `fan`, or one to each of the queues e0 … e(count-1), every
+   * message the same timestamp (taken before the first publish).
+   */
+  @Post('bench/fanout')
+  async fanout(@Query('design') design: Design, @Query('count') count: string): Promise<void> {
+    const publishedAt = String(now());
+    const endpoints = design === 'channel' ? ['fan'] : Array.from({ length: Number(count) }, (_, i) => `e${i}`);
+    await Promise.all(endpoints.map((endpoint) => this.registration(design).publish(endpoint, publishedAt)));
+  }
+
+  /**
+   * Publishes `<timestamp> <sequence>` round-robin over c0 … c(endpoints-1) (channels) or e0 … e(endpoints-1) (queues)
+   * at `rate` per second for `seconds`; the sequence counts each endpoint's messages from 0, for the driver to find gaps.
+   */
+  @Post('bench/steady')
+  async steady(
+    @Query('design') design: Design,
+    @Query('endpoints') endpoints: string,
+    @Query('rate') rate: string,
+    @Query('seconds') seconds: string,
+  ) {
+    const count = Number(endpoints);
+    const prefix = design === 'channel' ? 'c' : 'e';
+    const registration = this.registration(design);
+    return atRate(Number(rate), Number(seconds), (k) => {
+      void registration.publish(`${prefix}${k % count}`, `${now()} ${Math.floor(k / count)}`);
+    });
+  }
+
+  /** Receives waiting in the registration: the polls that have passed the route's checks and wait for a message. */
+  @Get('bench/waiting')
+  waiting(@Query('design') design: Design): number {
+    return this.registration(design).stats().pollsWaiting;
+  }
+
+  /** The app's CPU time so far (user and system), in microseconds. */
+  @Get('bench/cpu')
+  cpu(): number {
+    const { user, system } = process.cpuUsage();
+    return user + system;
   }
 
   @Get('bench/arrivals')
@@ -148,6 +190,24 @@ class BenchController {
   }
 }
 
+/**
+ * Calls `publish` with 0, 1, 2 … at `rate` per second for `seconds`, in ticks of about 10 ms, each publishing what the
+ * clock says is due by then (a late tick makes up for the delay); answers how many it published and in how long.
+ */
+async function atRate(rate: number, seconds: number, publish: (k: number) => void): Promise<{ sent: number; seconds: number }> {
+  const total = Math.round(rate * seconds);
+  const started = now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.round((rate * (now() - started)) / 1_000));
+    while (sent < due) {
+      publish(sent++);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { sent, seconds: (now() - started) / 1_000 };
+}
+
 @Module({
   imports: [
     PistachioModule.forRoot({
@@ -160,6 +220,16 @@ class BenchController {
       maxQueueLength: 1_000_000,
       maxWaiters: 1_000_000,
       maxWaitersPerEndpoint: 1_000_000,
+    }),
+    // Every subscriber of a channel waits on the same endpoint: maxWaitersPerEndpoint follows maxWaiters.
+    PistachioModule.forRoot({
+      name: 'channels',
+      namespace: 'benchcast',
+      path: '/channels',
+      mode: 'broadcast',
+      timeout: POLL_TIMEOUT,
+      redis: redisUrl,
+      maxWaiters: 1_000_000,
     }),
   ],
   controllers: [BenchController],

@@ -1,4 +1,6 @@
-import type { ModesResult, Results } from './run.js';
+import type { BroadcastResults, ModesResult, Results } from './run.js';
+import type { Fanout } from './scenarios/broadcast-fanout.js';
+import type { Steady } from './scenarios/broadcast-steady.js';
 import type { IdleScale } from './scenarios/idle-scale.js';
 
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')}/s`;
@@ -6,6 +8,8 @@ const ratio = (value: number, ceiling: number) => `${Math.round((100 * value) / 
 const times = (value: number, of: number) => `${(value / of).toFixed(1)}×`;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const kb = (bytes: number) => `${(bytes / 1_024).toFixed(1)} KB`;
+const count = (value: number) => value.toLocaleString('en-US');
+const micros = (value: number) => `${Math.round(value)} µs`;
 
 function idleRow(design: string, row: IdleScale): string {
   if (row.broke) {
@@ -41,12 +45,79 @@ function batchRows(row: ModesResult): string[] {
   );
 }
 
+/** The first line of a run's tables: when, where, and whether its figures are to quote. */
+export function runLine({ date, quick, machine }: Pick<Results, 'date' | 'quick' | 'machine'>): string {
+  return (
+    `Run ${date}${quick ? ' (quick smoke: not figures to quote)' : ''} on ${machine.cores} × ${machine.cpus}, ` +
+    `${machine.memoryGiB} GiB, Node ${machine.node}, Redis ${machine.redis}.`
+  );
+}
+
+const brokerName = (broker: 'memory' | 'redis') => (broker === 'redis' ? 'Redis' : 'memory');
+
+function fanoutDesign({ design, clients }: Fanout): string {
+  return design === 'channel' ? 'broadcast: 1 channel, 1 publish' : `queues: ${count(clients)} queues, ${count(clients)} publishes`;
+}
+
+function steadyDesign({ design, endpoints }: Steady): string {
+  return design === 'channel' ? `broadcast: ${count(endpoints)} channels` : `queues: ${count(endpoints)} queues`;
+}
+
+/** The broadcast scenarios' tables, each channel row next to the queue mode's doing the same for as many clients. */
+export function renderBroadcast({ fanout, steady }: BroadcastResults): string[] {
+  const { plan } = steady;
+  const queueRate = plan.rate * plan.subscribersPerChannel;
+  return [
+    'Broadcast channels (`mode: \'broadcast\'`, `/channels`) next to queues (`/messages`) in the same app. Fan-out: the ' +
+      'clients wait, each on a connection of its own, all on one channel (one publish wakes them all) or each on a queue ' +
+      'of its own (the queue mode needs a publish per client); one timestamp is published, and each answer\'s delay from ' +
+      'it is taken as the driver received it:',
+    '',
+    '| waiting clients | broker | design | answered | Redis connections | heap / client | RSS / client | first answer | p50 | p99 | last answer |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...fanout.map(
+      (row) =>
+        `| ${count(row.clients)} | ${brokerName(row.broker)} | ${fanoutDesign(row)} | ${count(row.answered)} | ${row.redisConnections} | ` +
+        `${kb(row.heapPerPollBytes)} | ${kb(row.rssPerPollBytes)} | ${ms(row.first)} | ${ms(row.answers.p50)} | ` +
+        `${ms(row.answers.p99)} | ${ms(row.answers.max)} |`,
+    ),
+    '',
+    `Steady: ${count(plan.channels)} channels × ${plan.subscribersPerChannel} subscribers, each looping on a keep-alive ` +
+      `connection with its cursor (\`?after=\`), while the app publishes ${rate(plan.rate)} round-robin over the channels ` +
+      `for ${plan.warmup} + ${plan.seconds} s; next to them, as many clients each polling a queue of its own while the app ` +
+      `publishes ${rate(queueRate)} round-robin over the queues: the same messages per client. Latency, delivered/s and CPU ` +
+      `leave out the first ${plan.warmup} s (a warm-up: the first seconds after thousands of connections came in are slow ` +
+      `in memory too). Every client must receive every message of its endpoint, in order (missing: never received though ` +
+      `a later one was; late: not received ${plan.grace / 1_000} s after the last publish):`,
+    '',
+    '| design | broker | clients | publishes | delivered | p50 | p90 | p99 | max | received / expected | missing | late | duplicates | failed polls |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...steady.runs.map(
+      (row) =>
+        `| ${steadyDesign(row)} | ${brokerName(row.broker)} | ${count(row.clients)} | ${rate(row.publishRate)} | ` +
+        `${rate(row.deliveredPerSecond)} | ${ms(row.latency.p50)} | ${ms(row.latency.p90)} | ${ms(row.latency.p99)} | ` +
+        `${ms(row.latency.max)} | ${count(row.delivered)} / ${count(row.expected)} | ` +
+        `${row.missing}${row.gaps > 0 ? ` (${row.gaps} answers with Pistachio-Gap)` : ''} | ${row.late} | ${row.duplicates} | ${row.errors} |`,
+    ),
+    '',
+    `What it costs: the app's CPU per delivered message (its publishing included), and, over ${plan.idle} s before the ` +
+      'run while all the clients waited and nothing was published, the app\'s CPU and the commands Redis ran:',
+    '',
+    '| design | broker | app CPU / delivery | waiting, nothing published: app CPU | Redis commands | Redis connections |',
+    '|---|---|---|---|---|---|',
+    ...steady.runs.map(
+      (row) =>
+        `| ${steadyDesign(row)} | ${brokerName(row.broker)} | ${micros(row.appCpuPerDeliveryMicros)} | ` +
+        `${row.idle.appCpuMillisPerSecond.toFixed(1)} ms/s | ${rate(row.idle.redisCommandsPerSecond)} | ${row.redisConnections} |`,
+    ),
+    '',
+  ];
+}
+
 /** The figures as Markdown tables, for BENCHMARKS.md. */
 export function renderTable(results: Results): string {
-  const { machine } = results;
   const lines = [
-    `Run ${results.date}${results.quick ? ' (quick smoke: not figures to quote)' : ''} on ${machine.cores} × ${machine.cpus}, ` +
-      `${machine.memoryGiB} GiB, Node ${machine.node}, Redis ${machine.redis}.`,
+    runLine(results),
     '',
     '| pollers | ceiling (bare route) | memory broker | Redis broker | naive (BLPOP connection per poll) |',
     '|---|---|---|---|---|',
@@ -113,6 +184,7 @@ export function renderTable(results: Results): string {
       idleRow('bare request (framework only)', results.idle.bare[i]),
     ]),
     '',
+    ...renderBroadcast(results.broadcast),
     `Redis itself: RPUSH ${rate(results.redisCeiling.rpush)}, LPOP ${rate(results.redisCeiling.lpop)} (redis-benchmark, ` +
       `50 clients); one RPUSH producer and one BLPOP consumer: ${rate(results.redisCeiling.producerConsumerPair)}.`,
     '',

@@ -6,16 +6,28 @@ import type { DeliveryMode } from '../lib/index.js';
 import { startRedisServer } from '../test/support/redis/global-setup.js';
 import { BenchApp, startBenchApp } from './bench-app.process.js';
 import { Percentiles } from './latency-histogram.js';
-import { renderChart, renderTable } from './report.js';
+import { renderBroadcast, renderChart, renderTable, runLine } from './report.js';
+import { Fanout, fanout } from './scenarios/broadcast-fanout.js';
+import { Steady, steady, SteadyPlan } from './scenarios/broadcast-steady.js';
 import { ceiling, throughput } from './scenarios/http-load.js';
 import { IdleScale, idleScale } from './scenarios/idle-scale.js';
 import { latency } from './scenarios/latency.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
 
-/** `npm run bench [-- --quick] [-- --out DIR]`: every scenario, side by side, into DIR (default bench/results). */
+/**
+ * `npm run bench [-- --quick] [-- --out DIR]`: every scenario, side by side, into DIR (default bench/results).
+ * `-- --only broadcast`: the broadcast scenarios alone, into DIR/broadcast.json and DIR/broadcast.md.
+ */
 const quick = process.argv.includes('--quick');
-const outIndex = process.argv.indexOf('--out');
-const out = outIndex > 0 ? process.argv[outIndex + 1] : new URL('../../results/', import.meta.url).pathname;
+const option = (name: string) => {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1] : undefined;
+};
+const out = option('--out') ?? new URL('../../results/', import.meta.url).pathname;
+const only = option('--only');
+if (only !== undefined && only !== 'broadcast') {
+  throw new Error(`--only takes "broadcast" (the one part that runs alone), not ${JSON.stringify(only)}`);
+}
 const plan = quick
   ? {
       rounds: 1,
@@ -27,6 +39,10 @@ const plan = quick
       redisRequests: 10_000,
       // A ceiling taken in one second on a loaded machine can come out far below what the run then delivers.
       fillMargin: 4,
+      broadcast: {
+        fanout: [300],
+        steady: { channels: 50, subscribersPerChannel: 4, rate: 50, warmup: 1, seconds: 2, idle: 1, grace: 5_000 },
+      },
     }
   : {
       rounds: 3,
@@ -38,6 +54,11 @@ const plan = quick
       latencySeconds: 10,
       redisRequests: 200_000,
       fillMargin: 1,
+      broadcast: {
+        fanout: [1_000, 10_000],
+        // 1,500 deliveries/s: about what one app process answers here at ~450 µs of CPU per poll, with some room left.
+        steady: { channels: 1_000, subscribersPerChannel: 10, rate: 150, warmup: 2, seconds: 10, idle: 3, grace: 15_000 },
+      },
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -79,6 +100,22 @@ export interface MetricsCost {
 /** What one Express round measures. */
 type ExpressRound = ModesResult & { naive: number };
 
+type Broker = 'memory' | 'redis';
+
+/** The broadcast scenarios, each channel figure next to the queue mode's doing the same for as many clients. */
+export interface BroadcastResults {
+  fanout: (Fanout & { broker: Broker })[];
+  steady: { plan: SteadyPlan; runs: (Steady & { broker: Broker })[] };
+}
+
+/** What `--only broadcast` writes. */
+export interface BroadcastRun {
+  date: string;
+  machine: Results['machine'];
+  quick: boolean;
+  broadcast: BroadcastResults;
+}
+
 export interface Results {
   date: string;
   machine: { cpus: string; cores: number; memoryGiB: number; node: string; redis: string };
@@ -97,6 +134,7 @@ export interface Results {
     atLeastOnce: { memory: Percentiles; redis: Percentiles };
   };
   idle: { module: IdleScale[]; naive: IdleScale[]; bare: IdleScale[] };
+  broadcast: BroadcastResults;
   redisCeiling: { rpush: number; lpop: number; producerConsumerPair: number };
 }
 
@@ -113,6 +151,13 @@ function medians<T>(rounds: T[]): T {
   return Object.fromEntries(keys.map((key) => [key, medians(rounds.map((round) => (round as Record<string, unknown>)[key]))])) as T;
 }
 const log = (line: string) => console.log(`[bench] ${line}`);
+const machine = (): Results['machine'] => ({
+  cpus: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  redis: execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).split(' ')[2].replace('v=', ''),
+});
 
 const redisServer = await startRedisServer();
 const redis = new Redis(redisServer.url);
@@ -182,109 +227,157 @@ try {
     return { ...measured, redis: onRedis };
   }
 
-  const perSecond = ({ single, batch }: PollRates) =>
-    `${single.toFixed(0)}/s${batch === undefined ? '' : ` (max=${BATCH}: ${batch.toFixed(0)}/s)`}`;
-  const throughputResults: ThroughputResult[] = [];
-  const fastifyResults: FastifyThroughputResult[] = [];
-  const modesResults: ModesResult[] = [];
-  for (const connections of plan.connections) {
-    const express: ExpressRound[] = [];
-    const fastify: FastifyThroughputResult[] = [];
+  /** Fan-out at each size, then the steady run, each on both brokers, channels then queues, each on an app of its own. */
+  async function broadcastScenarios(): Promise<BroadcastResults> {
+    const brokers = [
+      ['memory', memoryEnv],
+      ['redis', redisEnv],
+    ] as const;
+    const designs = ['channel', 'queues'] as const;
+    const fanouts: BroadcastResults['fanout'] = [];
+    for (const clients of plan.broadcast.fanout) {
+      for (const [broker, env] of brokers) {
+        for (const design of designs) {
+          const result = await withApp(env, (app) => fanout(app, redis, design, clients));
+          fanouts.push({ broker, ...result });
+          const { answers } = result;
+          log(
+            `fan-out ${clients} ${broker} ${design}: ${result.answered} of ${result.waiting} waiting answered, first ` +
+              `${result.first.toFixed(2)} ms, p50 ${answers.p50} ms, p99 ${answers.p99} ms, last ${answers.max} ms; ` +
+              `${result.redisConnections} Redis connections, ${(result.heapPerPollBytes / 1_024).toFixed(1)} KB heap per client`,
+          );
+        }
+      }
+    }
+    const runs: BroadcastResults['steady']['runs'] = [];
+    for (const [broker, env] of brokers) {
+      for (const design of designs) {
+        const result = await withApp(env, (app) => steady(app, redis, design, plan.broadcast.steady));
+        runs.push({ broker, ...result });
+        const { latency: delays } = result;
+        log(
+          `steady ${broker} ${design}: ${result.clients} clients, ${result.publishRate.toFixed(0)} publishes/s, ` +
+            `${result.deliveredPerSecond.toFixed(0)} delivered/s, p50 ${delays.p50} ms, p99 ${delays.p99} ms; ` +
+            `${result.delivered} of ${result.expected} delivered, missing ${result.missing}, late ${result.late}, ` +
+            `duplicates ${result.duplicates}, failed polls ${result.errors}; ` +
+            `${result.appCpuPerDeliveryMicros.toFixed(0)} µs app CPU per delivery, ${result.redisConnections} Redis connections; ` +
+            `waiting idle: ${result.idle.appCpuMillisPerSecond.toFixed(1)} ms app CPU/s, ${result.idle.redisCommandsPerSecond} Redis commands/s`,
+        );
+      }
+    }
+    return { fanout: fanouts, steady: { plan: plan.broadcast.steady, runs } };
+  }
+
+  if (only === 'broadcast') {
+    const broadcast = await broadcastScenarios();
+    const results: BroadcastRun = { date: new Date().toISOString(), machine: machine(), quick, broadcast };
+    mkdirSync(out, { recursive: true });
+    // Files of their own, so that the full run's results stay whole in the same directory.
+    writeFileSync(`${out}/broadcast.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/broadcast.md`, [runLine(results), '', ...renderBroadcast(broadcast)].join('\n'));
+    log(`broadcast results written to ${out}`);
+  } else {
+    const perSecond = ({ single, batch }: PollRates) =>
+      `${single.toFixed(0)}/s${batch === undefined ? '' : ` (max=${BATCH}: ${batch.toFixed(0)}/s)`}`;
+    const throughputResults: ThroughputResult[] = [];
+    const fastifyResults: FastifyThroughputResult[] = [];
+    const modesResults: ModesResult[] = [];
+    for (const connections of plan.connections) {
+      const express: ExpressRound[] = [];
+      const fastify: FastifyThroughputResult[] = [];
+      for (let round = 0; round < plan.rounds; round++) {
+        express.push(await expressRound(connections));
+        fastify.push(await fastifyRound(connections));
+        const [e, f] = [express[round], fastify[round]];
+        log(
+          `C=${connections} round ${round + 1}: Express ceiling ${e.ceiling.toFixed(0)}/s, memory ${perSecond(e.memory.atMostOnce)}, ` +
+            `at least once ${perSecond(e.memory.atLeastOnce)}, redis ${perSecond(e.redis.atMostOnce)}, ` +
+            `at least once ${perSecond(e.redis.atLeastOnce)}, naive ${e.naive.toFixed(0)}/s; ` +
+            `Fastify ceiling ${f.ceiling.toFixed(0)}/s, memory ${f.memory.toFixed(0)}/s, redis ${f.redis.toFixed(0)}/s`,
+        );
+      }
+      const { naive, ...modes } = medians(express);
+      throughputResults.push({
+        connections,
+        ceiling: modes.ceiling,
+        memory: modes.memory.atMostOnce.single,
+        redis: modes.redis.atMostOnce.single,
+        naive,
+      });
+      modesResults.push(modes);
+      fastifyResults.push(medians(fastify));
+    }
+
+    /** One round of the metrics' cost: each broker with metrics off, then on, at the plan's first connection count. */
+    async function metricsRound(connections: number, expectedRate: number): Promise<MetricsCost> {
+      const rates = async (env: Record<string, string>) => ({
+        off: await withApp(env, (app) => throughput(app, connections, plan.seconds, expectedRate)),
+        on: await withApp({ ...env, METRICS: 'on' }, (app) => throughput(app, connections, plan.seconds, expectedRate)),
+      });
+      return { connections, memory: await rates(memoryEnv), redis: await rates(redisEnv) };
+    }
+    const costRounds: MetricsCost[] = [];
     for (let round = 0; round < plan.rounds; round++) {
-      express.push(await expressRound(connections));
-      fastify.push(await fastifyRound(connections));
-      const [e, f] = [express[round], fastify[round]];
-      log(
-        `C=${connections} round ${round + 1}: Express ceiling ${e.ceiling.toFixed(0)}/s, memory ${perSecond(e.memory.atMostOnce)}, ` +
-          `at least once ${perSecond(e.memory.atLeastOnce)}, redis ${perSecond(e.redis.atMostOnce)}, ` +
-          `at least once ${perSecond(e.redis.atLeastOnce)}, naive ${e.naive.toFixed(0)}/s; ` +
-          `Fastify ceiling ${f.ceiling.toFixed(0)}/s, memory ${f.memory.toFixed(0)}/s, redis ${f.redis.toFixed(0)}/s`,
-      );
+      costRounds.push(await metricsRound(plan.connections[0], expected(throughputResults[0].ceiling)));
+      const { memory, redis } = costRounds[round];
+      log(`metrics round ${round + 1}: memory ${memory.off.toFixed(0)}/s off, ${memory.on.toFixed(0)}/s on; redis ${redis.off.toFixed(0)}/s off, ${redis.on.toFixed(0)}/s on`);
     }
-    const { naive, ...modes } = medians(express);
-    throughputResults.push({
-      connections,
-      ceiling: modes.ceiling,
-      memory: modes.memory.atMostOnce.single,
-      redis: modes.redis.atMostOnce.single,
-      naive,
-    });
-    modesResults.push(modes);
-    fastifyResults.push(medians(fastify));
-  }
+    const metricsCost = medians(costRounds);
 
-  /** One round of the metrics' cost: each broker with metrics off, then on, at the plan's first connection count. */
-  async function metricsRound(connections: number, expectedRate: number): Promise<MetricsCost> {
-    const rates = async (env: Record<string, string>) => ({
-      off: await withApp(env, (app) => throughput(app, connections, plan.seconds, expectedRate)),
-      on: await withApp({ ...env, METRICS: 'on' }, (app) => throughput(app, connections, plan.seconds, expectedRate)),
-    });
-    return { connections, memory: await rates(memoryEnv), redis: await rates(redisEnv) };
-  }
-  const costRounds: MetricsCost[] = [];
-  for (let round = 0; round < plan.rounds; round++) {
-    costRounds.push(await metricsRound(plan.connections[0], expected(throughputResults[0].ceiling)));
-    const { memory, redis } = costRounds[round];
-    log(`metrics round ${round + 1}: memory ${memory.off.toFixed(0)}/s off, ${memory.on.toFixed(0)}/s on; redis ${redis.off.toFixed(0)}/s off, ${redis.on.toFixed(0)}/s on`);
-  }
-  const metricsCost = medians(costRounds);
+    const endpoints = 64;
+    const rate = Math.max(100, Math.round(throughputResults[0].redis * 0.1));
+    const latencyOf = (env: Record<string, string>, delivery: DeliveryMode) =>
+      withApp({ ...env, DELIVERY: delivery }, (app) => latency(app, endpoints, rate, plan.latencySeconds, delivery));
+    const latencies: Results['latency'] = {
+      rate,
+      endpoints,
+      memory: await latencyOf(memoryEnv, 'at-most-once'),
+      redis: await latencyOf(redisEnv, 'at-most-once'),
+      atLeastOnce: { memory: await latencyOf(memoryEnv, 'at-least-once'), redis: await latencyOf(redisEnv, 'at-least-once') },
+    };
+    const percentiles = ({ p50, p99 }: Percentiles) => `p50 ${p50} ms p99 ${p99} ms`;
+    log(
+      `latency at ${rate}/s: memory ${percentiles(latencies.memory)}, at least once ${percentiles(latencies.atLeastOnce.memory)}; ` +
+        `redis ${percentiles(latencies.redis)}, at least once ${percentiles(latencies.atLeastOnce.redis)}`,
+    );
 
-  const endpoints = 64;
-  const rate = Math.max(100, Math.round(throughputResults[0].redis * 0.1));
-  const latencyOf = (env: Record<string, string>, delivery: DeliveryMode) =>
-    withApp({ ...env, DELIVERY: delivery }, (app) => latency(app, endpoints, rate, plan.latencySeconds, delivery));
-  const latencies: Results['latency'] = {
-    rate,
-    endpoints,
-    memory: await latencyOf(memoryEnv, 'at-most-once'),
-    redis: await latencyOf(redisEnv, 'at-most-once'),
-    atLeastOnce: { memory: await latencyOf(memoryEnv, 'at-least-once'), redis: await latencyOf(redisEnv, 'at-least-once') },
-  };
-  const percentiles = ({ p50, p99 }: Percentiles) => `p50 ${p50} ms p99 ${p99} ms`;
-  log(
-    `latency at ${rate}/s: memory ${percentiles(latencies.memory)}, at least once ${percentiles(latencies.atLeastOnce.memory)}; ` +
-      `redis ${percentiles(latencies.redis)}, at least once ${percentiles(latencies.atLeastOnce.redis)}`,
-  );
-
-  const idle: Results['idle'] = { module: [], naive: [], bare: [] };
-  for (const waiting of plan.idle) {
-    for (const route of ['messages', 'naive', 'bare'] as const) {
-      const result = await withApp(redisEnv, (app) => idleScale(app, redis, route, waiting)).catch(
-        (error: Error): IdleScale => broken(waiting, error),
-      );
-      idle[route === 'messages' ? 'module' : route].push(result);
-      log(`idle ${route} ${waiting}: ${JSON.stringify(result)}`);
+    const idle: Results['idle'] = { module: [], naive: [], bare: [] };
+    for (const waiting of plan.idle) {
+      for (const route of ['messages', 'naive', 'bare'] as const) {
+        const result = await withApp(redisEnv, (app) => idleScale(app, redis, route, waiting)).catch(
+          (error: Error): IdleScale => broken(waiting, error),
+        );
+        idle[route === 'messages' ? 'module' : route].push(result);
+        log(`idle ${route} ${waiting}: ${JSON.stringify(result)}`);
+      }
     }
+
+    const benchmark = redisBenchmark(Number(new URL(redisServer.url).port), plan.redisRequests);
+    const pair = await producerConsumerPair(redisServer.url, plan.seconds);
+    log(`redis: RPUSH ${benchmark.rpush}/s, LPOP ${benchmark.lpop}/s, RPUSH→BLPOP pair ${pair.toFixed(0)}/s`);
+
+    const broadcast = await broadcastScenarios();
+
+    const results: Results = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      quick,
+      throughput: throughputResults,
+      fastify: fastifyResults,
+      modes: modesResults,
+      batchMax: BATCH,
+      metricsCost,
+      latency: latencies,
+      idle,
+      broadcast,
+      redisCeiling: { ...benchmark, producerConsumerPair: pair },
+    };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/results.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/results.md`, renderTable(results));
+    writeFileSync(`${out}/chart.svg`, renderChart(results));
+    log(`results written to ${out}`);
   }
-
-  const benchmark = redisBenchmark(Number(new URL(redisServer.url).port), plan.redisRequests);
-  const pair = await producerConsumerPair(redisServer.url, plan.seconds);
-  log(`redis: RPUSH ${benchmark.rpush}/s, LPOP ${benchmark.lpop}/s, RPUSH→BLPOP pair ${pair.toFixed(0)}/s`);
-
-  const results: Results = {
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      redis: execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).split(' ')[2].replace('v=', ''),
-    },
-    quick,
-    throughput: throughputResults,
-    fastify: fastifyResults,
-    modes: modesResults,
-    batchMax: BATCH,
-    metricsCost,
-    latency: latencies,
-    idle,
-    redisCeiling: { ...benchmark, producerConsumerPair: pair },
-  };
-  mkdirSync(out, { recursive: true });
-  writeFileSync(`${out}/results.json`, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(`${out}/results.md`, renderTable(results));
-  writeFileSync(`${out}/chart.svg`, renderChart(results));
-  log(`results written to ${out}`);
 } finally {
   redis.disconnect();
   await redisServer.stop();

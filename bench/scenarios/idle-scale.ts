@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { BenchApp } from '../bench-app.process.js';
 import { LatencyHistogram, Percentiles } from '../latency-histogram.js';
-import { poll, Poll } from '../poll.js';
+import { poll } from '../poll.js';
+import { arrivalsOf, blockedClients, clientCount, memoryOf, perPoll, until } from '../waiting-polls.js';
 
 export interface IdleScale {
   waiting: number;
@@ -23,8 +24,8 @@ export type IdleRoute = 'messages' | 'naive' | 'bare';
 
 export async function idleScale(app: BenchApp, redis: Redis, route: IdleRoute, waiting: number): Promise<IdleScale> {
   const clientsBefore = await clientCount(redis);
-  const memoryBefore = await app.call<Memory>('GET', '/bench/memory');
-  const arrivedBefore = await app.call<number>('GET', '/bench/arrivals');
+  const memoryBefore = await memoryOf(app);
+  const arrivedBefore = await arrivalsOf(app);
   let refused = 0;
   const polls = Array.from({ length: waiting }, (_, i) =>
     poll(`${app.url}/${route}/e${i}`).then(
@@ -32,12 +33,12 @@ export async function idleScale(app: BenchApp, redis: Redis, route: IdleRoute, w
       () => ((refused += 1), { status: 0, body: '', receivedAt: 0 }),
     ),
   );
-  const arrived = async () => (await app.call<number>('GET', '/bench/arrivals')) - arrivedBefore;
+  const arrived = async () => (await arrivalsOf(app)) - arrivedBefore;
   await until(async () => (await arrived()) + refused >= waiting);
   // Measured once the blocking reads are in Redis: one per poll for the naive design, the pool's for the module.
   const expectedBlocked = async () => ({ naive: (await arrived()) - refused, messages: 1, bare: 0 })[route];
   await until(async () => (await blockedClients(redis)) >= (await expectedBlocked()));
-  const memory = await app.call<Memory>('GET', '/bench/memory');
+  const memory = await memoryOf(app);
   const redisConnections = (await clientCount(redis)) - clientsBefore + (route === 'messages' ? 5 : 0);
   const failed = refused + waiting - (await arrived());
 
@@ -56,30 +57,4 @@ export async function idleScale(app: BenchApp, redis: Redis, route: IdleRoute, w
   }
   await Promise.race([Promise.all(answers), new Promise((resolve) => setTimeout(resolve, 10_000))]);
   return { waiting, failed, redisConnections, ...perPoll(memoryBefore, memory, waiting), wakeUp: histogram.percentiles() };
-}
-
-type Memory = { heapUsed: number; rss: number };
-
-function perPoll(before: Memory, after: Memory, waiting: number): Pick<IdleScale, 'heapPerPollBytes' | 'rssPerPollBytes'> {
-  return {
-    heapPerPollBytes: Math.round((after.heapUsed - before.heapUsed) / waiting),
-    rssPerPollBytes: Math.round((after.rss - before.rss) / waiting),
-  };
-}
-
-async function blockedClients(redis: Redis): Promise<number> {
-  return Number(/blocked_clients:(\d+)/.exec(await redis.info('clients'))?.[1]);
-}
-
-/** Polls `condition` until it holds or `deadline` passes: a design that breaks never gets there. */
-async function until(condition: () => Promise<boolean>, deadline = 30_000): Promise<void> {
-  const giveUp = Date.now() + deadline;
-  while (Date.now() < giveUp && !(await condition())) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function clientCount(redis: Redis): Promise<number> {
-  const list = (await redis.client('LIST')) as string;
-  return list.trim().split('\n').length;
 }
