@@ -10,6 +10,25 @@ describe('Waiters', () => {
     jest.useRealTimers();
   });
 
+  it('hands a broadcast to every waiter, a slice per turn, and a later one never overtakes it', async () => {
+    jest.useRealTimers();
+    const waiters = new Waiters<string>();
+    const first = Array.from({ length: 600 }, () => waiters.wait('k', { timeout: 10_000, max: 1 }));
+    const answered: string[] = [];
+    first.forEach((waiting) => void waiting.then((value) => answered.push(value!)));
+
+    waiters.handEach('k', 'one');
+    const later = waiters.wait('k', { timeout: 10_000, max: 1 });
+    waiters.handEach('k', 'two');
+    await Promise.resolve();
+    // The first slice is answered in this turn; the rest in the next ones.
+    expect(answered.length).toBe(256);
+
+    expect(await Promise.all(first)).toEqual(Array(600).fill('one'));
+    expect(await later).toBe('two');
+    expect(waiters.has('k')).toBe(false);
+  });
+
   it('serves the oldest waiter of a key first', async () => {
     const waiters = new Waiters<Buffer>();
     const first = waiters.wait('k', { timeout: 10_000, max: 1 });

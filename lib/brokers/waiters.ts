@@ -3,9 +3,13 @@ import { BrokerReceiveOptions } from './broker.interface.js';
 interface Waiter<T> {
   /** Most messages the receive takes. */
   max: number;
-  deliver(value: T): void;
+  /** Ends the wait (nothing can time it out, abort it or hand it another value any more) and answers its resolver. */
+  claim(): (value: T) => void;
   fail(error: Error): void;
 }
+
+/** How many waiters one turn of the event loop hands a broadcast to: the first answers go out while the rest wait. */
+const HAND_EACH_SLICE = 256;
 
 /**
  * The receives waiting in this process, FIFO per key: a waiting poll costs a set entry and a timer.
@@ -30,9 +34,9 @@ export class Waiters<T> {
       };
       const waiter: Waiter<T> = {
         max,
-        deliver: (value) => {
+        claim: () => {
           settle();
-          resolve(value);
+          return resolve;
         },
         fail: (error) => {
           settle();
@@ -65,13 +69,23 @@ export class Waiters<T> {
   /** Hands a value to the oldest waiter of `key`; false when nobody waits there. */
   hand(key: string, value: T): boolean {
     const oldest = this.oldest(key);
-    oldest?.deliver(value);
+    oldest?.claim()(value);
     return oldest !== undefined;
   }
 
-  /** Hands the same value to every waiter of `key` (a broadcast). */
+  /**
+   * Hands the same value to every waiter of `key` (a broadcast). All are claimed at once, so that no later value can
+   * overtake this one; they get it a slice per turn of the event loop, so that thousands do not hold it up.
+   */
   handEach(key: string, value: T): void {
-    this.byKey.get(key)?.forEach((waiter) => waiter.deliver(value));
+    const resolvers = [...(this.byKey.get(key) ?? [])].map((waiter) => waiter.claim());
+    const handSlice = (from: number) => {
+      resolvers.slice(from, from + HAND_EACH_SLICE).forEach((resolve) => resolve(value));
+      if (from + HAND_EACH_SLICE < resolvers.length) {
+        setImmediate(handSlice, from + HAND_EACH_SLICE);
+      }
+    };
+    handSlice(0);
   }
 
   /**

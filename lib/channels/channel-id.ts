@@ -1,5 +1,8 @@
 import { InvalidCursorError } from '../errors/index.js';
 
+/** The id before any message: a cursor of it reads a channel from the oldest message it retains. */
+export const ORIGIN = '0-0';
+
 /** `<milliseconds>-<sequence>`, as Redis writes stream entry ids. */
 const ID = /^(\d{1,20})-(\d{1,20})$/;
 /** The largest sequence number of a Redis stream id (an unsigned 64-bit integer). */

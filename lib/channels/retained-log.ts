@@ -1,6 +1,6 @@
 import Denque from 'denque';
 import type { ChannelMessage } from '../interfaces/index.js';
-import { compareIds } from './channel-id.js';
+import { compareIds, ORIGIN } from './channel-id.js';
 
 /** Where a cursor stands against a log: the messages after it, or why the log cannot tell them. */
 export type Found = ChannelMessage[] | 'behind' | 'ahead';
@@ -12,12 +12,19 @@ export type Found = ChannelMessage[] | 'behind' | 'ahead';
  */
 export class RetainedLog {
   private readonly messages = new Denque<ChannelMessage>();
+  head: string;
 
+  /**
+   * `whole` says that the log starts with the channel's first message (nothing came before its floor): until it drops
+   * one, it holds every message of the channel.
+   */
   constructor(
     private readonly capacity: number,
     public floor: string,
-    public head = floor,
-  ) {}
+    private whole = false,
+  ) {
+    this.head = floor;
+  }
 
   get length(): number {
     return this.messages.length;
@@ -29,12 +36,14 @@ export class RetainedLog {
     this.head = message.id;
     if (this.messages.length > this.capacity) {
       this.floor = this.messages.shift()!.id;
+      this.whole = false;
     }
   }
 
   /**
    * Up to `max` messages after `cursor` (none when it is the head: wait for the next); `behind` when messages after it
-   * may have been dropped, `ahead` when it is newer than the head.
+   * may have been dropped, `ahead` when it is newer than the head. From the ORIGIN, a whole log answers from its first
+   * message.
    */
   after(cursor: string, max: number): Found {
     const fromHead = compareIds(cursor, this.head);
@@ -42,7 +51,7 @@ export class RetainedLog {
       return fromHead === 0 ? [] : 'ahead';
     }
     if (compareIds(cursor, this.floor) < 0) {
-      return 'behind';
+      return cursor === ORIGIN && this.whole ? this.slice(0, max) : 'behind';
     }
     // Cursors are mostly recent: look for the first newer message from the end.
     let first = this.messages.length;

@@ -94,6 +94,23 @@ describe.each(backendSetups)('Broadcast channels on $name', ({ broker, adapter }
     expect(await app.pistachio.length('news')).toBe(4);
   });
 
+  it('replays a channel from its first message after 0-0, with a gap only once messages were dropped', async () => {
+    await start({ retention: 3 });
+    const [a, b] = await publishAll(['a', 'b']);
+
+    const fromOrigin = await request(url('?after=0-0&max=10'));
+    expect(receivedFrom(fromOrigin)).toEqual([a, b]);
+    const waitingOnNew = request(url('?after=0-0', 'fresh'));
+    await waiting(1, 'fresh');
+    await app.pistachio.publish('fresh', 'first ever');
+    expect(receivedFrom(await waitingOnNew)).toEqual([expect.objectContaining({ body: 'first ever' })]);
+
+    await app.pistachio.publish('news', 'c');
+    await app.pistachio.publish('news', 'd');
+    const [oldest] = receivedFrom(await request(url('?after=0-0')));
+    expect(oldest).toEqual({ id: b.id, body: 'b', gap: b.id });
+  });
+
   it('reports a gap when the cursor fell out of retention, with the oldest retained message', async () => {
     await start({ retention: 3 });
     const [first] = await publishAll(['m0']);

@@ -5,7 +5,7 @@ import { InvalidCursorError } from '../../errors/index.js';
 import type { ChannelMessage, ChannelRead, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
 import { ChannelBroker, ChannelReadRequest } from '../channel-broker.interface.js';
-import { nextId, predecessor } from '../channel-id.js';
+import { nextId, ORIGIN, predecessor } from '../channel-id.js';
 import { RetainedLog } from '../retained-log.js';
 
 export type ChannelSettings = Pick<ResolvedPistachioOptions, 'retention' | 'messageTtl'>;
@@ -20,7 +20,7 @@ export class MemoryChannelBroker implements ChannelBroker {
 
   constructor(settings: ChannelSettings) {
     // Created by a publish, which knows of nothing before the message it appends: lastId, set just before.
-    this.channels = new ExpiringMap(settings.messageTtl, () => new RetainedLog(settings.retention, predecessor(this.lastId!)));
+    this.channels = new ExpiringMap(settings.messageTtl, () => new RetainedLog(settings.retention, predecessor(this.lastId!), true));
   }
 
   async publish(key: string, message: Buffer): Promise<string> {
@@ -48,7 +48,8 @@ export class MemoryChannelBroker implements ChannelBroker {
     }
     const next = await this.waiters.wait(key, { timeout, signal, max });
     // A cursor on a channel that expired (or died with a process) may have missed what it had.
-    return next ? { messages: next.messages, gap: after !== undefined && !log } : { messages: [], gap: false };
+    const gap = after !== undefined && after !== ORIGIN && !log;
+    return next ? { messages: next.messages, gap } : { messages: [], gap: false };
   }
 
   async length(key: string): Promise<number> {

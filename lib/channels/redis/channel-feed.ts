@@ -38,8 +38,11 @@ export class ChannelFeed {
   private catchingUp: Promise<void> | undefined;
   /** Where the feed opened: reads without a cursor that waited for it to open read after it. */
   start = '';
-  /** Reads in progress: a feed is dropped only when it has none. */
+  /** Reads in progress, and when the last one ended: a feed is dropped once it has had none for a while. */
   readers = 0;
+  readAt = Date.now();
+  /** When the head was last known to be Redis's latest: a message heard in order, or a catch-up that found no more. */
+  checkedAt = 0;
 
   constructor(
     private readonly source: FeedSource,
@@ -77,6 +80,7 @@ export class ChannelFeed {
       }
     } else if (heard.previous === this.log!.head) {
       this.log!.append(heard.message);
+      this.checkedAt = Date.now();
       this.source.deliver({ messages: [heard.message], gap: false });
     } else if (compareIds(heard.message.id, this.log!.head) > 0) {
       this.held = [heard];
@@ -111,6 +115,7 @@ export class ChannelFeed {
         this.source.deliver(read);
       }
       if (read.messages.length < CATCH_UP_BATCH) {
+        this.checkedAt = Date.now();
         return this.release();
       }
     }

@@ -45,18 +45,25 @@ return id`;
 /**
  * Reads after a cursor: `{ last id, gap, entries }`. The last id is the channel's latest (0-0 when it does not exist);
  * gap is 1 when messages after the cursor were dropped (or the channel expired), -1 when the cursor is newer than the
- * last id; the entries are those after the cursor, up to ARGV[2]. Without a cursor it answers the last id only.
+ * last id; the entries are those after the cursor, up to ARGV[2]. Without a cursor it answers the last id only. From
+ * 0-0 (the origin) a gap is a message ever dropped, not the mark a new channel carries.
  */
 const READ = `${COMPARE_IDS}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', ARGV[1] == '' and 0 or 1} end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', (ARGV[1] == '' or ARGV[1] == '0-0') and 0 or 1} end
 local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local last, deleted = '0-0', '0-0'
+local last, deleted, added, length = '0-0', '0-0', 0, 0
 for i = 1, #info, 2 do
-  if info[i] == 'last-generated-id' then last = info[i + 1] elseif info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+  local field, value = info[i], info[i + 1]
+  if field == 'last-generated-id' then last = value
+  elseif field == 'max-deleted-entry-id' then deleted = value
+  elseif field == 'entries-added' then added = value
+  elseif field == 'length' then length = value end
 end
 if ARGV[1] == '' then return {last, 0} end
 if compare(ARGV[1], last) > 0 then return {last, -1} end
-return {last, compare(deleted, ARGV[1]) > 0 and 1 or 0, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}`;
+local gap
+if ARGV[1] == '0-0' then gap = added > length else gap = compare(deleted, ARGV[1]) > 0 end
+return {last, gap and 1 or 0, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}`;
 
 /** A stream entry as Redis answers it: its id, and its fields and values. */
 export type StreamEntry = [id: Buffer, fields: Buffer[]];

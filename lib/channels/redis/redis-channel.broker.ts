@@ -20,11 +20,13 @@ import { ChannelScripts, defineChannelScripts, StreamEntry } from './channel-scr
 
 /** Most messages of a channel each instance keeps at hand, to answer the cursors of subscribers that poll again. */
 const CACHED_PER_CHANNEL = 100;
+/** How often the feeds are looked over. */
+const SWEEP_EVERY_MS = 250;
 /**
- * How often feeds that nobody reads any more are dropped (and their channels unsubscribed), and those with waiting
- * reads look in Redis for messages that other clients XADDed.
+ * How long a feed with waiting reads goes without looking in Redis for messages that other clients XADDed, and a feed
+ * without reads is kept (and its channel subscribed) for the next.
  */
-const SWEEP_EVERY_MS = 1_000;
+const CHECK_EVERY_MS = 1_000;
 
 /**
  * Broadcast channels on Redis: each channel is a stream at its key, so any client may XADD to it. A publish appends
@@ -58,11 +60,12 @@ export class RedisChannelBroker implements ChannelBroker {
     commands.on('ready', catchUpAll);
     [commands, subscriber].forEach((connection) => reportOutages(connection, this.logger));
     this.sweep = setInterval(() => {
+      const due = Date.now() - CHECK_EVERY_MS;
       this.feeds.forEach(({ feed }, key) => {
         if (this.waiters.has(key)) {
-          // What other clients XADDed notified nobody.
-          void (feed.opened && feed.catchUp());
-        } else if (feed.readers === 0) {
+          // What other clients XADDed notified nobody. Each feed is due on its own clock, so the checks are spread.
+          void (feed.opened && feed.checkedAt <= due && feed.catchUp());
+        } else if (feed.readers === 0 && feed.readAt <= due) {
           this.feeds.delete(key);
         }
       });
@@ -109,6 +112,7 @@ export class RedisChannelBroker implements ChannelBroker {
       return next ? { messages: next.messages.slice(0, max), gap: found.gap || next.gap } : { messages: [], gap: false };
     } finally {
       feed.readers--;
+      feed.readAt = Date.now();
     }
   }
 
