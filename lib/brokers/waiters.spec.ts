@@ -13,7 +13,7 @@ describe('Waiters', () => {
   it('hands a broadcast to every waiter, a slice per turn, and a later one never overtakes it', async () => {
     jest.useRealTimers();
     const waiters = new Waiters<string>();
-    const first = Array.from({ length: 600 }, () => waiters.wait('k', { timeout: 10_000, max: 1 }));
+    const first = Array.from({ length: 1500 }, () => waiters.wait('k', { timeout: 10_000, max: 1 }));
     const answered: string[] = [];
     first.forEach((waiting) => void waiting.then((value) => answered.push(value!)));
 
@@ -22,9 +22,9 @@ describe('Waiters', () => {
     waiters.handEach('k', 'two');
     await Promise.resolve();
     // The first slice is answered in this turn; the rest in the next ones.
-    expect(answered.length).toBe(256);
+    expect(answered.length).toBe(1024);
 
-    expect(await Promise.all(first)).toEqual(Array(600).fill('one'));
+    expect(await Promise.all(first)).toEqual(Array(1500).fill('one'));
     expect(await later).toBe('two');
     expect(waiters.has('k')).toBe(false);
   });

@@ -9,7 +9,7 @@ interface Waiter<T> {
 }
 
 /** How many waiters one turn of the event loop hands a broadcast to: the first answers go out while the rest wait. */
-const HAND_EACH_SLICE = 256;
+const HAND_EACH_SLICE = 1024;
 
 /**
  * The receives waiting in this process, FIFO per key: a waiting poll costs a set entry and a timer.
