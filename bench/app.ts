@@ -16,6 +16,7 @@ import {
   Body,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { DeliveryMode, InjectPistachio, PistachioModule, PistachioService } from '../lib/index.js';
@@ -74,6 +75,12 @@ class BenchController {
   @Get('ceiling')
   ceiling(): string {
     return 'ok';
+  }
+
+  /** Publishes the body (text/plain) to the endpoint `id`: the peer scenario's publisher, as Nchan's `POST /pub?id=`. */
+  @Post('pub')
+  async pub(@Query('id') id: string, @Body() message: string): Promise<void> {
+    await this.pistachio.publish(id, message);
   }
 
   /** Publishes `count` messages to each of e0 … e(endpoints-1). */
@@ -240,6 +247,10 @@ const options = { logger: ['error' as const] };
 const app = onFastify
   ? await NestFactory.create(BenchModule, new FastifyAdapter({ routerOptions: { maxParamLength: 1024 } }), options)
   : await NestFactory.create(BenchModule, options);
+if (!onFastify) {
+  // The peer scenario publishes text/plain bodies, as to Nchan; Fastify parses them as strings out of the box.
+  (app as NestExpressApplication).useBodyParser('text');
+}
 app.useGlobalInterceptors(arrivals);
 app.enableShutdownHooks();
 await app.listen(0, '127.0.0.1');

@@ -1,15 +1,10 @@
+import { count, kb, micros, ms, rate, ratio, times } from './format.js';
+import { renderPeer } from './peer/report.js';
 import type { BroadcastResults, ModesResult, Results } from './run.js';
 import type { Fanout } from './scenarios/broadcast-fanout.js';
 import type { Steady } from './scenarios/broadcast-steady.js';
 import type { IdleScale } from './scenarios/idle-scale.js';
 
-const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')}/s`;
-const ratio = (value: number, ceiling: number) => `${Math.round((100 * value) / ceiling)} %`;
-const times = (value: number, of: number) => `${(value / of).toFixed(1)}×`;
-const ms = (value: number) => `${value.toFixed(2)} ms`;
-const kb = (bytes: number) => `${(bytes / 1_024).toFixed(1)} KB`;
-const count = (value: number) => value.toLocaleString('en-US');
-const micros = (value: number) => `${Math.round(value)} µs`;
 
 function idleRow(design: string, row: IdleScale): string {
   if (row.broke) {
@@ -185,6 +180,7 @@ export function renderTable(results: Results): string {
     ]),
     '',
     ...renderBroadcast(results.broadcast),
+    ...(results.peer === undefined ? [] : renderPeer(results.peer)),
     `Redis itself: RPUSH ${rate(results.redisCeiling.rpush)}, LPOP ${rate(results.redisCeiling.lpop)} (redis-benchmark, ` +
       `50 clients); one RPUSH producer and one BLPOP consumer: ${rate(results.redisCeiling.producerConsumerPair)}.`,
     '',

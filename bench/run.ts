@@ -6,17 +6,21 @@ import type { DeliveryMode } from '../lib/index.js';
 import { startRedisServer } from '../test/support/redis/global-setup.js';
 import { BenchApp, startBenchApp } from './bench-app.process.js';
 import { Percentiles } from './latency-histogram.js';
+import { renderPeer } from './peer/report.js';
 import { renderBroadcast, renderChart, renderTable, runLine } from './report.js';
 import { Fanout, fanout } from './scenarios/broadcast-fanout.js';
 import { Steady, steady, SteadyPlan } from './scenarios/broadcast-steady.js';
 import { ceiling, throughput } from './scenarios/http-load.js';
 import { IdleScale, idleScale } from './scenarios/idle-scale.js';
 import { latency } from './scenarios/latency.js';
+import { PeerOutcome, peerScenario, PeerPlan } from './scenarios/nchan-peer.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
 
 /**
  * `npm run bench [-- --quick] [-- --out DIR]`: every scenario, side by side, into DIR (default bench/results).
  * `-- --only broadcast`: the broadcast scenarios alone, into DIR/broadcast.json and DIR/broadcast.md.
+ * `-- --only peer`: Nchan next to ours alone (Nchan installed with apt-get when missing), into DIR/peer.json and
+ * DIR/peer.md; the full run has it too, never the quick one (`--only peer --quick` takes its small plan).
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -25,8 +29,8 @@ const option = (name: string) => {
 };
 const out = option('--out') ?? new URL('../../results/', import.meta.url).pathname;
 const only = option('--only');
-if (only !== undefined && only !== 'broadcast') {
-  throw new Error(`--only takes "broadcast" (the one part that runs alone), not ${JSON.stringify(only)}`);
+if (only !== undefined && only !== 'broadcast' && only !== 'peer') {
+  throw new Error(`--only takes "broadcast" or "peer" (the parts that run alone), not ${JSON.stringify(only)}`);
 }
 const plan = quick
   ? {
@@ -43,6 +47,23 @@ const plan = quick
         fanout: [300],
         steady: { channels: 50, subscribersPerChannel: 4, rate: 50, warmup: 1, seconds: 2, idle: 1, grace: 5_000 },
       },
+      // Only with --only peer: the quick run does not need Nchan.
+      peer: {
+        subscribers: [16],
+        backlog: 8,
+        publishers: 8,
+        warmup: 0.5,
+        seconds: 1,
+        rate: 200,
+        rateSubscribers: 16,
+        rateWarmup: 0.5,
+        rateSeconds: 1,
+        waiting: 100,
+        woken: 50,
+        bufferLength: 64,
+        grace: 5_000,
+        multiProcess: ['fastify'],
+      } satisfies PeerPlan,
     }
   : {
       rounds: 3,
@@ -59,6 +80,22 @@ const plan = quick
         // 1,500 deliveries/s: about what one app process answers here at ~450 µs of CPU per poll, with some room left.
         steady: { channels: 1_000, subscribersPerChannel: 10, rate: 150, warmup: 2, seconds: 10, idle: 3, grace: 15_000 },
       },
+      peer: {
+        subscribers: [64, 256],
+        backlog: 8,
+        publishers: 16,
+        warmup: 1,
+        seconds: 5,
+        rate: 1_000,
+        rateSubscribers: 64,
+        rateWarmup: 1,
+        rateSeconds: 10,
+        waiting: 10_000,
+        woken: 1_000,
+        bufferLength: 64,
+        grace: 10_000,
+        multiProcess: ['express', 'fastify'],
+      } satisfies PeerPlan,
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -108,6 +145,14 @@ export interface BroadcastResults {
   steady: { plan: SteadyPlan; runs: (Steady & { broker: Broker })[] };
 }
 
+/** What `--only peer` writes. */
+export interface PeerRun {
+  date: string;
+  machine: Results['machine'];
+  quick: boolean;
+  peer: PeerOutcome;
+}
+
 /** What `--only broadcast` writes. */
 export interface BroadcastRun {
   date: string;
@@ -135,6 +180,8 @@ export interface Results {
   };
   idle: { module: IdleScale[]; naive: IdleScale[]; bare: IdleScale[] };
   broadcast: BroadcastResults;
+  /** Nchan next to ours, in the full run only (or why it was not run). */
+  peer?: PeerOutcome;
   redisCeiling: { rpush: number; lpop: number; producerConsumerPair: number };
 }
 
@@ -268,7 +315,15 @@ try {
     return { fanout: fanouts, steady: { plan: plan.broadcast.steady, runs } };
   }
 
-  if (only === 'broadcast') {
+  const peer = () => peerScenario(plan.peer, redisServer.url, redis, log);
+
+  if (only === 'peer') {
+    const results: PeerRun = { date: new Date().toISOString(), machine: machine(), quick, peer: await peer() };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/peer.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/peer.md`, [runLine(results), '', ...renderPeer(results.peer)].join('\n'));
+    log(`peer results written to ${out}`);
+  } else if (only === 'broadcast') {
     const broadcast = await broadcastScenarios();
     const results: BroadcastRun = { date: new Date().toISOString(), machine: machine(), quick, broadcast };
     mkdirSync(out, { recursive: true });
@@ -370,6 +425,7 @@ try {
       latency: latencies,
       idle,
       broadcast,
+      peer: quick ? undefined : await peer(),
       redisCeiling: { ...benchmark, producerConsumerPair: pair },
     };
     mkdirSync(out, { recursive: true });

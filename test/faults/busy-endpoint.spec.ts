@@ -46,6 +46,8 @@ describe('One endpoint kept busy on a shared blocking read', () => {
 
     const p99 = percentile(latencies, 0.99);
     console.log(`cold endpoint beside a busy one: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
-    expect(p99).toBeLessThan(100);
+    // Starved, a cold message would wait out the poll's 5 s timeout (the body check above would fail); the bound
+    // tells a slow turn from starvation with room for a loaded machine (README gives the measured p99).
+    expect(p99).toBeLessThan(1_000);
   }, 60_000);
 });
