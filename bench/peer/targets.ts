@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import { BenchApp, startBenchApp } from '../bench-app.process.js';
+import { blockedClients, memoryOf } from '../waiting-polls.js';
+import { NchanInstallation, NchanServer } from './nchan.js';
+import { cpuMicrosOf, rssOf } from './proc.js';
+
+export type PeerServer = 'nchan' | 'ours';
+export type PeerStore = 'memory' | 'redis';
+export type PeerAdapter = 'express' | 'fastify';
+
+/** Which server a row measures: Nchan (its workers) or the bench app (its processes, on one adapter). */
+export interface PeerSetup {
+  server: PeerServer;
+  store: PeerStore;
+  /** Ours only. */
+  adapter?: PeerAdapter;
+  /** nginx workers, or app processes (two of them share the Redis broker). */
+  processes: number;
+}
+
+/** A server under measurement, as the peer scenario's client drives it: the same client for every one. */
+export interface PeerTarget extends PeerSetup {
+  /** Connection i goes to ports[i % ports.length] (one port per app process; nginx's workers share one). */
+  ports: number[];
+  /** Where a subscriber of `channel` long-polls. */
+  subscribePath(channel: string): string;
+  /** Where the publisher posts a message to `channel` (its body is the message). */
+  publishPath(channel: string): string;
+  /** Nchan's long-poll protocol: each poll sends back the previous answer's `Last-Modified` and `Etag`. */
+  resumesWithHeaders: boolean;
+  /** The server's CPU time so far (µs), all its processes. */
+  cpuMicros(): Promise<number>;
+  /** The server's resident memory now (bytes), after a GC where it has one. */
+  rssBytes(): Promise<number>;
+  /** Subscribers waiting in the server now. */
+  waiting(): Promise<number>;
+  /** Whether `count` subscribers wait and a message would reach them at once (ours on Redis: its blocking reads armed). */
+  ready(count: number): Promise<boolean>;
+  /** What went wrong on the server's side so far (Nchan's error log). */
+  errors(): string[];
+  stop(): Promise<void>;
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+/** Nchan with the memory or the Redis store, on `workers` nginx workers. */
+export async function nchanTarget(
+  installation: NchanInstallation,
+  store: PeerStore,
+  workers: number,
+  redisUrl: string,
+  bufferLength: number,
+): Promise<PeerTarget & { config: string; version: string }> {
+  const server = await NchanServer.start(installation, {
+    workers,
+    redisUrl: store === 'redis' ? redisUrl : undefined,
+    bufferLength,
+  });
+  return {
+    server: 'nchan',
+    store,
+    processes: workers,
+    ports: [server.port],
+    config: server.config,
+    version: server.version,
+    subscribePath: (channel) => `/sub/${channel}`,
+    publishPath: (channel) => `/pub?id=${channel}`,
+    resumesWithHeaders: true,
+    cpuMicros: async () => cpuMicrosOf(server.workers()),
+    rssBytes: async () => rssOf(server.workers()),
+    waiting: () => server.subscribers(),
+    ready: async (count) => (await server.subscribers()) >= count,
+    errors: () => server.errors(),
+    stop: () => server.stop(),
+  };
+}
+
+/** The bench app (`bench/app.ts`) in `processes` processes: its `POST /pub` publishes, its queues at `/messages`. */
+export async function oursTarget(
+  store: PeerStore,
+  adapter: PeerAdapter,
+  processes: number,
+  redisUrl: string,
+  redis: Redis,
+): Promise<PeerTarget> {
+  const env = { BROKER: store, ADAPTER: adapter, ...(store === 'redis' ? { REDIS_URL: redisUrl } : {}) };
+  const apps: BenchApp[] = [];
+  for (let i = 0; i < processes; i++) {
+    apps.push(await startBenchApp(env));
+  }
+  const waiting = async () =>
+    sum(await Promise.all(apps.map((app) => app.call<number>('GET', '/bench/waiting?design=queues'))));
+  return {
+    server: 'ours',
+    store,
+    adapter,
+    processes,
+    ports: apps.map((app) => Number(new URL(app.url).port)),
+    subscribePath: (channel) => `/messages/${channel}`,
+    publishPath: (channel) => `/pub?id=${channel}`,
+    resumesWithHeaders: false,
+    cpuMicros: async () => sum(await Promise.all(apps.map((app) => app.call<number>('GET', '/bench/cpu')))),
+    rssBytes: async () => sum(await Promise.all(apps.map(async (app) => (await memoryOf(app)).rss))),
+    waiting,
+    // On Redis each process has one blocking read for all its waiting polls.
+    ready: async (count) => (await waiting()) >= count && (store === 'memory' || (await blockedClients(redis)) >= processes),
+    errors: () => [],
+    stop: async () => void (await Promise.all(apps.map((app) => app.stop()))),
+  };
+}
