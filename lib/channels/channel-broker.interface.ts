@@ -1,6 +1,9 @@
 import type { BrokerHealth } from '../brokers/broker.interface.js';
-import type { ChannelRead } from '../interfaces/index.js';
+import type { ChannelRead, ResolvedPistachioOptions } from '../interfaces/index.js';
 import type { BrokerStats } from '../monitoring/pistachio-stats.interface.js';
+
+/** How many messages each channel keeps, and how long after its latest publish it lives. */
+export type ChannelSettings = Pick<ResolvedPistachioOptions, 'retention' | 'messageTtl'>;
 
 export interface ChannelReadRequest {
   /** A valid id to read after; none to wait for the next message published. */

@@ -8,9 +8,13 @@ const ID = /^(\d{1,20})-(\d{1,20})$/;
 /** The largest sequence number of a Redis stream id (an unsigned 64-bit integer). */
 const MAX_SEQUENCE = 18_446_744_073_709_551_615n;
 
+export function isChannelId(value: unknown): value is string {
+  return typeof value === 'string' && ID.test(value);
+}
+
 /** The id as given, or an InvalidCursorError when no channel message could carry it. */
 export function parseCursor(cursor: unknown): string {
-  if (typeof cursor !== 'string' || !ID.test(cursor)) {
+  if (!isChannelId(cursor)) {
     throw new InvalidCursorError(cursor);
   }
   return cursor;

@@ -234,4 +234,20 @@ describe.each(adapters)('Broadcast across instances of one Redis on $name', (ada
     expect(await waitingAtLatest).toEqual([{ id: foreignId, body: 'from redis-cli' }]);
     expect(receivedFrom(await request(`${app.url}/feed/news?after=${first[0].id}`))).toEqual([{ id: foreignId, body: 'from redis-cli' }]);
   });
+
+  it('takes anything else published on a wake channel as a wake-up, never as a message', async () => {
+    const namespace = freshNamespace();
+    const app = await startPistachio({ namespace, path: '/feed', mode: 'broadcast', redis: redisUrl() }, { adapter });
+    apps.push(app);
+    const waitingOne = subscriber(`${app.url}/feed/news`, 2);
+    await readersWaiting(app, `${namespace}:news`, 1, true);
+    await withRedis(async (redis) => {
+      await redis.publish(`${namespace}:news#wake`, 'not a message\n');
+      await redis.xadd(`${namespace}:news`, '*', 'message', 'raw');
+      await redis.publish(`${namespace}:news#wake`, 'wake up');
+    });
+    await app.pistachio.publish('news', 'through the module');
+
+    expect((await waitingOne).map(({ body }) => body)).toEqual(['raw', 'through the module']);
+  });
 });

@@ -2,13 +2,11 @@ import { ExpiringMap } from '../../brokers/memory/expiring-map.js';
 import type { BrokerHealth } from '../../brokers/broker.interface.js';
 import { Waiters } from '../../brokers/waiters.js';
 import { InvalidCursorError } from '../../errors/index.js';
-import type { ChannelMessage, ChannelRead, ResolvedPistachioOptions } from '../../interfaces/index.js';
+import type { ChannelMessage, ChannelRead } from '../../interfaces/index.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
-import { ChannelBroker, ChannelReadRequest } from '../channel-broker.interface.js';
+import { ChannelBroker, ChannelReadRequest, ChannelSettings } from '../channel-broker.interface.js';
 import { nextId, ORIGIN, predecessor } from '../channel-id.js';
 import { RetainedLog } from '../retained-log.js';
-
-export type ChannelSettings = Pick<ResolvedPistachioOptions, 'retention' | 'messageTtl'>;
 
 /** Channels in this process's memory, each a ring of its latest messages: for a single instance and for tests. */
 export class MemoryChannelBroker implements ChannelBroker {

@@ -11,9 +11,8 @@ import { Waiters } from '../../brokers/waiters.js';
 import { InvalidCursorError, PublishOutcomeUnknownError } from '../../errors/index.js';
 import type { ChannelMessage, ChannelRead, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
-import { ChannelBroker, ChannelReadRequest } from '../channel-broker.interface.js';
-import { compareIds } from '../channel-id.js';
-import type { ChannelSettings } from '../memory/memory-channel.broker.js';
+import { ChannelBroker, ChannelReadRequest, ChannelSettings } from '../channel-broker.interface.js';
+import { compareIds, isChannelId } from '../channel-id.js';
 import { ChannelFeed, Heard, RedisRead } from './channel-feed.js';
 import { abortable } from './abortable.js';
 import { ChannelScripts, defineChannelScripts, StreamEntry } from './channel-scripts.js';
@@ -53,7 +52,12 @@ export class RedisChannelBroker implements ChannelBroker {
     this.commands = new RedisCommands(commands, this.logger);
     this.scripts = defineChannelScripts(commands);
     this.connections = { commands: this.commands.connection, others: [{ role: 'wake', redis: subscriber }] };
-    this.subscriber = new WakeSubscriber(subscriber, (key, payload) => this.feeds.get(key)?.feed.hear(parseHeard(payload)));
+    this.subscriber = new WakeSubscriber(subscriber, (key, payload) => {
+      const feed = this.feeds.get(key)?.feed;
+      const heard = parseHeard(payload);
+      // Anything else published there (another client's wake-up) sends the feed to read what came.
+      void (heard ? feed?.hear(heard) : feed?.opened && feed.catchUp());
+    });
     // What was published while the subscriber was away was not heard; reads that failed meanwhile left feeds behind.
     const catchUpAll = () => this.feeds.forEach(({ feed }) => feed.opened && void feed.catchUp());
     this.subscriber.onResubscribed(catchUpAll);
@@ -202,12 +206,14 @@ function toChannelMessage([id, fields]: StreamEntry): ChannelMessage {
   return { id: id.toString(), message: fields[1] };
 }
 
-/** `<previous id>\n<id>\n<message>`, as the append script publishes it. */
-function parseHeard(payload: Buffer): Heard {
+/** `<previous id>\n<id>\n<message>`, as the append script publishes it; undefined for anything else. */
+function parseHeard(payload: Buffer): Heard | undefined {
   const afterPrevious = payload.indexOf(0x0a);
-  const afterId = payload.indexOf(0x0a, afterPrevious + 1);
-  return {
-    previous: payload.toString('latin1', 0, afterPrevious),
-    message: { id: payload.toString('latin1', afterPrevious + 1, afterId), message: payload.subarray(afterId + 1) },
-  };
+  const afterId = afterPrevious < 0 ? -1 : payload.indexOf(0x0a, afterPrevious + 1);
+  const previous = payload.toString('latin1', 0, afterPrevious);
+  const id = payload.toString('latin1', afterPrevious + 1, afterId);
+  if (afterId < 0 || !isChannelId(previous) || !isChannelId(id)) {
+    return undefined;
+  }
+  return { previous, message: { id, message: payload.subarray(afterId + 1) } };
 }
