@@ -152,8 +152,7 @@ export class PistachioService implements BeforeApplicationShutdown {
 
   /** Gives back a received message that its receiver could not take: it goes to the next receiver first. */
   async requeue(endpoint: string, message: Buffer): Promise<void> {
-    this.queues('requeue()');
-    await this.giveBack(endpoint, [message]);
+    await this.giveBack(this.queues('requeue()'), endpoint, [message]);
   }
 
   /**
@@ -163,10 +162,12 @@ export class PistachioService implements BeforeApplicationShutdown {
    * then still finds its queue open.
    */
   handOver(endpoint: string, received: Buffer | Delivery[], delivered: Promise<boolean>): Promise<void> {
+    // Refused at the call, not later as a loss: a channel has nothing to give back.
+    const broker = this.queues('handOver()');
     const deliveries: Pick<Delivery, 'message' | 'receipt'>[] = Buffer.isBuffer(received) ? [{ message: received }] : received;
     const unclaimed = deliveries.filter(({ receipt }) => receipt === undefined).map(({ message }) => message);
     const handingOver = delivered
-      .then((reached) => (reached || unclaimed.length === 0 ? undefined : this.giveBack(endpoint, unclaimed)))
+      .then((reached) => (reached || unclaimed.length === 0 ? undefined : this.giveBack(broker, endpoint, unclaimed)))
       .catch((error: unknown) => {
         this.logger.error(`Messages for "${endpoint}" whose client left could not be requeued and are lost`, error);
         this.monitor.lost(unclaimed.length);
@@ -226,8 +227,8 @@ export class PistachioService implements BeforeApplicationShutdown {
     await this.broker.close();
   }
 
-  private async giveBack(endpoint: string, messages: Buffer[]): Promise<void> {
-    await this.queues('handOver()').requeue(this.keyOf(endpoint), messages);
+  private async giveBack(broker: Broker, endpoint: string, messages: Buffer[]): Promise<void> {
+    await broker.requeue(this.keyOf(endpoint), messages);
     this.monitor.requeued(messages.length);
   }
 

@@ -1,6 +1,6 @@
 import type { Delivery, ResolvedPistachioOptions } from '../interfaces/index.js';
 import type { PistachioService } from '../pistachio.service.js';
-import type { EndpointPolls, PollAnswer } from './endpoint-polls.interface.js';
+import type { AnsweredMessage, EndpointPolls, PollAnswer } from './endpoint-polls.interface.js';
 import { parseAcks, parseWaitQuery, WaitQuery } from './poll-query.js';
 
 interface QueuePoll extends WaitQuery {
@@ -37,7 +37,7 @@ export class QueuePolls implements EndpointPolls<QueuePoll> {
   }
 }
 
-function answered({ message, receipt, deliveryCount }: Delivery): PollAnswer['messages'][number] {
+function answered({ message, receipt, deliveryCount }: Delivery): AnsweredMessage {
   const headers: Record<string, string> =
     receipt === undefined ? {} : { 'Pistachio-Receipt': receipt, 'Pistachio-Delivery-Count': String(deliveryCount) };
   return { message, headers };
