@@ -20,6 +20,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { answerBody } from './answer-body.js';
 import { delivered, departureSignal, rawResponse } from './departure-signal.js';
 import { assertEndpointName } from './endpoint-name.js';
 import {
@@ -66,7 +67,7 @@ export class PistachioController {
     @Query() query: Record<string, unknown>,
     @Req() request: PollRequest,
     @Res({ passthrough: true }) response: object,
-  ): Promise<StreamableFile> {
+  ): Promise<Buffer | StreamableFile> {
     this.allow('GET', request, response);
     const departure = departureSignal(rawResponse(response));
     let answer: PollAnswer | undefined;
@@ -115,19 +116,17 @@ export class PistachioController {
     }
   }
 
-  /**
-   * One message as the body, or a batch as multipart/mixed, with their headers. A stream, unlike send(), never turns
-   * the answer into a 304 for a conditional request.
-   */
-  private render({ messages, batch, headers }: PollAnswer, response: object): StreamableFile {
+  /** One message as the body, or a batch as multipart/mixed, with their headers. */
+  private render({ messages, batch, headers }: PollAnswer, response: object): Buffer | StreamableFile {
+    const http = this.adapterHost.httpAdapter;
     const single = batch ? undefined : messages[0];
     for (const [name, value] of Object.entries({ ...headers, ...single?.headers })) {
-      this.adapterHost.httpAdapter.setHeader(response, name, value);
+      http.setHeader(response, name, value);
     }
     const { type, body } = single
       ? { type: this.options.contentType, body: single.message }
       : toMultipart(messages, this.options.contentType);
-    return new StreamableFile(body, { type, length: body.length });
+    return answerBody(http, response, body, type);
   }
 
   private async authorize(request: PollRequest, endpoint: string): Promise<void> {
