@@ -21,7 +21,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { answerBody } from './answer-body.js';
-import { delivered, departureSignal, rawResponse } from './departure-signal.js';
+import { delivered, departed, departureSignal, rawResponse } from './departure-signal.js';
 import { assertEndpointName } from './endpoint-name.js';
 import {
   AcknowledgementOutcomeUnknownError,
@@ -69,15 +69,16 @@ export class PistachioController {
     @Res({ passthrough: true }) response: object,
   ): Promise<Buffer | StreamableFile> {
     this.allow('GET', request, response);
-    const departure = departureSignal(rawResponse(response));
+    const raw = rawResponse(response);
+    const departure = departureSignal(raw);
     let answer: PollAnswer | undefined;
     try {
       assertEndpointName(endpoint);
       const asked = this.polls.parse(query, request.headers);
       await this.authorize(request, endpoint);
-      answer = await this.polls.answer(endpoint, asked, departure, () => delivered(rawResponse(response), departure));
+      answer = await this.polls.answer(endpoint, asked, departure, () => delivered(raw));
     } catch (error) {
-      throw this.toHttpException(error, departure, response);
+      throw this.toHttpException(error, response);
     }
     if (answer === undefined) {
       throw new GatewayTimeoutException('Timeout waiting for response');
@@ -104,7 +105,7 @@ export class PistachioController {
       await this.authorize(request, endpoint);
       await this.pistachio.ack(endpoint, receipt);
     } catch (error) {
-      throw this.toHttpException(error, undefined, response);
+      throw this.toHttpException(error, response);
     }
   }
 
@@ -135,7 +136,7 @@ export class PistachioController {
     }
   }
 
-  private toHttpException(error: unknown, departure: AbortSignal | undefined, response: object): unknown {
+  private toHttpException(error: unknown, response: object): unknown {
     const retryLater = (exception: HttpException) => {
       this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(this.options.retryAfter));
       return exception;
@@ -166,7 +167,7 @@ export class PistachioController {
     if (error instanceof WrongKeyTypeError) {
       return new InternalServerErrorException(error.message);
     }
-    if (departure?.aborted) {
+    if (departed(rawResponse(response))) {
       return new HttpException('Client closed request', CLIENT_CLOSED_REQUEST);
     }
     return error;

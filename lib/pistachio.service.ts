@@ -4,6 +4,7 @@ import type { Acknowledgements, Broker } from './brokers/broker.interface.js';
 import type { ChannelBroker } from './channels/channel-broker.interface.js';
 import { parseCursor } from './channels/channel-id.js';
 import { EndpointDeadLetters } from './dead-letters.js';
+import { abortControllerOf } from './departure-signal.js';
 import { assertEndpointName } from './endpoint-name.js';
 import {
   AtLeastOnceRequiredError,
@@ -255,9 +256,13 @@ export class PistachioService implements BeforeApplicationShutdown {
   private async waitFor<T>(endpoint: string, signal: AbortSignal | undefined, receive: (signal: AbortSignal) => Promise<T>): Promise<T> {
     signal?.throwIfAborted();
     const receives = this.admit(endpoint);
-    const controller = new AbortController();
-    const forwardAbort = () => controller.abort(signal!.reason);
-    signal?.addEventListener('abort', forwardAbort, { once: true });
+    // A poll's departure signal has a controller that shutdown can abort too; any other signal, one of ours follows.
+    const own = signal === undefined ? undefined : abortControllerOf(signal);
+    const controller = own ?? new AbortController();
+    const forwardAbort = own ? undefined : () => controller.abort(signal!.reason);
+    if (forwardAbort) {
+      signal?.addEventListener('abort', forwardAbort, { once: true });
+    }
     receives.add(controller);
     this.waiting++;
     const receiving = receive(controller.signal);
@@ -271,7 +276,9 @@ export class PistachioService implements BeforeApplicationShutdown {
       if (receives.size === 0) {
         this.receiving.delete(endpoint);
       }
-      signal?.removeEventListener('abort', forwardAbort);
+      if (forwardAbort) {
+        signal?.removeEventListener('abort', forwardAbort);
+      }
     }
   }
 
