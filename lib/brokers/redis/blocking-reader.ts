@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WrongKeyTypeError } from '../../errors/index.js';
+import { BlockingPops } from './blocking-pop.js';
 import { isWrongType } from './redis-replies.js';
 import { ReplyLostError, SingleSendConnection } from './single-send-connection.js';
 
@@ -50,6 +51,8 @@ export class BlockingReader {
 
   constructor(
     private readonly connection: SingleSendConnection,
+    /** The BLPOPs, written for `connection`. */
+    private readonly pops: BlockingPops,
     private readonly commands: SingleSendConnection,
     private readonly hooks: BlockingReaderHooks,
   ) {
@@ -103,6 +106,7 @@ export class BlockingReader {
     for (const key of this.wanted) {
       if (!this.hooks.isWanted(key)) {
         this.wanted.delete(key);
+        this.pops.forget(key);
       }
     }
   }
@@ -119,7 +123,7 @@ export class BlockingReader {
             void redis.client('ID').then((id) => (this.clientId = Number(id)), () => undefined);
           }
           this.blocking = true;
-          return redis.blpopBuffer(...[...this.armed], BLOCK_SECONDS);
+          return this.pops.send(this.armed, BLOCK_SECONDS);
         },
         { signal: this.stopping.signal, blocksFor: BLOCK_SECONDS * 1_000 },
       );
@@ -156,6 +160,7 @@ export class BlockingReader {
     });
     for (const { key, type } of foreign) {
       this.wanted.delete(key);
+      this.pops.forget(key);
       this.hooks.refuse(key, new WrongKeyTypeError(key, type));
     }
     return foreign.length;

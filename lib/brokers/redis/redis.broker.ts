@@ -7,6 +7,7 @@ import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js'
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { Waiters } from '../waiters.js';
+import { BlockingPops, CommandClass } from './blocking-pop.js';
 import { BlockingReader } from './blocking-reader.js';
 import { QueueCommands } from './queue-commands.js';
 import { connectBroker, reportOutages } from './redis-connection.js';
@@ -31,6 +32,7 @@ export class RedisBroker implements Broker {
   private constructor(
     commands: Redis,
     blocking: Redis[],
+    Command: CommandClass,
     limits: QueueLimits,
     private readonly events: BrokerEvents,
   ) {
@@ -45,7 +47,8 @@ export class RedisBroker implements Broker {
       refuse: (key: string, error: WrongKeyTypeError) => this.waiters.fail(key, this.commands.foreign(error)),
     };
     this.readers = blocking.map(
-      (connection) => new BlockingReader(new SingleSendConnection(connection), this.commands.connection, hooks),
+      (connection) =>
+        new BlockingReader(new SingleSendConnection(connection), new BlockingPops(connection, Command), this.commands.connection, hooks),
     );
     [commands, ...blocking].forEach((connection) => reportOutages(connection, this.logger));
   }
@@ -61,7 +64,8 @@ export class RedisBroker implements Broker {
         commandTimeout: undefined,
       })),
     );
-    return new RedisBroker(commands, blocking, options, events);
+    const { Command } = await import('ioredis');
+    return new RedisBroker(commands, blocking, Command, options, events);
   }
 
   publish(key: string, message: Buffer): Promise<void> {
