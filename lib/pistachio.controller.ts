@@ -12,12 +12,10 @@ import {
   MethodNotAllowedException,
   NotFoundException,
   Param,
-  Query,
   Req,
   Res,
   ServiceUnavailableException,
   StreamableFile,
-  UseInterceptors,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { answerBody } from './answer-body.js';
@@ -38,8 +36,9 @@ import {
 } from './errors/index.js';
 import type { PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
 import { toMultipart } from './multipart.js';
-import { PollMonitorInterceptor } from './monitoring/poll-monitor.interceptor.js';
-import { CLIENT_CLOSED_REQUEST, PISTACHIO_OPTIONS, PISTACHIO_POLLS } from './pistachio.constants.js';
+import { monitoredPoll } from './monitoring/monitored-poll.js';
+import type { RegistrationMonitor } from './monitoring/registration-monitor.js';
+import { CLIENT_CLOSED_REQUEST, PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS } from './pistachio.constants.js';
 import { PistachioService } from './pistachio.service.js';
 import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface.js';
 import { parseReceipt } from './receipt.js';
@@ -57,17 +56,22 @@ export class PistachioController {
     @Inject(PISTACHIO_POLLS) private readonly polls: EndpointPolls,
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
   ) {}
 
-  /** Every method comes here, so that HEAD (which Express would give to a GET route) cannot pop a message. */
+  /**
+   * Every method comes here, so that HEAD (which Express would give to a GET route) cannot pop a message. The
+   * endpoint and query are read from the request rather than by parameter decorators, so that no pipe of the app
+   * refuses a poll before the monitor sees it.
+   */
   @All(':endpoint')
-  @UseInterceptors(PollMonitorInterceptor)
-  async poll(
-    @Param('endpoint') endpoint: string,
-    @Query() query: Record<string, unknown>,
-    @Req() request: PollRequest,
-    @Res({ passthrough: true }) response: object,
-  ): Promise<Buffer | StreamableFile> {
+  poll(@Req() request: PollRequest, @Res({ passthrough: true }) response: object): Promise<Buffer | StreamableFile> {
+    return monitoredPoll(this.monitor, () => this.answer(request, response));
+  }
+
+  private async answer(request: PollRequest, response: object): Promise<Buffer | StreamableFile> {
+    const { params, query } = request as PollRequest & { params: { endpoint: string }; query: Record<string, unknown> };
+    const { endpoint } = params;
     this.allow('GET', request, response);
     const raw = rawResponse(response);
     const departure = departureSignal(raw);
