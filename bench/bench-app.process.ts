@@ -9,9 +9,12 @@ export interface BenchApp {
   call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
 }
 
-/** Starts `app.js` in a process of its own (so that the load generator does not share its core) and waits for it. */
-export async function startBenchApp(env: Record<string, string>): Promise<BenchApp> {
-  const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(new URL('./app.js', import.meta.url))], {
+/**
+ * Starts `app.js` in a process of its own (so that the load generator does not share its core), with `nodeOptions`
+ * for Node, and waits for it.
+ */
+export async function startBenchApp(env: Record<string, string>, nodeOptions: string[] = []): Promise<BenchApp> {
+  const child = spawn(process.execPath, ['--expose-gc', ...nodeOptions, fileURLToPath(new URL('./app.js', import.meta.url))], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -7,12 +7,14 @@ import { startRedisServer } from '../test/support/redis/global-setup.js';
 import { BenchApp, startBenchApp } from './bench-app.process.js';
 import { Percentiles } from './latency-histogram.js';
 import { renderPeer } from './peer/report.js';
+import { renderProfile } from './profile-report.js';
 import { renderBroadcast, renderChart, renderTable, runLine } from './report.js';
 import { Fanout, fanout } from './scenarios/broadcast-fanout.js';
 import { Steady, steady, SteadyPlan } from './scenarios/broadcast-steady.js';
 import { ceiling, throughput } from './scenarios/http-load.js';
 import { IdleScale, idleScale } from './scenarios/idle-scale.js';
 import { latency } from './scenarios/latency.js';
+import { cpuProfile, ProfilePlan } from './scenarios/cpu-profile.js';
 import { PeerOutcome, peerScenario, PeerPlan } from './scenarios/nchan-peer.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
 
@@ -21,6 +23,8 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
  * `-- --only broadcast`: the broadcast scenarios alone, into DIR/broadcast.json and DIR/broadcast.md.
  * `-- --only peer`: Nchan next to ours alone (Nchan installed with apt-get when missing), into DIR/peer.json and
  * DIR/peer.md; the full run has it too, never the quick one (`--only peer --quick` takes its small plan).
+ * `-- --only profile`: where the app's CPU goes at saturation (Fastify, Redis), into DIR/profile.json and
+ * DIR/profile.md, and the profile itself as DIR/profile.cpuprofile (not kept in git); never in the full run.
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -29,8 +33,8 @@ const option = (name: string) => {
 };
 const out = option('--out') ?? new URL('../../results/', import.meta.url).pathname;
 const only = option('--only');
-if (only !== undefined && only !== 'broadcast' && only !== 'peer') {
-  throw new Error(`--only takes "broadcast" or "peer" (the parts that run alone), not ${JSON.stringify(only)}`);
+if (only !== undefined && only !== 'broadcast' && only !== 'peer' && only !== 'profile') {
+  throw new Error(`--only takes "broadcast", "peer" or "profile" (the parts that run alone), not ${JSON.stringify(only)}`);
 }
 const plan = quick
   ? {
@@ -64,6 +68,7 @@ const plan = quick
         grace: 5_000,
         multiProcess: ['fastify'],
       } satisfies PeerPlan,
+      profile: { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 16, backlog: 8, publishers: 8, seconds: 2 } satisfies ProfilePlan,
     }
   : {
       rounds: 3,
@@ -97,6 +102,8 @@ const plan = quick
         grace: 10_000,
         multiProcess: ['express', 'fastify'],
       } satisfies PeerPlan,
+      // The peer scenario's saturation at 256 subscribers, for longer.
+      profile: { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 256, backlog: 32, publishers: 64, seconds: 15 } satisfies ProfilePlan,
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -318,7 +325,14 @@ try {
 
   const peer = () => peerScenario(plan.peer, redisServer.url, redis, log);
 
-  if (only === 'peer') {
+  if (only === 'profile') {
+    const profile = await cpuProfile(plan.profile, redisServer.url, redis, `${out}/profile.cpuprofile`);
+    const results = { date: new Date().toISOString(), machine: machine(), quick, profile };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/profile.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/profile.md`, [runLine(results), '', ...renderProfile(profile)].join('\n'));
+    log(`profile written to ${out}`);
+  } else if (only === 'peer') {
     const results: PeerRun = { date: new Date().toISOString(), machine: machine(), quick, peer: await peer() };
     mkdirSync(out, { recursive: true });
     writeFileSync(`${out}/peer.json`, `${JSON.stringify(results, null, 2)}\n`);

@@ -11,7 +11,7 @@ export interface Memory {
 
 export const memoryOf = (app: BenchApp) => app.call<Memory>('GET', '/bench/memory');
 
-/** Polls that have reached a handler of the app since it started. */
+/** Polls that have reached a poll route of the app since it started (its arrivals middleware). */
 export const arrivalsOf = (app: BenchApp) => app.call<number>('GET', '/bench/arrivals');
 
 /** What each of `waiting` polls added to the app's heap and RSS between two readings. */

@@ -130,8 +130,10 @@ export class PeerLoad {
   private async subscriber(channel: Channel, connection: HttpConnection): Promise<void> {
     const path = this.target.subscribePath(channel.name);
     let resume = '';
+    let receipt: string | undefined;
     while (!this.stopped) {
-      const answer = await connection.request('GET', path, resume).catch((error: Error) => error);
+      const ack = receipt === undefined ? '' : `?ack=${receipt}`;
+      const answer = await connection.request('GET', path + ack, resume).catch((error: Error) => error);
       if (this.stopped) {
         return;
       }
@@ -142,6 +144,9 @@ export class PeerLoad {
         if (this.target.resumesWithHeaders) {
           // Nchan's long-poll protocol: the next message is the one after what these name.
           resume = `If-Modified-Since: ${answer.headers.get('last-modified')}\r\nIf-None-Match: ${answer.headers.get('etag')}\r\n`;
+        }
+        if (this.target.acknowledges) {
+          receipt = answer.headers.get('pistachio-receipt');
         }
         const space = answer.body.indexOf(' ');
         channel.received(Number(answer.body.slice(space + 1)));

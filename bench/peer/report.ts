@@ -75,12 +75,15 @@ function figures({ plan }: PeerResults): Figure[] {
   ];
 }
 
-const find = (rows: PeerRow[], server: PeerSetup['server'], store: PeerStore, processes: number, adapter?: PeerAdapter) =>
-  rows.find((row) => row.server === server && row.store === store && row.processes === processes && row.adapter === adapter);
+const find = (rows: PeerRow[], server: PeerSetup['server'], store: PeerStore, processes: number, adapter?: PeerAdapter, delivery?: 'at-least-once') =>
+  rows.find(
+    (row) =>
+      row.server === server && row.store === store && row.processes === processes && row.adapter === adapter && row.delivery === delivery,
+  );
 const storeName = (store: PeerStore) => (store === 'redis' ? 'Redis' : 'memory');
-const setupName = ({ server, store, adapter, processes }: PeerSetup) => {
+const setupName = ({ server, store, adapter, processes, delivery }: PeerSetup) => {
   const which = server === 'nchan' ? `Nchan, ${processes} worker${processes > 1 ? 's' : ''}` : `ours, ${adapter}`;
-  return `${which}${server === 'ours' && processes > 1 ? `, ${processes} processes` : ''}, ${storeName(store)}`;
+  return `${which}${server === 'ours' && processes > 1 ? `, ${processes} processes` : ''}, ${storeName(store)}${delivery ? `, ${delivery}` : ''}`;
 };
 const cellOf = (figure: Figure, row: PeerRow | undefined) =>
   row === undefined ? '' : (figure.cell(row) ?? (row.broke ? 'broke' : ''));
@@ -126,6 +129,25 @@ export function renderPeer(outcome: PeerOutcome): string[] {
     }
   }
   lines.push('');
+
+  const acknowledged = find(rows, 'ours', 'redis', 1, 'fastify', 'at-least-once');
+  if (acknowledged) {
+    const nchanRedis = find(rows, 'nchan', 'redis', 1);
+    const atMostOnce = find(rows, 'ours', 'redis', 1, 'fastify');
+    lines.push(
+      'Acknowledged delivery on Fastify and Redis (each poll acknowledges the previous answer\'s receipt with `?ack=`), ' +
+        'whose polls wait for a Pub/Sub wake-up instead of a blocking read, beside at most once and Nchan on Redis:',
+      '',
+      '| figure | Nchan, Redis | ours, at most once | ours / Nchan | ours, at least once | ours / Nchan |',
+      '|---|---|---|---|---|---|',
+      ...figures(outcome).map(
+        (figure) =>
+          `| ${figure.name} | ${cellOf(figure, nchanRedis)} | ${cellOf(figure, atMostOnce)} | ${ratioOf(figure, atMostOnce, nchanRedis)} | ` +
+          `${cellOf(figure, acknowledged)} | ${ratioOf(figure, acknowledged, nchanRedis)} |`,
+      ),
+      '',
+    );
+  }
 
   const multi = rows.filter((row) => row.processes > 1);
   const nchanMulti = find(rows, 'nchan', 'redis', 2);

@@ -16,6 +16,8 @@ export interface PeerSetup {
   adapter?: PeerAdapter;
   /** nginx workers, or app processes (two of them share the Redis broker). */
   processes: number;
+  /** Ours only: acknowledged delivery (each poll acknowledges the previous answer's receipt), at most once if unset. */
+  delivery?: 'at-least-once';
 }
 
 /** A server under measurement, as the peer scenario's client drives it: the same client for every one. */
@@ -28,6 +30,8 @@ export interface PeerTarget extends PeerSetup {
   publishPath(channel: string): string;
   /** Nchan's long-poll protocol: each poll sends back the previous answer's `Last-Modified` and `Etag`. */
   resumesWithHeaders: boolean;
+  /** Each poll acknowledges the previous answer's `Pistachio-Receipt` (`?ack=`). */
+  acknowledges: boolean;
   /** The server's CPU time so far (µs), all its processes. */
   cpuMicros(): Promise<number>;
   /** The server's resident memory now (bytes), after a GC where it has one. */
@@ -66,6 +70,7 @@ export async function nchanTarget(
     subscribePath: (channel) => `/sub/${channel}`,
     publishPath: (channel) => `/pub?id=${channel}`,
     resumesWithHeaders: true,
+    acknowledges: false,
     cpuMicros: async () => cpuMicrosOf(server.workers()),
     rssBytes: async () => rssOf(server.workers()),
     waiting: () => server.subscribers(),
@@ -75,35 +80,43 @@ export async function nchanTarget(
   };
 }
 
-/** The bench app (`bench/app.ts`) in `processes` processes: its `POST /pub` publishes, its queues at `/messages`. */
-export async function oursTarget(
-  store: PeerStore,
-  adapter: PeerAdapter,
-  processes: number,
-  redisUrl: string,
-  redis: Redis,
-): Promise<PeerTarget> {
-  const env = { BROKER: store, ADAPTER: adapter, ...(store === 'redis' ? { REDIS_URL: redisUrl } : {}) };
+/**
+ * The bench app (`bench/app.ts`) in `processes` processes, run with `nodeOptions`: its `POST /pub` publishes, its
+ * queues at `/messages`.
+ */
+export async function oursTarget(setup: PeerSetup, redisUrl: string, redis: Redis, nodeOptions: string[] = []): Promise<PeerTarget> {
+  const { store, adapter, processes, delivery } = setup;
+  const env = {
+    BROKER: store,
+    ADAPTER: adapter!,
+    ...(store === 'redis' ? { REDIS_URL: redisUrl } : {}),
+    ...(delivery ? { DELIVERY: delivery } : {}),
+  };
   const apps: BenchApp[] = [];
   for (let i = 0; i < processes; i++) {
-    apps.push(await startBenchApp(env));
+    apps.push(await startBenchApp(env, nodeOptions));
   }
   const waiting = async () =>
     sum(await Promise.all(apps.map((app) => app.call<number>('GET', '/bench/waiting?design=queues'))));
   return {
+    ...setup,
     server: 'ours',
-    store,
-    adapter,
-    processes,
     ports: apps.map((app) => Number(new URL(app.url).port)),
     subscribePath: (channel) => `/messages/${channel}`,
     publishPath: (channel) => `/pub?id=${channel}`,
     resumesWithHeaders: false,
+    acknowledges: delivery === 'at-least-once',
     cpuMicros: async () => sum(await Promise.all(apps.map((app) => app.call<number>('GET', '/bench/cpu')))),
     rssBytes: async () => sum(await Promise.all(apps.map(async (app) => (await memoryOf(app)).rss))),
     waiting,
-    // On Redis each process has one blocking read for all its waiting polls.
-    ready: async (count) => (await waiting()) >= count && (store === 'memory' || (await blockedClients(redis)) >= processes),
+    // On Redis, at most once, each process has one blocking read for all its waiting polls; at least once, each
+    // waited endpoint its wake-up channel.
+    ready: async (count) =>
+      (await waiting()) >= count &&
+      (store === 'memory' ||
+        (delivery === 'at-least-once'
+          ? (await redis.pubsub('CHANNELS', 'bench:*#wake')).length >= count
+          : (await blockedClients(redis)) >= processes)),
     errors: () => [],
     stop: async () => void (await Promise.all(apps.map((app) => app.stop()))),
   };

@@ -126,31 +126,34 @@ export async function peerScenario(plan: PeerPlan, redisUrl: string, redis: Redi
     nchanVersion = target.version;
     return target;
   };
-  const ours = (store: 'memory' | 'redis', adapter: PeerAdapter, processes: number) => () =>
-    oursTarget(store, adapter, processes, redisUrl, redis);
+  const ours = (setup: PeerSetup) => () => oursTarget(setup, redisUrl, redis);
 
   const rows: PeerRow[] = [];
   const measure = async (setup: PeerSetup, start: () => Promise<PeerTarget>, full: boolean) => {
     rows.push(await measureTarget(setup, start, full, plan, redis, log));
   };
+  const measureOurs = (setup: Omit<PeerSetup, 'server'>, full: boolean) =>
+    measure({ server: 'ours', ...setup }, ours({ server: 'ours', ...setup }), full);
   await measure({ server: 'nchan', store: 'memory', processes: 1 }, nchan('memory', 1), true);
   await measure({ server: 'nchan', store: 'redis', processes: 1 }, nchan('redis', 1), true);
   for (const adapter of ['express', 'fastify'] as const) {
     for (const store of ['memory', 'redis'] as const) {
-      await measure({ server: 'ours', store, adapter, processes: 1 }, ours(store, adapter, 1), true);
+      await measureOurs({ store, adapter, processes: 1 }, true);
     }
   }
+  // Acknowledged delivery, on the fastest adapter.
+  await measureOurs({ store: 'redis', adapter: 'fastify', processes: 1, delivery: 'at-least-once' }, true);
   if (plan.multiProcess.length > 0) {
     await measure({ server: 'nchan', store: 'redis', processes: 2 }, nchan('redis', 2), false);
     for (const adapter of plan.multiProcess) {
-      await measure({ server: 'ours', store: 'redis', adapter, processes: 2 }, ours('redis', adapter, 2), false);
+      await measureOurs({ store: 'redis', adapter, processes: 2 }, false);
     }
   }
   return { nginx: nginxVersion(installation), nchan: nchanVersion, configs, plan, rows };
 }
 
-const label = ({ server, store, adapter, processes }: PeerSetup) =>
-  `${server === 'nchan' ? 'Nchan' : `ours (${adapter})`} ${store}${processes > 1 ? ` × ${processes}` : ''}`;
+const label = ({ server, store, adapter, processes, delivery }: PeerSetup) =>
+  `${server === 'nchan' ? 'Nchan' : `ours (${adapter})`} ${store}${processes > 1 ? ` × ${processes}` : ''}${delivery ? `, ${delivery}` : ''}`;
 
 /** Every run of the plan on one server (`full`), or the saturation runs alone; a failure is the row's, not the scenario's. */
 async function measureTarget(
