@@ -3,52 +3,39 @@ import type { Command, Redis } from 'ioredis';
 /** ioredis's Command class, from the ioredis the app loaded (an optional peer, so never imported statically). */
 export type CommandClass = typeof Command;
 
-const CRLF = '\r\n';
+/** A key to read, with its bytes in the Redis protocol, kept for as long as it is read. */
+export interface EncodedKey {
+  bytes: Buffer;
+}
 
-/** A key as one bulk string of the Redis protocol: `$<bytes>\r\n<key>\r\n`. */
-function bulk(text: string): Buffer {
+const CRLF = '\r\n';
+const BLPOP = bulkString('blpop');
+
+/** A string as one bulk string of the Redis protocol: `$<bytes>\r\n<string>\r\n`. */
+export function bulkString(text: string): Buffer {
   return Buffer.from(`$${Buffer.byteLength(text)}${CRLF}${text}${CRLF}`);
 }
 
 /**
- * The BLPOPs of one blocking reader, over many keys, written from the protocol bytes of each key, kept for as long
- * as the key is read: ioredis would flatten and encode every key again for every read, about half a millisecond of
- * CPU per 2,500 keys, paid on every message at 10,000 waiting polls.
+ * `BLPOP keys… seconds` with buffers for replies, as ioredis's `blpopBuffer` sends it, but written from the kept bytes
+ * of its keys: ioredis would flatten and encode every key again for every read, about half a millisecond of CPU per
+ * 2,500 keys, paid twice per message at 10,000 waiting polls.
  */
-export class BlockingPops {
-  private readonly encoded = new Map<string, Buffer>();
-
-  constructor(
-    private readonly redis: Redis,
-    private readonly Command: CommandClass,
-  ) {}
-
-  /** `BLPOP keys… seconds`, with buffers for replies, as ioredis's `blpopBuffer` sends it. */
-  send(keys: Iterable<string>, seconds: number): Promise<[Buffer, Buffer] | null> {
-    const args: string[] = [];
-    const chunks: Buffer[] = [];
-    for (const key of keys) {
-      let encoded = this.encoded.get(key);
-      if (encoded === undefined) {
-        encoded = bulk(key);
-        this.encoded.set(key, encoded);
-      }
-      args.push(key);
-      chunks.push(encoded);
-    }
-    args.push(String(seconds));
-    chunks.unshift(Buffer.from(`*${args.length + 1}${CRLF}`), bulk('blpop'));
-    chunks.push(bulk(String(seconds)));
-    const command = new this.Command('blpop', [], { replyEncoding: null });
-    // Kept as they are, for ioredis's own bookkeeping (its debug log, the block timeout it reads).
-    command.args = args;
-    const bytes = Buffer.concat(chunks);
-    command.toWritable = () => bytes;
-    return this.redis.sendCommand(command) as Promise<[Buffer, Buffer] | null>;
+export function sendBlockingPop(
+  redis: Redis,
+  Command: CommandClass,
+  keys: Map<string, EncodedKey>,
+  seconds: number,
+): Promise<[Buffer, Buffer] | null> {
+  const chunks: Buffer[] = [Buffer.from(`*${keys.size + 2}${CRLF}`), BLPOP];
+  for (const { bytes } of keys.values()) {
+    chunks.push(bytes);
   }
-
-  /** Forgets the bytes of keys no longer read. */
-  forget(key: string): void {
-    this.encoded.delete(key);
-  }
+  chunks.push(bulkString(String(seconds)));
+  const bytes = Buffer.concat(chunks);
+  const command = new Command('blpop', [], { replyEncoding: null });
+  command.toWritable = () => bytes;
+  // ioredis reads the arguments only for its debug log and an opt-in block timeout, both as it sends the command.
+  Object.defineProperty(command, 'args', { get: () => [...keys.keys(), String(seconds)] });
+  return redis.sendCommand(command) as Promise<[Buffer, Buffer] | null>;
 }

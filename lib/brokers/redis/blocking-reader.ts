@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WrongKeyTypeError } from '../../errors/index.js';
-import { BlockingPops } from './blocking-pop.js';
+import { bulkString, CommandClass, EncodedKey, sendBlockingPop } from './blocking-pop.js';
 import { isWrongType } from './redis-replies.js';
 import { ReplyLostError, SingleSendConnection } from './single-send-connection.js';
 
@@ -17,6 +17,11 @@ const UNBLOCK_RETRY_MS = 2;
 const ERROR_PAUSE_MS = 100;
 /** How long stop() lets a pending read end by CLIENT UNBLOCK before it drops the connection (e.g. while offline). */
 const STOP_GRACE_MS = 500;
+
+interface WantedKey extends EncodedKey {
+  /** How many BLPOPs had been sent when the key was added. */
+  since: number;
+}
 
 export interface BlockingReaderHooks {
   /** Whether anybody in this process waits on `key`; keys nobody waits on are dropped when the reader re-arms. */
@@ -36,10 +41,15 @@ export interface BlockingReaderHooks {
  */
 export class BlockingReader {
   private readonly logger = new Logger(BlockingReader.name);
-  /** The keys to read, in the order of the next BLPOP. */
-  private readonly wanted = new Set<string>();
-  /** The keys of the BLPOP on its way to or in Redis. */
-  private armed = new Set<string>();
+  /**
+   * The keys to read, in the order of the next BLPOP, with their bytes and the count of BLPOPs sent before each was
+   * added: a key is in the pending BLPOP when that count is below `sent`. No copy of the keys per read, which at
+   * 10,000 waiting polls would cost as much as the read.
+   */
+  private readonly wanted = new Map<string, WantedKey>();
+  private sent = 0;
+  /** Keys whose waits ended since the last prune: the only ones that may have stopped being wanted. */
+  private readonly released = new Set<string>();
   /** `CLIENT ID` of the connection, read again after every reconnect. */
   private clientId: number | undefined;
   private blocking = false;
@@ -51,8 +61,8 @@ export class BlockingReader {
 
   constructor(
     private readonly connection: SingleSendConnection,
-    /** The BLPOPs, written for `connection`. */
-    private readonly pops: BlockingPops,
+    /** ioredis's Command class, for the BLPOPs written from their keys' bytes. */
+    private readonly Command: CommandClass,
     private readonly commands: SingleSendConnection,
     private readonly hooks: BlockingReaderHooks,
   ) {
@@ -62,12 +72,20 @@ export class BlockingReader {
 
   /** Makes the reader block on `key` too. */
   want(key: string): void {
-    this.wanted.add(key);
-    if (!(this.blocking && this.armed.has(key))) {
+    const since = this.wanted.get(key)?.since;
+    if (since === undefined) {
+      this.wanted.set(key, { since: this.sent, bytes: bulkString(key) });
+    }
+    if (!(this.blocking && since !== undefined && since < this.sent)) {
       this.stale = true;
       this.wake?.();
       void this.interrupt();
     }
+  }
+
+  /** Tells the reader that a wait on `key` ended: the key is dropped at the next read if nobody waits on it then. */
+  release(key: string): void {
+    this.released.add(key);
   }
 
   /** Ends the loop without losing a message that a cancelled read popped anyway, then closes the connection. */
@@ -92,9 +110,11 @@ export class BlockingReader {
         const popped = await this.read();
         if (popped) {
           const key = popped[0].toString();
+          const served = this.wanted.get(key);
           this.wanted.delete(key);
-          this.wanted.add(key);
+          this.wanted.set(key, { since: this.sent, bytes: served?.bytes ?? bulkString(key) });
           await this.hooks.deliver(key, popped[1]);
+          this.released.add(key);
         }
       } catch (error) {
         await this.recover(error as Error);
@@ -103,12 +123,12 @@ export class BlockingReader {
   }
 
   private prune(): void {
-    for (const key of this.wanted) {
+    for (const key of this.released) {
       if (!this.hooks.isWanted(key)) {
         this.wanted.delete(key);
-        this.pops.forget(key);
       }
     }
+    this.released.clear();
   }
 
   /** One BLPOP over the wanted keys, armed when it goes out (after a reconnect, if need be). */
@@ -116,14 +136,14 @@ export class BlockingReader {
     try {
       return await this.connection.sendWhenReady(
         (redis) => {
-          this.armed = new Set(this.wanted);
+          this.sent++;
           this.stale = false;
           if (this.clientId === undefined) {
             // On the same connection as the BLPOP that follows, so that CLIENT UNBLOCK finds it.
             void redis.client('ID').then((id) => (this.clientId = Number(id)), () => undefined);
           }
           this.blocking = true;
-          return this.pops.send(this.armed, BLOCK_SECONDS);
+          return sendBlockingPop(redis, this.Command, this.wanted, BLOCK_SECONDS);
         },
         { signal: this.stopping.signal, blocksFor: BLOCK_SECONDS * 1_000 },
       );
@@ -148,9 +168,9 @@ export class BlockingReader {
     }
   }
 
-  /** Finds the armed keys that hold something other than a list and ends their waits; answers how many it found. */
+  /** Finds the read keys that hold something other than a list and ends their waits; answers how many it found. */
   private async refuseForeignKeys(): Promise<number> {
-    const keys = [...this.armed];
+    const keys = [...this.wanted.keys()];
     const types = await this.commands.sendWhenReady((redis) => redis.pipeline(keys.map((key) => ['type', key])).exec(), {
       signal: this.stopping.signal,
     });
@@ -160,7 +180,6 @@ export class BlockingReader {
     });
     for (const { key, type } of foreign) {
       this.wanted.delete(key);
-      this.pops.forget(key);
       this.hooks.refuse(key, new WrongKeyTypeError(key, type));
     }
     return foreign.length;

@@ -7,7 +7,7 @@ import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js'
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { Waiters } from '../waiters.js';
-import { BlockingPops, CommandClass } from './blocking-pop.js';
+import type { CommandClass } from './blocking-pop.js';
 import { BlockingReader } from './blocking-reader.js';
 import { QueueCommands } from './queue-commands.js';
 import { connectBroker, reportOutages } from './redis-connection.js';
@@ -48,7 +48,7 @@ export class RedisBroker implements Broker {
     };
     this.readers = blocking.map(
       (connection) =>
-        new BlockingReader(new SingleSendConnection(connection), new BlockingPops(connection, Command), this.commands.connection, hooks),
+        new BlockingReader(new SingleSendConnection(connection), Command, this.commands.connection, hooks),
     );
     [commands, ...blocking].forEach((connection) => reportOutages(connection, this.logger));
   }
@@ -84,8 +84,14 @@ export class RedisBroker implements Broker {
       }
     }
     const waiting = this.waiters.wait(key, { ...options, timeout: Math.max(1, deadline - Date.now()) });
-    this.readerOf(key).want(key);
-    const first = await waiting;
+    const reader = this.readerOf(key);
+    reader.want(key);
+    let first: Delivery[] | null;
+    try {
+      first = await waiting;
+    } finally {
+      reader.release(key);
+    }
     if (!first) {
       return [];
     }
