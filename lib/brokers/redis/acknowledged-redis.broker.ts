@@ -19,10 +19,15 @@ import { NotSentError, ReplyLostError } from './single-send-connection.js';
 import { wakeChannel, WakeSubscriber } from './wake-subscriber.js';
 
 /**
- * How often each instance tries the keys it waits on without being woken: for messages that other Redis clients
+ * How often each instance tries each key it waits on without being woken: for messages that other Redis clients
  * RPUSHed (no notification), claims whose visibility timeout passed, and notifications missed during a reconnect.
  */
-const SWEEP_EVERY_MS = 1_000;
+const SERVE_EVERY_MS = 1_000;
+/**
+ * How often the sweep looks for keys due: each key is due on its own clock, a second after it was last served, so
+ * that 10,000 waiting keys are not all claimed in the same turn of the event loop (which held wake-ups up ~0.5 s).
+ */
+const SWEEP_EVERY_MS = 250;
 
 /** The keys acknowledged delivery keeps beside a queue; `#` keeps endpoint names from naming them. */
 function claimKeys(key: string): { claims: string; deadlines: string; dead: string } {
@@ -52,6 +57,8 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   private readonly wakes = new Map<string, number>();
   /** Subscribed keys whose last claim emptied them with no wake-up since: a new poll need not ask Redis first. */
   private readonly drained = new Set<string>();
+  /** When each subscribed key was last served. */
+  private readonly servedAt = new Map<string, number>();
   private readonly sweep: NodeJS.Timeout;
   private readonly connections: RoledConnections;
 
@@ -74,10 +81,16 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
       });
     });
     this.sweep = setInterval(() => {
-      this.serveAll();
+      const due = Date.now() - SERVE_EVERY_MS;
+      for (const key of this.waiters.keys()) {
+        if ((this.servedAt.get(key) ?? 0) <= due) {
+          this.serve(key);
+        }
+      }
       for (const key of this.subscriber.prune((wanted) => this.waiters.has(wanted))) {
         this.wakes.delete(key);
         this.drained.delete(key);
+        this.servedAt.delete(key);
       }
     }, SWEEP_EVERY_MS).unref();
   }
@@ -202,6 +215,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
       this.wokenAgain.add(key);
       return;
     }
+    this.servedAt.set(key, Date.now());
     const run = (async () => {
       do {
         this.wokenAgain.delete(key);
