@@ -14,7 +14,7 @@ import { Steady, steady, SteadyPlan } from './scenarios/broadcast-steady.js';
 import { ceiling, throughput } from './scenarios/http-load.js';
 import { IdleScale, idleScale } from './scenarios/idle-scale.js';
 import { latency } from './scenarios/latency.js';
-import { cpuProfile, ProfilePlan } from './scenarios/cpu-profile.js';
+import { cpuProfile, ProfilePlan, ProfileResult } from './scenarios/cpu-profile.js';
 import { PeerOutcome, peerScenario, PeerPlan } from './scenarios/nchan-peer.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
 
@@ -23,8 +23,8 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
  * `-- --only broadcast`: the broadcast scenarios alone, into DIR/broadcast.json and DIR/broadcast.md.
  * `-- --only peer`: Nchan next to ours alone (Nchan installed with apt-get when missing), into DIR/peer.json and
  * DIR/peer.md; the full run has it too, never the quick one (`--only peer --quick` takes its small plan).
- * `-- --only profile`: where the app's CPU goes at saturation (Fastify, Redis), into DIR/profile.json and
- * DIR/profile.md, and the profile itself as DIR/profile.cpuprofile (not kept in git); never in the full run.
+ * `-- --only profile`: where the app's CPU goes at saturation and in a wake-up of many waiting polls (Fastify, Redis), into DIR/profile.json and
+ * DIR/profile.md, and the profiles themselves as DIR/profile-N.cpuprofile (not kept in git); never in the full run.
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -68,7 +68,10 @@ const plan = quick
         grace: 5_000,
         multiProcess: ['fastify'],
       } satisfies PeerPlan,
-      profile: { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 16, backlog: 8, publishers: 8, seconds: 2 } satisfies ProfilePlan,
+      profiles: [
+        { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 16, publishers: 8, load: { saturation: { backlog: 8, seconds: 2 } } },
+        { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 100, publishers: 8, load: { wakeUp: { woken: 50, rate: 200 } } },
+      ] satisfies ProfilePlan[],
     }
   : {
       rounds: 3,
@@ -102,8 +105,11 @@ const plan = quick
         grace: 10_000,
         multiProcess: ['express', 'fastify'],
       } satisfies PeerPlan,
-      // The peer scenario's saturation at 256 subscribers, for longer.
-      profile: { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 256, backlog: 32, publishers: 64, seconds: 15 } satisfies ProfilePlan,
+      // The peer scenario's saturation at 256 subscribers, for longer, and its wake-up of 1,000 of 10,000.
+      profiles: [
+        { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 256, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
+        { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 10_000, publishers: 64, load: { wakeUp: { woken: 1_000, rate: 1_000 } } },
+      ] satisfies ProfilePlan[],
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -326,11 +332,15 @@ try {
   const peer = () => peerScenario(plan.peer, redisServer.url, redis, log);
 
   if (only === 'profile') {
-    const profile = await cpuProfile(plan.profile, redisServer.url, redis, `${out}/profile.cpuprofile`);
-    const results = { date: new Date().toISOString(), machine: machine(), quick, profile };
+    const profiles: ProfileResult[] = [];
+    for (const [i, profilePlan] of plan.profiles.entries()) {
+      profiles.push(await cpuProfile(profilePlan, redisServer.url, redis, `${out}/profile-${i + 1}.cpuprofile`));
+      await redis.flushall();
+    }
+    const results = { date: new Date().toISOString(), machine: machine(), quick, profiles };
     mkdirSync(out, { recursive: true });
     writeFileSync(`${out}/profile.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/profile.md`, [runLine(results), '', ...renderProfile(profile)].join('\n'));
+    writeFileSync(`${out}/profile.md`, [runLine(results), '', ...profiles.flatMap(renderProfile)].join('\n'));
     log(`profile written to ${out}`);
   } else if (only === 'peer') {
     const results: PeerRun = { date: new Date().toISOString(), machine: machine(), quick, peer: await peer() };

@@ -8,11 +8,12 @@ import { openInGroups, until } from '../waiting-polls.js';
 
 export interface ProfilePlan extends Omit<PeerSetup, 'server'> {
   subscribers: number;
-  /** At saturation, how many messages a channel may be ahead of its subscriber. */
-  backlog: number;
   publishers: number;
-  /** Seconds of load; the profile covers the whole life of the app, start-up included (a small share). */
-  seconds: number;
+  /**
+   * Saturation for `seconds` (each channel at most `backlog` messages ahead of its subscriber), or the peer
+   * scenario's wake-up: `woken` of the subscribers, spread over the range, get a message each at `rate` per second.
+   */
+  load: { saturation: { backlog: number; seconds: number } } | { wakeUp: { woken: number; rate: number } };
 }
 
 /** A share of the app's busy CPU samples. */
@@ -39,8 +40,8 @@ interface ProfileNode {
 }
 
 /**
- * Where the app's main thread spends its time at saturation: the bench app on one adapter and store runs under
- * `--cpu-prof` while the peer scenario's client saturates it, and its samples are sorted into the parts of the stack
+ * Where the app's main thread spends its time: the bench app on one adapter and store runs under `--cpu-prof` while
+ * the peer scenario's client saturates it or wakes some of many waiting polls, and its samples are sorted into the parts of the stack
  * (Node's socket writes, GC, ioredis, the framework, rxjs, streams, our code…). The profile itself is kept as
  * `keepAs`, for Chrome DevTools.
  */
@@ -58,7 +59,13 @@ export async function cpuProfile(plan: ProfilePlan, redisUrl: string, redis: Red
     const load = new PeerLoad(target, Array.from({ length: plan.subscribers }, (_, i) => `p${i}`));
     await openInGroups(plan.subscribers, (i) => load.subscribe(i), () => target.waiting());
     await until(() => target.ready(plan.subscribers));
-    await load.saturate(plan.publishers, plan.backlog, plan.seconds);
+    if ('saturation' in plan.load) {
+      await load.saturate(plan.publishers, plan.load.saturation.backlog, plan.load.saturation.seconds);
+    } else {
+      const { woken, rate } = plan.load.wakeUp;
+      const over = Array.from({ length: woken }, (_, i) => load.channels[Math.floor((i * plan.subscribers) / woken)]);
+      await load.atRate(plan.publishers, rate, woken, over);
+    }
     await load.drained(10_000);
     ({ delivered } = await load.stop());
   } finally {
