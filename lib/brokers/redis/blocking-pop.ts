@@ -27,15 +27,18 @@ export function sendBlockingPop(
   keys: Map<string, EncodedKey>,
   seconds: number,
 ): Promise<[Buffer, Buffer] | null> {
+  const args: string[] = [];
   const chunks: Buffer[] = [Buffer.from(`*${keys.size + 2}${CRLF}`), BLPOP];
-  for (const { bytes } of keys.values()) {
+  for (const [key, { bytes }] of keys) {
+    args.push(key);
     chunks.push(bytes);
   }
+  args.push(String(seconds));
   chunks.push(bulkString(String(seconds)));
   const bytes = Buffer.concat(chunks);
   const command = new Command('blpop', [], { replyEncoding: null });
   command.toWritable = () => bytes;
-  // ioredis reads the arguments only for its debug log and an opt-in block timeout, both as it sends the command.
-  Object.defineProperty(command, 'args', { get: () => [...keys.keys(), String(seconds)] });
+  // Set after construction, which would flatten them again; ioredis reads them for its logs, errors and block timeout.
+  command.args = args;
   return redis.sendCommand(command) as Promise<[Buffer, Buffer] | null>;
 }

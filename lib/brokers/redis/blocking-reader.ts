@@ -48,8 +48,11 @@ export class BlockingReader {
    */
   private readonly wanted = new Map<string, WantedKey>();
   private sent = 0;
-  /** Keys whose waits ended since the last prune: the only ones that may have stopped being wanted. */
-  private readonly released = new Set<string>();
+  /**
+   * The only keys that may have stopped being wanted since the last prune: those whose waits ended, and those wanted
+   * since, whose wait may have ended (an abort) before the reader ran.
+   */
+  private readonly unsure = new Set<string>();
   /** `CLIENT ID` of the connection, read again after every reconnect. */
   private clientId: number | undefined;
   private blocking = false;
@@ -75,6 +78,7 @@ export class BlockingReader {
     const since = this.wanted.get(key)?.since;
     if (since === undefined) {
       this.wanted.set(key, { since: this.sent, bytes: bulkString(key) });
+      this.unsure.add(key);
     }
     if (!(this.blocking && since !== undefined && since < this.sent)) {
       this.stale = true;
@@ -85,7 +89,7 @@ export class BlockingReader {
 
   /** Tells the reader that a wait on `key` ended: the key is dropped at the next read if nobody waits on it then. */
   release(key: string): void {
-    this.released.add(key);
+    this.unsure.add(key);
   }
 
   /** Ends the loop without losing a message that a cancelled read popped anyway, then closes the connection. */
@@ -110,11 +114,12 @@ export class BlockingReader {
         const popped = await this.read();
         if (popped) {
           const key = popped[0].toString();
-          const served = this.wanted.get(key);
+          // The read asked for the key, and nothing drops keys while a read is pending.
+          const { bytes } = this.wanted.get(key)!;
           this.wanted.delete(key);
-          this.wanted.set(key, { since: this.sent, bytes: served?.bytes ?? bulkString(key) });
+          this.wanted.set(key, { since: this.sent, bytes });
           await this.hooks.deliver(key, popped[1]);
-          this.released.add(key);
+          this.unsure.add(key);
         }
       } catch (error) {
         await this.recover(error as Error);
@@ -123,12 +128,12 @@ export class BlockingReader {
   }
 
   private prune(): void {
-    for (const key of this.released) {
+    for (const key of this.unsure) {
       if (!this.hooks.isWanted(key)) {
         this.wanted.delete(key);
       }
     }
-    this.released.clear();
+    this.unsure.clear();
   }
 
   /** One BLPOP over the wanted keys, armed when it goes out (after a reconnect, if need be). */

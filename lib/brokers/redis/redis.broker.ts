@@ -7,6 +7,7 @@ import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js'
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { Waiters } from '../waiters.js';
+import { importPeer } from '../../optional-peer.js';
 import type { CommandClass } from './blocking-pop.js';
 import { BlockingReader } from './blocking-reader.js';
 import { QueueCommands } from './queue-commands.js';
@@ -64,7 +65,7 @@ export class RedisBroker implements Broker {
         commandTimeout: undefined,
       })),
     );
-    const { Command } = await import('ioredis');
+    const { Command } = await importPeer(() => import('ioredis'), 'ioredis', 'The "redis" option');
     return new RedisBroker(commands, blocking, Command, options, events);
   }
 
