@@ -57,7 +57,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   private readonly wakes = new Map<string, number>();
   /** Subscribed keys whose last claim emptied them with no wake-up since: a new poll need not ask Redis first. */
   private readonly drained = new Set<string>();
-  /** When each subscribed key was last served. */
+  /** When each waited key was last served. */
   private readonly servedAt = new Map<string, number>();
   private readonly sweep: NodeJS.Timeout;
   private readonly connections: RoledConnections;
@@ -81,16 +81,21 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
       });
     });
     this.sweep = setInterval(() => {
-      const due = Date.now() - SERVE_EVERY_MS;
+      // Due a tick early, so that no key waits longer than SERVE_EVERY_MS between two tries.
+      const due = Date.now() - (SERVE_EVERY_MS - SWEEP_EVERY_MS);
       for (const key of this.waiters.keys()) {
         if ((this.servedAt.get(key) ?? 0) <= due) {
           this.serve(key);
         }
       }
+      for (const key of this.servedAt.keys()) {
+        if (!this.waiters.has(key)) {
+          this.servedAt.delete(key);
+        }
+      }
       for (const key of this.subscriber.prune((wanted) => this.waiters.has(wanted))) {
         this.wakes.delete(key);
         this.drained.delete(key);
-        this.servedAt.delete(key);
       }
     }, SWEEP_EVERY_MS).unref();
   }
