@@ -11,7 +11,7 @@ const controllers = new WeakMap<AbortSignal, AbortController>();
 export function departureSignal(response: ServerResponse): AbortSignal {
   const departure = new AbortController();
   const onClose = () => {
-    if (!response.writableFinished) {
+    if (departed(response)) {
       departure.abort();
     }
   };

@@ -61,8 +61,8 @@ export class PistachioController {
 
   /**
    * Every method comes here, so that HEAD (which Express would give to a GET route) cannot pop a message. The
-   * endpoint and query are read from the request rather than by parameter decorators, so that no pipe of the app
-   * refuses a poll before the monitor sees it.
+   * endpoint and query are read from the request rather than by parameter decorators: no pipe of the app runs on
+   * them, so none can refuse a poll where the monitor, no longer an interceptor, would not see it.
    */
   @All(':endpoint')
   poll(@Req() request: PollRequest, @Res({ passthrough: true }) response: object): Promise<Buffer | StreamableFile> {
