@@ -70,7 +70,10 @@ export class SingleSendConnection {
   send<T>(command: (redis: Redis) => Promise<T>, { blocksFor = 0 }: SendOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.unanswered.set(reject, Date.now() + blocksFor + REPLY_TIMEOUT_MS);
-      this.coalesceWrites();
+      if (blocksFor === 0) {
+        // A blocking read has nothing to share its write with, and holding it back would only delay its arming.
+        this.coalesceWrites();
+      }
       command(this.redis).then(
         (reply) => {
           this.unanswered.delete(reject);
