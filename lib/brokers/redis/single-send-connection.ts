@@ -70,10 +70,7 @@ export class SingleSendConnection {
   send<T>(command: (redis: Redis) => Promise<T>, { blocksFor = 0 }: SendOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.unanswered.set(reject, Date.now() + blocksFor + REPLY_TIMEOUT_MS);
-      if (blocksFor === 0) {
-        // A blocking read has nothing to share its write with, and holding it back would only delay its arming.
-        this.coalesceWrites();
-      }
+      this.coalesceWrites();
       command(this.redis).then(
         (reply) => {
           this.unanswered.delete(reject);
