@@ -3,7 +3,6 @@ export const DEFAULT_PATH = '/push_messages';
 export const DEFAULT_TIMEOUT = 30_000;
 export const DEFAULT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const DEFAULT_RETRY_AFTER = 1;
-export const DEFAULT_BLOCKING_CONNECTIONS = 4;
 export const DEFAULT_MODE = 'queue';
 export const DEFAULT_RETENTION = 1_000;
 export const DEFAULT_MAX_QUEUE_LENGTH = 1_000;

@@ -9,6 +9,7 @@ import { resolvePistachioOptions } from './pistachio.options.js';
 import { getPistachioHealthIndicatorToken, getPistachioToken } from './pistachio-token.js';
 import { createPistachioController } from './pistachio.route.js';
 import { PistachioService } from './pistachio.service.js';
+import { PistachioRedisModule } from './redis/pistachio-redis.module.js';
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: PISTACHIO_MODULE_OPTIONS } =
   new ConfigurableModuleBuilder<PistachioModuleOptions>({ moduleName: 'Pistachio' })
@@ -31,6 +32,7 @@ function registration(
   return {
     ...definition,
     global: isGlobal,
+    imports: [...(definition.imports ?? []), PistachioRedisModule],
     controllers: [controller],
     providers: [
       ...(definition.providers ?? []),

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { InvalidOptionsError } from './errors/index.js';
 import { isEndpointName } from './endpoint-name.js';
 import {
@@ -8,7 +9,6 @@ import {
   ResolvedPistachioOptions,
 } from './interfaces/index.js';
 import {
-  DEFAULT_BLOCKING_CONNECTIONS,
   DEFAULT_CONTENT_TYPE,
   DEFAULT_DELIVERY,
   DEFAULT_MAX_BATCH,
@@ -64,7 +64,7 @@ export function resolvePistachioOptions(
     contentType: options.contentType ?? DEFAULT_CONTENT_TYPE,
     retryAfter: options.retryAfter ?? DEFAULT_RETRY_AFTER,
     redis: options.redis,
-    blockingConnections: options.blockingConnections ?? DEFAULT_BLOCKING_CONNECTIONS,
+    durability: options.durability,
     mode,
     retention: options.retention ?? DEFAULT_RETENTION,
     maxQueueLength: options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH,
@@ -99,7 +99,13 @@ export function resolvePistachioOptions(
   if (resolved.redis !== undefined && (resolved.redis === null || !['string', 'object'].includes(typeof resolved.redis))) {
     throw new InvalidOptionsError('redis', 'a Redis URL, ioredis options or an ioredis client', resolved.redis);
   }
-  assertPositiveInteger(resolved.blockingConnections, 'blockingConnections');
+  if (options.blockingConnections !== undefined) {
+    new Logger('PistachioModule').warn(
+      'The option "blockingConnections" is deprecated and ignored: waiting polls hold no Redis connection of their own ' +
+        'since 0.2 (see the changelog); remove it, as 0.3 will refuse it',
+    );
+  }
+  assertDurability(resolved);
   if (!REGISTRATION_MODES.includes(resolved.mode)) {
     throw new InvalidOptionsError('mode', REGISTRATION_MODES.map((mode) => `"${mode}"`).join(' or '), resolved.mode);
   }
@@ -129,6 +135,21 @@ export function resolvePistachioOptions(
   assertPositiveInteger(resolved.maxDeliveries, 'maxDeliveries');
   assertPositiveInteger(resolved.maxBatch, 'maxBatch');
   return resolved;
+}
+
+/** `{ replicas, timeout }` on a Redis registration. */
+function assertDurability({ durability, redis }: ResolvedPistachioOptions): void {
+  if (durability === undefined) {
+    return;
+  }
+  if (durability === null || typeof durability !== 'object') {
+    throw new InvalidOptionsError('durability', '{ replicas, timeout }', durability);
+  }
+  assertPositiveInteger(durability.replicas, 'durability.replicas');
+  assertDuration(durability.timeout, 'durability.timeout');
+  if (redis === undefined) {
+    throw new InvalidOptionsError('durability', 'no durability without the "redis" option (memory has no replicas)', 'durability');
+  }
 }
 
 /** Off, or on with the default prefix unless given one: a Prometheus metric name's start. */

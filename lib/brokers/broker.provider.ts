@@ -5,6 +5,7 @@ import { RedisChannelBroker } from '../channels/redis/redis-channel.broker.js';
 import type { ResolvedPistachioOptions } from '../interfaces/index.js';
 import type { BrokerEvents } from '../monitoring/delivery-events.interface.js';
 import { PISTACHIO_BROKER, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from '../pistachio.constants.js';
+import { RedisDeployments } from '../redis/redis-deployments.js';
 import { Broker } from './broker.interface.js';
 import { MemoryBroker } from './memory/memory.broker.js';
 import { AcknowledgedRedisBroker } from './redis/acknowledged-redis.broker.js';
@@ -12,19 +13,24 @@ import { RedisBroker } from './redis/redis.broker.js';
 
 /**
  * The registration's broker: of queues or, in a broadcast registration, of channels; on Redis when the `redis` option
- * is set, connected before the app starts, else in memory; for queues, at least once or at most once as `delivery`
- * says. It reports what only it sees to the registration's monitor.
+ * is set (on the app's connections to that deployment, shared with its other registrations), connected before the app
+ * starts, else in memory; for queues, at least once or at most once as `delivery` says. It reports what only it sees to
+ * the registration's monitor.
  */
 export const brokerProvider: Provider<Broker | ChannelBroker> = {
   provide: PISTACHIO_BROKER,
-  useFactory: async (options: ResolvedPistachioOptions, events: BrokerEvents): Promise<Broker | ChannelBroker> => {
+  useFactory: async (
+    options: ResolvedPistachioOptions,
+    events: BrokerEvents,
+    deployments: RedisDeployments,
+  ): Promise<Broker | ChannelBroker> => {
     if (options.redis !== undefined) {
       if (options.mode === 'broadcast') {
-        return RedisChannelBroker.connect(options);
+        return RedisChannelBroker.connect(options, deployments);
       }
       return options.delivery === 'at-least-once'
-        ? AcknowledgedRedisBroker.connect(options, events)
-        : RedisBroker.connect(options, events);
+        ? AcknowledgedRedisBroker.connect(options, events, deployments)
+        : RedisBroker.connect(options, events, deployments);
     }
     const kind = options.mode === 'broadcast' ? 'channels' : 'queues';
     new Logger('PistachioModule').log(
@@ -32,5 +38,5 @@ export const brokerProvider: Provider<Broker | ChannelBroker> = {
     );
     return options.mode === 'broadcast' ? new MemoryChannelBroker(options) : new MemoryBroker(options, events);
   },
-  inject: [PISTACHIO_OPTIONS, PISTACHIO_MONITOR],
+  inject: [PISTACHIO_OPTIONS, PISTACHIO_MONITOR, RedisDeployments],
 };

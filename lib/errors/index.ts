@@ -15,6 +15,7 @@ export * from './queue-full.error.js';
 export * from './receipt-refused.error.js';
 export * from './redis-connection.error.js';
 export * from './redis-out-of-memory.error.js';
+export * from './redis-sharded-pub-sub.error.js';
 export * from './redis-unavailable.error.js';
 export * from './redis-version.error.js';
 export * from './shutting-down.error.js';

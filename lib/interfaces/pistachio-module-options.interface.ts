@@ -71,9 +71,31 @@ export interface PistachioMetricsOptions {
   prefix?: string;
 }
 
-/** An ioredis client of the app's (an ioredis `Redis`): the module opens its own connections with its settings. */
+/**
+ * An ioredis client of the app's, a `Redis` (on one node or a Sentinel's master) or a `Cluster`: the module opens its
+ * own connections from it, with its settings, and leaves it to the app.
+ */
 export interface PistachioRedisClient {
   duplicate(override?: object): unknown;
+}
+
+/** A Redis Cluster given as configuration (a file's), rather than as an ioredis `Cluster` of the app's. */
+export interface PistachioClusterOption {
+  cluster: {
+    /** Start-up nodes, `{ host, port }` or `'host:port'`: the module learns the others from them. */
+    nodes: ({ host?: string; port?: number } | string)[];
+    /** ioredis `ClusterOptions`, e.g. `{ redisOptions: { password, tls } }` for every node. Default: ioredis's. */
+    options?: object;
+  };
+}
+
+/**
+ * How many replicas must have a write before it counts: a publish resolves (and, at least once, a delivery is handed
+ * out) only once `replicas` replicas confirmed it, within `timeout` milliseconds (Redis `WAIT`).
+ */
+export interface PistachioDurability {
+  replicas: number;
+  timeout: number;
 }
 
 export interface PistachioModuleOptions {
@@ -86,11 +108,19 @@ export interface PistachioModuleOptions {
   /** Seconds a client is told to wait (`Retry-After`) when the app is shutting down. Default 1. */
   retryAfter?: number;
   /**
-   * Redis for queues shared by every instance of the app: a URL, ioredis options, or an ioredis client of the app's
-   * (the module derives its own connections from it and leaves it open). Default: none, queues in process memory.
+   * Redis for queues shared by every instance of the app: a URL, ioredis options (with `sentinels` for a Sentinel's
+   * master), `{ cluster: { nodes, options } }`, or an ioredis `Redis` or `Cluster` of the app's (the module derives
+   * its own connections from it and leaves it open). Registrations on the same client or equal options share their
+   * connections. Default: none, queues in process memory.
    */
-  redis?: string | PistachioRedisOptions | PistachioRedisClient;
-  /** Blocking Redis connections that wait for messages, however many polls wait. Default 4. */
+  redis?: string | PistachioRedisOptions | PistachioRedisClient | PistachioClusterOption;
+  /**
+   * Redis only: a publish resolves once this many replicas have it (at least once, a delivery is handed out once they
+   * have its claim), else it rejects with PublishOutcomeUnknownError after `timeout` ms. Default: none (what a failover
+   * loses, see README).
+   */
+  durability?: PistachioDurability;
+  /** @deprecated Ignored since 0.2: waiting polls no longer hold blocking connections. Logs a warning; goes in 0.3. */
   blockingConnections?: number;
   /** Whether each endpoint is a queue or a broadcast channel. Default `queue`. */
   mode?: RegistrationMode;
@@ -144,8 +174,10 @@ export interface PistachioModuleExtras {
 /** What `PistachioModule.forRoot()` takes: the options, and those that shape the module itself. */
 export type PistachioRootOptions = PistachioModuleOptions & PistachioModuleExtras;
 
-export type ResolvedPistachioOptions = Required<Omit<PistachioModuleOptions, 'redis' | 'authorize' | 'cors' | 'metrics'>> &
-  Pick<PistachioModuleOptions, 'redis' | 'authorize'> &
+export type ResolvedPistachioOptions = Required<
+  Omit<PistachioModuleOptions, 'redis' | 'authorize' | 'cors' | 'metrics' | 'durability' | 'blockingConnections'>
+> &
+  Pick<PistachioModuleOptions, 'redis' | 'authorize' | 'durability'> &
   Pick<PistachioModuleExtras, 'name'> & {
     path: string;
     cors: PistachioCorsOptions | false;

@@ -2,14 +2,30 @@ import type { DeliveryMode, RegistrationMode } from '../interfaces/index.js';
 
 /** A Redis connection of the module, by what it does, with ioredis's status (`ready` when it serves). */
 export interface RedisConnectionStats {
-  role: 'commands' | 'blocking' | 'wake';
+  /** `commands` carries every command; `wake` hears wake-ups; `durable` carries writes confirmed by replicas. */
+  role: 'commands' | 'wake' | 'durable';
   status: string;
+}
+
+/** One master of the deployment, and the module's connections to it. */
+export interface RedisNodeStats {
+  address: string;
+  connections: RedisConnectionStats[];
 }
 
 /** What the broker of a registration says of itself. */
 export type BrokerStats =
   | { type: 'memory' }
-  | { type: 'redis'; address: string; connections: RedisConnectionStats[] };
+  | {
+      type: 'redis';
+      /** One Redis (or the master a Sentinel names), or a Redis Cluster. */
+      topology: 'single' | 'cluster';
+      address: string;
+      /** Each master, with the connections to it. */
+      nodes: RedisNodeStats[];
+      /** Every connection, of every master. */
+      connections: RedisConnectionStats[];
+    };
 
 /** This process's figures for one registration, counts since it started (PistachioService.stats()). */
 export interface PistachioStats {

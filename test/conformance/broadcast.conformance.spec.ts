@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { PistachioRootOptions, WrongModeError } from '../../lib/index.js';
 import { adapters, backendSetups } from '../support/adapters.js';
-import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
+import { deployments, freshNamespace } from '../support/brokers.js';
 import { readersWaiting, Received, receivedFrom, subscriber } from '../support/channel-subscribers.js';
 import { request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
@@ -21,7 +21,7 @@ describe.each(backendSetups)('Broadcast channels on $name', ({ broker, adapter }
   };
   const url = (query = '', channel = 'news') => `${app.url}/feed/${channel}${query}`;
   const waiting = (count: number, channel = 'news') =>
-    readersWaiting(app, `${namespace}:${channel}`, count, broker.name === 'redis');
+    readersWaiting(app, `${namespace}:${channel}`, count, broker.redis);
   /** Publishes `bodies` and answers their ids, as a subscriber that waited from before saw them. */
   const publishAll = async (bodies: string[]): Promise<Received[]> => {
     const seen = subscriber(url(), bodies.length);
@@ -196,17 +196,21 @@ describe.each(backendSetups)('Broadcast channels on $name', ({ broker, adapter }
   });
 });
 
-describe.each(adapters)('Broadcast across instances of one Redis on $name', (adapter) => {
+const instanceSetups = deployments.flatMap((deployment) =>
+  adapters.map((adapter) => ({ name: `${deployment.name} on ${adapter.name}`, deployment, adapter })),
+);
+
+describe.each(instanceSetups)('Broadcast across instances of one $name', ({ deployment, adapter }) => {
   const apps: TestApp[] = [];
   afterEach(() => Promise.all(apps.splice(0).map(({ app }) => app.close())));
 
   it('gives subscribers on both instances what either one published, in one order', async () => {
     const namespace = freshNamespace();
-    const options = { namespace, path: '/feed', mode: 'broadcast' as const, redis: redisUrl() };
+    const options = { namespace, path: '/feed', mode: 'broadcast' as const, redis: deployment.option() };
     apps.push(await startPistachio(options, { adapter }), await startPistachio(options, { adapter }));
     const subscribers = apps.flatMap((app) => [1, 2].map(() => subscriber(`${app.url}/feed/news`, 6)));
     for (const app of apps) {
-      await readersWaiting(app, `${namespace}:news`, 2, true);
+      await readersWaiting(app, `${namespace}:news`, 2, deployment);
     }
     for (let i = 0; i < 3; i++) {
       await apps[0].pistachio.publish('news', `a${i}`);
@@ -221,15 +225,15 @@ describe.each(adapters)('Broadcast across instances of one Redis on $name', (ada
 
   it('delivers what another Redis client XADDed, to subscribers waiting at the latest id and to cursors', async () => {
     const namespace = freshNamespace();
-    const app = await startPistachio({ namespace, path: '/feed', mode: 'broadcast', redis: redisUrl() }, { adapter });
+    const app = await startPistachio({ namespace, path: '/feed', mode: 'broadcast', redis: deployment.option() }, { adapter });
     apps.push(app);
     const [first] = await Promise.all([
       subscriber(`${app.url}/feed/news`, 1),
-      readersWaiting(app, `${namespace}:news`, 1, true).then(() => app.pistachio.publish('news', 'first')),
+      readersWaiting(app, `${namespace}:news`, 1, deployment).then(() => app.pistachio.publish('news', 'first')),
     ]);
     const waitingAtLatest = subscriber(`${app.url}/feed/news`, 1, first[0].id);
-    await readersWaiting(app, `${namespace}:news`, 1, true);
-    const foreignId = await withRedis((redis) => redis.xadd(`${namespace}:news`, '*', 'message', 'from redis-cli', 'other', 'field'));
+    await readersWaiting(app, `${namespace}:news`, 1, deployment);
+    const foreignId = await deployment.with((redis) => redis.xadd(`${namespace}:news`, '*', 'message', 'from redis-cli', 'other', 'field'));
 
     expect(await waitingAtLatest).toEqual([{ id: foreignId, body: 'from redis-cli' }]);
     expect(receivedFrom(await request(`${app.url}/feed/news?after=${first[0].id}`))).toEqual([{ id: foreignId, body: 'from redis-cli' }]);
@@ -237,14 +241,14 @@ describe.each(adapters)('Broadcast across instances of one Redis on $name', (ada
 
   it('takes anything else published on a wake channel as a wake-up, never as a message', async () => {
     const namespace = freshNamespace();
-    const app = await startPistachio({ namespace, path: '/feed', mode: 'broadcast', redis: redisUrl() }, { adapter });
+    const app = await startPistachio({ namespace, path: '/feed', mode: 'broadcast', redis: deployment.option() }, { adapter });
     apps.push(app);
     const waitingOne = subscriber(`${app.url}/feed/news`, 2);
-    await readersWaiting(app, `${namespace}:news`, 1, true);
-    await withRedis(async (redis) => {
-      await redis.publish(`${namespace}:news#wake`, 'not a message\n');
+    await readersWaiting(app, `${namespace}:news`, 1, deployment);
+    await deployment.with(async (redis) => {
+      await redis.spublish(`{${namespace}:news}#wake`, 'not a message\n');
       await redis.xadd(`${namespace}:news`, '*', 'message', 'raw');
-      await redis.publish(`${namespace}:news#wake`, 'wake up');
+      await redis.spublish(`{${namespace}:news}#wake`, 'wake up');
     });
     await app.pistachio.publish('news', 'through the module');
 

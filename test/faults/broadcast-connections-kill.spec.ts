@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PublishOutcomeUnknownError } from '../../lib/index.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
+import { freshNamespace, redisUrl, singleRedis, withRedis } from '../support/brokers.js';
 import { Received, readersWaiting, receivedFrom } from '../support/channel-subscribers.js';
 import { connectionsOf } from '../support/client-list.js';
 import { request } from '../support/http-client.js';
@@ -47,7 +47,7 @@ describe('Broadcast with both Redis connections killed again and again, and othe
       Array.from({ length: 5 }, () => ({ channel, ...follow(`${app.url}/feed/${channel}`, starts[c][0][0]) })),
     );
     for (const channel of channels) {
-      await readersWaiting(app, `${namespace}:${channel}`, 10, true);
+      await readersWaiting(app, `${namespace}:${channel}`, 10, singleRedis);
     }
 
     const published = new Set<string>();

@@ -1,5 +1,5 @@
 import { request } from './http-client.js';
-import { withRedis } from './brokers.js';
+import type { TestDeployment } from './brokers.js';
 import { parseMultipart } from './multipart.js';
 import { TestApp } from './start-app.js';
 import { until } from './until.js';
@@ -13,13 +13,13 @@ export interface Received {
 }
 
 /**
- * Resolves once `count` reads wait in `app` and, on Redis, the app listens on the channel's Pub/Sub channel: a message
+ * Resolves once `count` reads wait in `app` and, on Redis, the app listens on the channel's wake channel: a message
  * published from then on reaches every one of them.
  */
-export async function readersWaiting(app: TestApp, key: string, count: number, onRedis: boolean): Promise<void> {
+export async function readersWaiting(app: TestApp, key: string, count: number, redis?: TestDeployment): Promise<void> {
   await until(() => app.pistachio.stats().pollsWaiting >= count);
-  if (onRedis) {
-    await until(() => withRedis(async (redis) => Number((await redis.pubsub('NUMSUB', `${key}#wake`))[1]) > 0));
+  if (redis) {
+    await until(async () => (await redis.shardSubscribers(`{${key}}#wake`)) > 0);
   }
 }
 

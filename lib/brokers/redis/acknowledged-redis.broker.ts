@@ -1,132 +1,93 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { AcknowledgementOutcomeUnknownError, ReceiptRefusal, ReceiptRefusedError, WrongKeyTypeError } from '../../errors/index.js';
 import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
-import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
 import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
+import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
+import { REDIS_WAIT_MS } from '../../redis/broker-commands.js';
+import { NotDurableError } from '../../redis/durable-writes.js';
+import { companionKey, wakeChannel } from '../../redis/key-layout.js';
+import type { RedisDeployment } from '../../redis/redis-deployment.js';
+import type { RedisDeployments } from '../../redis/redis-deployments.js';
+import { isWrongType } from '../../redis/redis-replies.js';
+import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { Acknowledgements, Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
-import { Waiters } from '../waiters.js';
-import { ClaimScripts, defineClaimScripts, SettleMode } from './claim-scripts.js';
+import { ClaimReply, claimScripts, SettleMode } from './claim-scripts.js';
 import { QueueCommands } from './queue-commands.js';
-import { REDIS_WAIT_MS } from './redis-commands.js';
-import { connectBroker, reportOutages } from './redis-connection.js';
-import { redisHealth, redisStats, RoledConnections } from './redis-health.js';
-import { isWrongType } from './redis-replies.js';
-import { NotSentError, ReplyLostError } from './single-send-connection.js';
-import { wakeChannel, WakeSubscriber } from './wake-subscriber.js';
+import { WaitedKeys } from './waited-keys.js';
 
-/**
- * How often each instance tries each key it waits on without being woken: for messages that other Redis clients
- * RPUSHed (no notification), claims whose visibility timeout passed, and notifications missed during a reconnect.
- */
-const SERVE_EVERY_MS = 1_000;
-/**
- * How often the sweep looks for keys due: each key is due on its own clock, a second after it was last served, so
- * that 10,000 waiting keys are not all claimed in the same turn of the event loop (which held wake-ups up ~0.5 s).
- */
-const SWEEP_EVERY_MS = 250;
-
-/** The keys acknowledged delivery keeps beside a queue; `#` keeps endpoint names from naming them. */
+/** The keys acknowledged delivery keeps beside a queue, in its hash slot. */
 function claimKeys(key: string): { claims: string; deadlines: string; dead: string } {
-  return { claims: `${key}#claims`, deadlines: `${key}#deadlines`, dead: `${key}#dead` };
+  return { claims: companionKey(key, 'claims'), deadlines: companionKey(key, 'deadlines'), dead: companionKey(key, 'dead') };
 }
 
 /**
  * At-least-once queues on Redis. The queue is the same list as at most once (other clients may RPUSH to it); a
  * receive moves messages from it into claims with one script, so that no fault between the pop and the record loses
- * one, and a claim not acknowledged in time is delivered again. Waiting polls are entries in a local FIFO; a
- * publish notifies the queue's channel, and one Pub/Sub connection wakes this instance, which then claims for its
- * oldest waiter: Redis connections stay two however many polls wait, and a message costs the same whatever the
- * number of waiting endpoints.
+ * one, and a claim not acknowledged in time is delivered again. Waiting polls wait as at most once (see WaitedKeys):
+ * woken by the publish, this instance claims for its oldest waiter.
  */
 export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   readonly mode = 'queue';
   readonly acknowledgements = this;
   private readonly logger = new Logger('RedisBroker');
-  private readonly waiters = new Waiters<Delivery[]>();
-  private readonly commands: QueueCommands;
-  private readonly scripts: ClaimScripts;
-  private readonly subscriber: WakeSubscriber;
-  /** The keys being served now; those woken meanwhile are served again. */
-  private readonly serving = new Map<string, Promise<void>>();
-  private readonly wokenAgain = new Set<string>();
-  /** Wake-ups heard per subscribed key, so that a claim knows whether one came while it ran. */
-  private readonly wakes = new Map<string, number>();
-  /** Subscribed keys whose last claim emptied them with no wake-up since: a new poll need not ask Redis first. */
-  private readonly drained = new Set<string>();
-  /** When each waited key was last served. */
-  private readonly servedAt = new Map<string, number>();
-  private readonly sweep: NodeJS.Timeout;
-  private readonly connections: RoledConnections;
+  private readonly keys: WaitedKeys<Delivery>;
 
   private constructor(
-    commands: Redis,
-    subscriber: Redis,
+    private readonly deployment: RedisDeployment,
+    private readonly commands: QueueCommands,
+    private readonly letGo: () => Promise<void>,
     private readonly settings: BrokerSettings,
     private readonly events: BrokerEvents,
   ) {
-    this.commands = new QueueCommands(commands, settings, this.logger);
-    this.connections = { commands: this.commands.connection, others: [{ role: 'wake', redis: subscriber }] };
-    this.scripts = defineClaimScripts(commands);
-    this.subscriber = new WakeSubscriber(subscriber, (key) => this.woken(key));
-    [commands, subscriber].forEach((connection) => {
-      reportOutages(connection, this.logger);
-      // What was published or came due while a connection was down, unheard.
-      connection.on('ready', () => {
-        this.drained.clear();
-        this.serveAll();
-      });
-    });
-    this.sweep = setInterval(() => {
-      // Due a tick early, so that no key waits longer than SERVE_EVERY_MS between two tries.
-      const due = Date.now() - (SERVE_EVERY_MS - SWEEP_EVERY_MS);
-      for (const key of this.waiters.keys()) {
-        if ((this.servedAt.get(key) ?? 0) <= due) {
-          this.serve(key);
-        }
-      }
-      for (const key of this.servedAt.keys()) {
-        if (!this.waiters.has(key)) {
-          this.servedAt.delete(key);
-        }
-      }
-      for (const key of this.subscriber.prune((wanted) => this.waiters.has(wanted))) {
-        this.wakes.delete(key);
-        this.drained.delete(key);
-      }
-    }, SWEEP_EVERY_MS).unref();
+    this.keys = new WaitedKeys(
+      deployment.wakes,
+      {
+        take: (key, max) => this.claim(key, max),
+        giveBack: (key, deliveries) => this.unclaim(key, deliveries),
+        failed: (key, error) => this.claimFailed(key, error),
+      },
+      deployment.commands.client,
+    );
   }
 
-  /** Connects the command connection and the wake-up subscriber; rejects with a RedisConnectionError if Redis is away. */
-  static async connect(options: ResolvedPistachioOptions, events: BrokerEvents): Promise<AcknowledgedRedisBroker> {
-    // The subscriber keeps ioredis's defaults: subscribing again after a reconnect is what it should do.
-    const [commands, subscriber] = await connectBroker(options, [{ connectionName: 'wake' }]);
-    return new AcknowledgedRedisBroker(commands, subscriber, options, events);
+  /** Connects (or shares) the deployment; rejects with the module's error if Redis is away or unfit. */
+  static async connect(
+    options: ResolvedPistachioOptions,
+    events: BrokerEvents,
+    deployments: RedisDeployments,
+  ): Promise<AcknowledgedRedisBroker> {
+    const deployment = await deployments.acquire(options.redis!, options.namespace);
+    try {
+      const durable = options.durability ? await deployment.durableWritesFor(options.durability) : undefined;
+      const commands = new QueueCommands(deployment.commands, options, new Logger('RedisBroker'), durable);
+      return new AcknowledgedRedisBroker(deployment, commands, () => deployments.release(deployment), options, events);
+    } catch (error) {
+      await deployments.release(deployment);
+      throw error;
+    }
   }
 
   publish(key: string, message: Buffer): Promise<void> {
-    return this.commands.publish(key, message, wakeChannel(key));
+    return this.commands.publish(key, message);
   }
 
   /**
-   * Waits in line, then claims for the oldest waiter: at once when it is alone (a message may be queued), and whenever
-   * the key is woken. Claiming only for waiters keeps them served in the order they came, and a claim that answers
-   * late (a paused Redis) goes to the next waiter or back, never to a poll that has ended. A receive that acknowledges
-   * (a looping client's next poll) and finds nobody in line does both in one claim.
+   * Waits in line for this instance's claims (see WaitedKeys). A receive that acknowledges (a looping client's next
+   * poll) and finds nobody in line does both in one claim.
    */
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
     let wokenMeanwhile = false;
     if (options.ack?.length) {
-      if (this.waiters.has(key) || this.serving.has(key) || !this.commands.connection.ready) {
+      if (this.keys.busy(key) || !this.commands.connection.ready(key)) {
         await this.ack(key, options.ack);
       } else {
-        const wakesBefore = this.wakes.get(key);
+        const wakesBefore = this.keys.wakesOf(key);
         const deliveries = await this.acknowledgeAndClaim(key, options.max, options.ack);
-        wokenMeanwhile = wakesBefore !== this.wakes.get(key);
+        wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
         if (deliveries && deliveries.length > 0) {
           if (options.signal?.aborted) {
             await this.unclaim(key, deliveries);
@@ -134,28 +95,20 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
           }
           return deliveries;
         }
-        if (deliveries && !wokenMeanwhile) {
-          this.drained.add(key);
+        if (deliveries) {
+          this.keys.drainedSince(key, wakesBefore);
         }
       }
     }
-    const alone = !this.waiters.has(key);
-    const waiting = this.waiters.wait(key, options);
-    if (wokenMeanwhile || (alone && !this.drained.has(key))) {
-      this.serve(key);
-    }
-    // Once subscribed, claim again: a publish may have come before the subscription did.
-    void this.subscriber.watch(key).then((subscribedNow) => subscribedNow && this.serve(key));
-    return (await waiting) ?? [];
+    return (await this.keys.wait(key, { ...options, serveNow: wokenMeanwhile })) ?? [];
   }
 
   async requeue(key: string, messages: Buffer[]): Promise<void> {
     await this.commands.requeue(key, messages);
-    this.serve(key);
   }
 
   length(key: string): Promise<number> {
-    return this.commands.idempotent(key, () => this.scripts.claimedLength(key, claimKeys(key).deadlines));
+    return this.commands.idempotent(key, (client) => claimScripts(client).claimedLength(key, claimKeys(key).deadlines));
   }
 
   async ack(key: string, receipts: string[]): Promise<void> {
@@ -167,83 +120,37 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   }
 
   deadLetterCount(key: string): Promise<number> {
-    return this.commands.idempotent(key, (redis) => redis.llen(claimKeys(key).dead));
+    return this.commands.idempotent(key, (client) => client.llen(claimKeys(key).dead));
   }
 
   readDeadLetters(key: string, offset: number, limit: number): Promise<Buffer[]> {
-    return this.commands.idempotent(key, (redis) => redis.lrangeBuffer(claimKeys(key).dead, offset, offset + limit - 1));
+    return this.commands.idempotent(key, (client) => client.lrangeBuffer(claimKeys(key).dead, offset, offset + limit - 1));
   }
 
   /** Moves what is left, so sending it again is harmless; only its count would then miss what the lost reply moved. */
   requeueDeadLetters(key: string): Promise<number> {
     const { dead } = claimKeys(key);
-    return this.commands.idempotent(key, () => this.scripts.requeueDead(dead, key, this.settings.messageTtl, wakeChannel(key)));
+    return this.commands.idempotent(key, (client) =>
+      claimScripts(client).requeueDead(dead, key, this.settings.messageTtl, wakeChannel(key)),
+    );
   }
 
   purgeDeadLetters(key: string): Promise<number> {
-    return this.commands.idempotent(key, () => this.scripts.purgeDead(claimKeys(key).dead));
+    return this.commands.idempotent(key, (client) => claimScripts(client).purgeDead(claimKeys(key).dead));
   }
 
   stats(): BrokerStats {
-    return redisStats(this.connections);
+    return this.deployment.stats();
   }
 
-  /** Up when Redis answers a PING in time and the wake-up subscriber is connected. */
   health(): Promise<BrokerHealth> {
-    return redisHealth(this.connections);
+    return this.deployment.health();
   }
 
-  /** Stops waking and sweeping, lets the claims in progress settle (what nobody takes is unclaimed), then disconnects. */
+  /** Stops taking, lets the claims in progress settle (what nobody takes is unclaimed), then lets go of the deployment. */
   async close(): Promise<void> {
-    clearInterval(this.sweep);
-    this.subscriber.close();
-    await Promise.all(this.serving.values());
-    await this.commands.close();
-  }
-
-  private woken(key: string): void {
-    this.wakes.set(key, (this.wakes.get(key) ?? 0) + 1);
-    this.drained.delete(key);
-    this.serve(key);
-  }
-
-  private serveAll(): void {
-    [...this.waiters.keys()].forEach((key) => this.serve(key));
-  }
-
-  /** Claims for the waiters of `key`, oldest first, while there are waiters and messages; one run per key at a time. */
-  private serve(key: string): void {
-    if (!this.waiters.has(key)) {
-      return;
-    }
-    if (this.serving.has(key)) {
-      this.wokenAgain.add(key);
-      return;
-    }
-    this.servedAt.set(key, Date.now());
-    const run = (async () => {
-      do {
-        this.wokenAgain.delete(key);
-        while (this.waiters.has(key)) {
-          const wanted = this.waiters.wantedBy(key);
-          const wakesBefore = this.wakes.get(key);
-          const deliveries = await this.claim(key, wanted).catch((error: unknown) => {
-            this.claimFailed(key, error);
-            return undefined;
-          });
-          if (deliveries !== undefined && deliveries.length < wanted && wakesBefore === this.wakes.get(key)) {
-            this.drained.add(key);
-          }
-          if (!deliveries?.length) {
-            break;
-          }
-          if (!this.waiters.hand(key, deliveries)) {
-            await this.unclaim(key, deliveries);
-          }
-        }
-      } while (this.wokenAgain.has(key));
-    })().finally(() => this.serving.delete(key));
-    this.serving.set(key, run);
+    await this.keys.close();
+    await this.letGo();
   }
 
   private claimFailed(key: string, error: unknown): void {
@@ -251,36 +158,54 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
       return; // The connection is down: its 'ready' serves the key again.
     }
     if (isWrongType(error)) {
-      this.waiters.fail(key, this.commands.foreign(new WrongKeyTypeError(key)));
+      this.keys.waiters.fail(key, this.commands.foreign(new WrongKeyTypeError(key)));
     } else if (error instanceof ReplyLostError) {
       this.logger.warn(`The Redis connection dropped during a claim on "${key}"; what it claimed comes back after the visibility timeout`);
+    } else if (error instanceof NotDurableError) {
+      this.logger.warn(`Claims on "${key}" were given back: ${error.message}`);
     } else {
       this.logger.warn(`A claim on "${key}" failed; it is tried again: ${(error as Error).message}`);
     }
   }
 
-  /** Moves up to `max` messages into claims under fresh receipts, those come back unacknowledged first. */
+  /**
+   * Moves up to `max` messages into claims under fresh receipts, those come back unacknowledged first. With
+   * `durability`, claims that too few replicas confirmed are given back (a failover could forget them and deliver their
+   * messages again as new), and the take fails.
+   */
   private async claim(key: string, max: number, acknowledged: string[] = []): Promise<Delivery[]> {
     const { claims, deadlines, dead } = claimKeys(key);
     const { visibilityTimeout, maxDeliveries, messageTtl } = this.settings;
     const nonce = newNonce();
-    const [deadLettered, handed, refused] = await this.commands.connection.send(() =>
-      this.scripts.claimBuffer(
-        key,
-        claims,
-        deadlines,
-        dead,
-        max,
-        visibilityTimeout,
-        maxDeliveries,
-        nonce,
-        messageTtl,
-        ...receiptParts(acknowledged),
-      ),
-    );
+    try {
+      const reply = await this.commands.take(key, (client) =>
+        claimScripts(client).claimBuffer(
+          key,
+          claims,
+          deadlines,
+          dead,
+          max,
+          visibilityTimeout,
+          maxDeliveries,
+          nonce,
+          messageTtl,
+          ...receiptParts(acknowledged),
+        ),
+      );
+      return this.claimed(key, reply, nonce, acknowledged);
+    } catch (error) {
+      if (error instanceof NotDurableError) {
+        await this.unclaim(key, this.claimed(key, error.written as ClaimReply, nonce, acknowledged));
+      }
+      throw error;
+    }
+  }
+
+  /** The deliveries a claim handed out, with its refusals thrown and its dead letters counted. */
+  private claimed(key: string, [deadLettered, handed, refused]: ClaimReply, nonce: string, acknowledged: string[]): Delivery[] {
     throwRefusals(acknowledged, refused);
     if (deadLettered > 0) {
-      this.logger.warn(deadLetterWarning(key, deadLettered, maxDeliveries));
+      this.logger.warn(deadLetterWarning(key, deadLettered, this.settings.maxDeliveries));
       this.events.deadLettered(deadLettered);
     }
     const deliveries: Delivery[] = [];
@@ -320,8 +245,8 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     let refused: (Buffer | number | string)[];
     try {
       refused = await this.commands.connection.sendWhenReady(
-        () => this.scripts.settle(claims, deadlines, mode, wakeChannel(key), ...receiptParts(receipts)),
-        { within: REDIS_WAIT_MS },
+        (client) => claimScripts(client).settle(claims, deadlines, mode, wakeChannel(key), ...receiptParts(receipts)),
+        { key, within: REDIS_WAIT_MS },
       );
     } catch (error) {
       throw this.acknowledgementFailure(key, error);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { defineScripts } from '../../redis/define-scripts.js';
 
 /** Redis's clock in milliseconds: every instance measures deadlines on the same clock. */
 const NOW = `
@@ -106,7 +106,7 @@ for i = 3, #ARGV, 2 do
   redis.call('ZADD', KEYS[2], 0, ARGV[i])
   if ARGV[1] == 'unclaim' then redis.call('HINCRBY', KEYS[1], ARGV[i] .. ':n', -1) end
 end
-redis.call('PUBLISH', ARGV[2], '')
+redis.call('SPUBLISH', ARGV[2], '')
 return refused`;
 
 /** Messages waiting to be received: the queue (KEYS[1]), and the claims (KEYS[2]) whose deadline passed. */
@@ -120,7 +120,7 @@ local moved = 0
 while redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT') do moved = moved + 1 end
 if moved > 0 then
   redis.call('PEXPIRE', KEYS[2], ARGV[1])
-  redis.call('PUBLISH', ARGV[2], '')
+  redis.call('SPUBLISH', ARGV[2], '')
 end
 return moved`;
 
@@ -132,7 +132,10 @@ return count`;
 
 export type SettleMode = 'ack' | 'release' | 'unclaim';
 
-/** Acknowledged delivery's operations, as Lua scripts loaded on a connection. */
+/** What a claim answers: how many it dead-lettered, { id, count, message, … } handed out, and refused receipts. */
+export type ClaimReply = [deadLettered: number, handed: (Buffer | number)[], refused: (Buffer | number)[]];
+
+/** Acknowledged delivery's operations, as Lua scripts. */
 export interface ClaimScripts {
   claimBuffer(
     queue: string,
@@ -145,18 +148,18 @@ export interface ClaimScripts {
     nonce: string,
     ttl: number,
     ...acknowledged: string[]
-  ): Promise<[number, (Buffer | number)[], (Buffer | number)[]]>;
+  ): Promise<ClaimReply>;
   settle(claims: string, deadlines: string, mode: SettleMode, wake: string, ...receipts: string[]): Promise<(number | string)[]>;
   claimedLength(queue: string, deadlines: string): Promise<number>;
   requeueDead(dead: string, queue: string, ttl: number, wake: string): Promise<number>;
   purgeDead(dead: string): Promise<number>;
 }
 
-export function defineClaimScripts(connection: Redis): ClaimScripts {
-  connection.defineCommand('claim', { numberOfKeys: 4, lua: CLAIM });
-  connection.defineCommand('settle', { numberOfKeys: 2, lua: SETTLE });
-  connection.defineCommand('claimedLength', { numberOfKeys: 2, lua: CLAIMED_LENGTH });
-  connection.defineCommand('requeueDead', { numberOfKeys: 2, lua: REQUEUE_DEAD });
-  connection.defineCommand('purgeDead', { numberOfKeys: 1, lua: PURGE_DEAD });
-  return connection as unknown as ClaimScripts;
-}
+/** The claim scripts on `client`, defined on it the first time. */
+export const claimScripts = defineScripts<ClaimScripts>({
+  claim: { numberOfKeys: 4, lua: CLAIM },
+  settle: { numberOfKeys: 2, lua: SETTLE },
+  claimedLength: { numberOfKeys: 2, lua: CLAIMED_LENGTH },
+  requeueDead: { numberOfKeys: 2, lua: REQUEUE_DEAD },
+  purgeDead: { numberOfKeys: 1, lua: PURGE_DEAD },
+});

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import { defineScripts } from '../../redis/define-scripts.js';
 
 /**
  * Appends a message unless the queue is full ('reject': answers -1) or makes room ('drop-oldest'); refreshes the TTL;
- * and, given a channel (at least once), wakes the instances that wait on the queue.
+ * and wakes the instances that wait on the queue (ARGV[5], its shard channel, in its slot).
  */
 const PUBLISH = `
 local length = redis.call('LLEN', KEYS[1])
@@ -13,32 +13,28 @@ if length >= max then
 end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-if ARGV[5] then redis.call('PUBLISH', ARGV[5], '') end
+redis.call('SPUBLISH', ARGV[5], '')
 return length + 1`;
 
 /**
- * Puts messages back at the head, in order, whatever the bound (nothing taken is ever dropped), and refreshes the
- * TTL. It runs even when Redis is out of memory (`allow-oom`): it only gives back what a pop took.
+ * Puts messages back at the head, in order, whatever the bound (nothing taken is ever dropped), refreshes the TTL, and
+ * wakes the waiting instances (ARGV[2]). It runs even when Redis is out of memory (`allow-oom`): it only gives back what
+ * a pop took.
  */
 const REQUEUE = `#!lua flags=allow-oom
-for i = #ARGV, 2, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])`;
+for i = #ARGV, 3, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SPUBLISH', ARGV[2], '')`;
 
-/** The queue operations that must be atomic in Redis, as Lua scripts loaded on a connection. */
+/** The queue operations that must be atomic in Redis, as Lua scripts. */
 export interface QueueScripts {
-  publishBounded(
-    key: string,
-    message: Buffer,
-    maxLength: number,
-    overflow: string,
-    ttl: number,
-    ...wake: [channel: string] | []
-  ): Promise<number>;
-  requeue(key: string, ttl: number, ...messages: Buffer[]): Promise<null>;
+  publishBounded(key: string, message: Buffer, maxLength: number, overflow: string, ttl: number, wake: string): Promise<number>;
+  requeue(key: string, ttl: number, wake: string, ...messages: Buffer[]): Promise<null>;
 }
 
-export function defineQueueScripts(connection: Redis): QueueScripts {
-  connection.defineCommand('publishBounded', { numberOfKeys: 1, lua: PUBLISH });
-  connection.defineCommand('requeue', { numberOfKeys: 1, lua: REQUEUE });
-  return connection as unknown as QueueScripts;
-}
+/** The queue scripts on `client`, defined on it the first time. */
+export const queueScripts = defineScripts<QueueScripts>({
+  publishBounded: { numberOfKeys: 1, lua: PUBLISH },
+  requeue: { numberOfKeys: 1, lua: REQUEUE },
+});
+

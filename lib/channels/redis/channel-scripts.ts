@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { defineScripts } from '../../redis/define-scripts.js';
 
 /** Compares two stream ids as numbers (a sequence may exceed what a Lua number holds exactly). */
 const COMPARE_IDS = `
@@ -39,7 +39,7 @@ elseif excess > 0 then
 end
 if dropped then redis.call('XSETID', KEYS[1], id, 'MAXDELETEDID', dropped) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', ARGV[4], (latest[1] and latest[1][1] or '0-0') .. '\\n' .. id .. '\\n' .. ARGV[1])
+redis.call('SPUBLISH', ARGV[4], (latest[1] and latest[1][1] or '0-0') .. '\\n' .. id .. '\\n' .. ARGV[1])
 return id`;
 
 /**
@@ -68,18 +68,14 @@ return {last, gap and 1 or 0, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+',
 /** A stream entry as Redis answers it: its id, and its fields and values. */
 export type StreamEntry = [id: Buffer, fields: Buffer[]];
 
-/** The channel operations that must be atomic in Redis, as Lua scripts loaded on a connection. */
+/** The channel operations that must be atomic in Redis, as Lua scripts. */
 export interface ChannelScripts {
   appendToChannel(key: string, message: Buffer, retention: number, ttl: number, wake: string): Promise<string>;
-  readChannelBuffer(
-    key: string,
-    cursor: string,
-    max: number,
-  ): Promise<[last: Buffer, gap: number, entries?: StreamEntry[]]>;
+  readChannelBuffer(key: string, cursor: string, max: number): Promise<[last: Buffer, gap: number, entries?: StreamEntry[]]>;
 }
 
-export function defineChannelScripts(connection: Redis): ChannelScripts {
-  connection.defineCommand('appendToChannel', { numberOfKeys: 1, lua: APPEND });
-  connection.defineCommand('readChannel', { numberOfKeys: 1, lua: READ });
-  return connection as unknown as ChannelScripts;
-}
+/** The channel scripts on `client`, defined on it the first time. */
+export const channelScripts = defineScripts<ChannelScripts>({
+  appendToChannel: { numberOfKeys: 1, lua: APPEND },
+  readChannel: { numberOfKeys: 1, lua: READ },
+});

@@ -1,21 +1,23 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { BrokerHealth } from '../../brokers/broker.interface.js';
-import { connectBroker, reportOutages } from '../../brokers/redis/redis-connection.js';
-import { RedisCommands, REDIS_WAIT_MS } from '../../brokers/redis/redis-commands.js';
-import { settleBy } from '../../brokers/redis/settle-by.js';
-import { redisHealth, redisStats, RoledConnections } from '../../brokers/redis/redis-health.js';
-import { ReplyLostError } from '../../brokers/redis/single-send-connection.js';
-import { wakeChannel, WakeSubscriber } from '../../brokers/redis/wake-subscriber.js';
-import { Waiters } from '../../brokers/waiters.js';
 import { InvalidCursorError, PublishOutcomeUnknownError } from '../../errors/index.js';
 import type { ChannelMessage, ChannelRead, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
+import { BrokerCommands, REDIS_WAIT_MS } from '../../redis/broker-commands.js';
+import { DurableWrites, NotDurableError } from '../../redis/durable-writes.js';
+import { wakeChannel } from '../../redis/key-layout.js';
+import type { RedisCommands } from '../../redis/redis-client.js';
+import type { RedisDeployment } from '../../redis/redis-deployment.js';
+import type { RedisDeployments } from '../../redis/redis-deployments.js';
+import { settleBy } from '../../redis/settle-by.js';
+import { ReplyLostError } from '../../redis/single-send-connection.js';
+import type { WakeListener } from '../../redis/wake-subscriptions.js';
+import { Waiters } from '../../brokers/waiters.js';
 import { ChannelBroker, ChannelReadRequest, ChannelSettings } from '../channel-broker.interface.js';
 import { compareIds, isChannelId } from '../channel-id.js';
 import { ChannelFeed, Heard, RedisRead } from './channel-feed.js';
 import { abortable } from './abortable.js';
-import { ChannelScripts, defineChannelScripts, StreamEntry } from './channel-scripts.js';
+import { channelScripts, StreamEntry } from './channel-scripts.js';
 
 /** Most messages of a channel each instance keeps at hand, to answer the cursors of subscribers that poll again. */
 const CACHED_PER_CHANNEL = 100;
@@ -29,40 +31,27 @@ const CHECK_EVERY_MS = 1_000;
 
 /**
  * Broadcast channels on Redis: each channel is a stream at its key, so any client may XADD to it. A publish appends
- * and publishes the message on the channel's Pub/Sub channel; each instance subscribed there (it has readers of the
- * channel) appends it to its feed and hands it to every read waiting there. So Redis connections stay two however
- * many subscribers wait, and a message costs one wake-up per instance, however many of them wait on it.
+ * and publishes the message on the channel's shard channel; each instance subscribed there (it has readers of the
+ * channel) appends it to its feed and hands it to every read waiting there. So a message costs one wake-up per
+ * instance, however many of its subscribers wait, and the connections are the deployment's, however many channels.
  */
-export class RedisChannelBroker implements ChannelBroker {
+export class RedisChannelBroker implements ChannelBroker, WakeListener {
   readonly mode = 'broadcast';
   private readonly logger = new Logger('RedisBroker');
-  private readonly commands: RedisCommands;
-  private readonly scripts: ChannelScripts;
-  private readonly subscriber: WakeSubscriber;
+  private readonly commands: BrokerCommands;
   private readonly feeds = new Map<string, { feed: ChannelFeed; opening: Promise<void> }>();
   private readonly waiters = new Waiters<ChannelRead>();
-  private readonly connections: RoledConnections;
   private readonly sweep: NodeJS.Timeout;
 
   private constructor(
-    commands: Redis,
-    subscriber: Redis,
+    private readonly deployment: RedisDeployment,
+    private readonly durable: DurableWrites | undefined,
+    private readonly letGo: () => Promise<void>,
     private readonly settings: ChannelSettings,
   ) {
-    this.commands = new RedisCommands(commands, this.logger);
-    this.scripts = defineChannelScripts(commands);
-    this.connections = { commands: this.commands.connection, others: [{ role: 'wake', redis: subscriber }] };
-    this.subscriber = new WakeSubscriber(subscriber, (key, payload) => {
-      const feed = this.feeds.get(key)?.feed;
-      const heard = parseHeard(payload);
-      // Anything else published there (another client's wake-up) sends the feed to read what came.
-      void (heard ? feed?.hear(heard) : feed?.opened && feed.catchUp());
-    });
-    // What was published while the subscriber was away was not heard; reads that failed meanwhile left feeds behind.
-    const catchUpAll = () => this.feeds.forEach(({ feed }) => feed.opened && void feed.catchUp());
-    this.subscriber.onResubscribed(catchUpAll);
-    commands.on('ready', catchUpAll);
-    [commands, subscriber].forEach((connection) => reportOutages(connection, this.logger));
+    this.commands = new BrokerCommands(deployment.commands, this.logger);
+    // Reads that failed while Redis was away left feeds behind.
+    deployment.commands.client.on('ready', () => this.feeds.forEach(({ feed }) => feed.opened && void feed.catchUp()));
     this.sweep = setInterval(() => {
       const due = Date.now() - CHECK_EVERY_MS;
       this.feeds.forEach(({ feed }, key) => {
@@ -71,27 +60,47 @@ export class RedisChannelBroker implements ChannelBroker {
           void (feed.opened && feed.checkedAt <= due && feed.catchUp());
         } else if (feed.readers === 0 && feed.readAt <= due) {
           this.feeds.delete(key);
+          deployment.wakes.unwatch(key, this);
         }
       });
-      this.subscriber.prune((key) => this.feeds.has(key));
     }, SWEEP_EVERY_MS).unref();
   }
 
-  /** Connects the command connection and the subscriber; rejects with a RedisConnectionError if Redis is away. */
-  static async connect(options: ResolvedPistachioOptions): Promise<RedisChannelBroker> {
-    const [commands, subscriber] = await connectBroker(options, [{ connectionName: 'wake' }]);
-    return new RedisChannelBroker(commands, subscriber, options);
+  /** Connects (or shares) the deployment; rejects with the module's error if Redis is away or unfit. */
+  static async connect(options: ResolvedPistachioOptions, deployments: RedisDeployments): Promise<RedisChannelBroker> {
+    const deployment = await deployments.acquire(options.redis!, options.namespace);
+    try {
+      const durable = options.durability ? await deployment.durableWritesFor(options.durability) : undefined;
+      return new RedisChannelBroker(deployment, durable, () => deployments.release(deployment), options);
+    } catch (error) {
+      await deployments.release(deployment);
+      throw error;
+    }
+  }
+
+  /** A message heard on a channel's wake channel; anything else published there sends the feed to read what came. */
+  woken(key: string, payload: Buffer): void {
+    const feed = this.feeds.get(key)?.feed;
+    const heard = parseHeard(payload);
+    void (heard ? feed?.hear(heard) : feed?.opened && feed.catchUp());
+  }
+
+  /** What was published while the subscription was away was not heard. */
+  missed(key: string): void {
+    const feed = this.feeds.get(key)?.feed;
+    void (feed?.opened && feed.catchUp());
   }
 
   async publish(key: string, message: Buffer): Promise<string> {
     const { retention, messageTtl } = this.settings;
+    const append = (client: RedisCommands) => channelScripts(client).appendToChannel(key, message, retention, messageTtl, wakeChannel(key));
+    const options = { key, within: REDIS_WAIT_MS };
     try {
-      return await this.commands.connection.sendWhenReady(
-        () => this.scripts.appendToChannel(key, message, retention, messageTtl, wakeChannel(key)),
-        { within: REDIS_WAIT_MS },
-      );
+      return await (this.durable ? this.durable.write(append, options) : this.commands.connection.sendWhenReady(append, options));
     } catch (error) {
-      throw error instanceof ReplyLostError ? new PublishOutcomeUnknownError(key) : this.commands.failure(key, error);
+      throw error instanceof ReplyLostError || error instanceof NotDurableError
+        ? new PublishOutcomeUnknownError(key)
+        : this.commands.failure(key, error);
     }
   }
 
@@ -121,22 +130,22 @@ export class RedisChannelBroker implements ChannelBroker {
   }
 
   length(key: string): Promise<number> {
-    return this.commands.idempotent(key, (redis) => redis.xlen(key));
+    return this.commands.idempotent(key, (client) => client.xlen(key));
   }
 
   stats(): BrokerStats {
-    return redisStats(this.connections);
+    return this.deployment.stats();
   }
 
-  /** Up when Redis answers a PING in time and the subscriber is connected. */
   health(): Promise<BrokerHealth> {
-    return redisHealth(this.connections);
+    return this.deployment.health();
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweep);
-    this.subscriber.close();
-    await this.commands.close();
+    this.feeds.forEach((_, key) => this.deployment.wakes.unwatch(key, this));
+    this.feeds.clear();
+    await this.letGo();
   }
 
   /** The feed of `key`, subscribed and opened at the channel's latest id before it answers. */
@@ -150,8 +159,8 @@ export class RedisChannelBroker implements ChannelBroker {
         },
         Math.min(this.settings.retention, CACHED_PER_CHANNEL),
       );
-      const opening = this.subscriber
-        .watch(key)
+      const opening = this.deployment.wakes
+        .watch(key, this)
         .then(() => this.readAfter(key, '', 1))
         .then(({ last }) => feed.open(last));
       // A feed that could not open is dropped, so that the next read tries again.
@@ -191,8 +200,8 @@ export class RedisChannelBroker implements ChannelBroker {
 
   /** The channel after `cursor` (none: its last id only) as Redis has it. */
   private async readAfter(key: string, cursor: string, max: number): Promise<RedisRead> {
-    const [last, gap, entries = []] = await this.commands.idempotent(key, () =>
-      this.scripts.readChannelBuffer(key, cursor, max),
+    const [last, gap, entries = []] = await this.commands.idempotent(key, (client) =>
+      channelScripts(client).readChannelBuffer(key, cursor, max),
     );
     if (gap < 0) {
       throw new InvalidCursorError(cursor, "it is newer than the channel's latest message");

@@ -1,24 +1,32 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
 // Jest requires this file on its own, with no module mapping (`./x.js` finds no `x.ts`), so the whole harness lives
 // here, with no relative imports; tests import RedisServer from here too.
 
 declare global {
   var pistachioTestRedis: TestRedis | undefined;
+  var pistachioTestCluster: TestCluster | undefined;
 }
 
-/** One Redis for the whole run; test files reach it through REDIS_URL, which the workers inherit. */
+/**
+ * One Redis and one Redis Cluster for the whole run; test files reach them through REDIS_URL and REDIS_CLUSTER_NODES
+ * (`host:port,…`), which the workers inherit.
+ */
 export default async function globalSetup(): Promise<void> {
-  const redis = await startTestRedis();
+  const [redis, cluster] = await Promise.all([startTestRedis(), startTestCluster()]);
   globalThis.pistachioTestRedis = redis;
+  globalThis.pistachioTestCluster = cluster;
   process.env.REDIS_URL = redis.url;
-  console.log(`\nTests run against Redis from ${redis.origin}: ${redis.url}`);
+  process.env.REDIS_CLUSTER_NODES = cluster.nodes;
+  console.log(`\nTests run against Redis from ${redis.origin}: ${redis.url}, and a Cluster from ${cluster.origin}: ${cluster.nodes}`);
 }
 
 /**
@@ -72,11 +80,73 @@ export async function startRedisServer(): Promise<TestRedis> {
   return { url: server.url, origin: `redis-server on port ${server.port}`, stop: () => server.stop() };
 }
 
+/** A Redis Cluster for tests: its nodes as REDIS_CLUSTER_NODES gives them, and how to be rid of it. */
+export interface TestCluster {
+  nodes: string;
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Cluster the tests run against, the first of: `REDIS_CLUSTER_NODES` if set; a Cluster of `redis-server`
+ * binaries on the PATH (3 masters with a replica each); the same in a testcontainers container when a container
+ * runtime answers.
+ */
+export async function startTestCluster(): Promise<TestCluster> {
+  if (process.env.REDIS_CLUSTER_NODES) {
+    return { nodes: process.env.REDIS_CLUSTER_NODES, origin: 'REDIS_CLUSTER_NODES', stop: async () => undefined };
+  }
+  if (onPath('redis-server') && onPath('redis-cli')) {
+    const cluster = await RedisCluster.start();
+    return { nodes: cluster.nodes, origin: "redis-server binaries", stop: () => cluster.stop() };
+  }
+  const container = await startClusterContainer();
+  if (container) {
+    return container;
+  }
+  throw new Error(
+    'The tests need a Redis Cluster and found none. Either set REDIS_CLUSTER_NODES=host:port,host:port…, or install ' +
+      'redis-server and redis-cli (e.g. apt-get install -y redis-server), or run a Docker engine (testcontainers).',
+  );
+}
+
+/**
+ * A Cluster of six nodes in one container, on the same ports inside and out, announcing 127.0.0.1: clients on the host
+ * reach every node at the address the Cluster gives for it.
+ */
+async function startClusterContainer(): Promise<TestCluster | undefined> {
+  const { GenericContainer, getContainerRuntimeClient, Wait } = await import('testcontainers');
+  try {
+    await getContainerRuntimeClient();
+  } catch {
+    return undefined;
+  }
+  const base = await freePort({ span: 6 });
+  const ports = Array.from({ length: 6 }, (_, i) => base + i);
+  const servers = ports
+    .map((port) => `redis-server --port ${port} --cluster-enabled yes --cluster-config-file nodes-${port}.conf ` +
+      `--cluster-node-timeout 2000 --cluster-announce-ip 127.0.0.1 --save '' --appendonly no --daemonize yes`)
+    .join(' && ');
+  const create = `redis-cli --cluster create ${ports.map((port) => `127.0.0.1:${port}`).join(' ')} --cluster-replicas 1 --cluster-yes`;
+  const container = await new GenericContainer('redis:7.0')
+    .withExposedPorts(...ports.flatMap((port) => [{ container: port, host: port }, { container: port + 10_000, host: port + 10_000 }]))
+    .withCommand(['sh', '-c', `${servers} && ${create} && echo cluster-created && sleep infinity`])
+    .withWaitStrategy(Wait.forLogMessage('cluster-created'))
+    .start();
+  const nodes = ports.map((port) => `127.0.0.1:${port}`).join(',');
+  await clusterReady(ports);
+  return { nodes, origin: 'testcontainers', stop: async () => void (await container.stop()) };
+}
+
 export interface RedisServerOptions {
   /** More `redis-server` arguments; a `--save` or `--appendonly` here replaces that default (nothing saved). */
   args?: string[];
   /** Its working directory, where an AOF lives across restarts. Default: a fresh temporary one, removed by stop(). */
   dir?: string;
+  /** A configuration file's text, read first (a Sentinel needs a file it can rewrite). */
+  config?: string;
+  /** Its port; default a free one (with its Cluster bus port, port + 10000, free too). */
+  port?: number;
 }
 
 /** Arguments given unless the options give their own. */
@@ -99,7 +169,7 @@ const SUPERVISOR =
  * server itself, `restart()` starts it again on the same port, arguments and directory.
  */
 export class RedisServer {
-  private running: { child: ChildProcess; pid: number; exited: Promise<void> } | undefined;
+  private process: { child: ChildProcess; pid: number; exited: Promise<void> } | undefined;
 
   private constructor(
     readonly port: number,
@@ -108,14 +178,18 @@ export class RedisServer {
     private readonly ownsDir: boolean,
   ) {}
 
-  static async start({ args = [], dir }: RedisServerOptions = {}): Promise<RedisServer> {
+  static async start({ args = [], dir, config, port }: RedisServerOptions = {}): Promise<RedisServer> {
     const server = new RedisServer(
-      await freePort(),
+      port ?? (await freePort()),
       args,
       dir ?? (await mkdtemp(join(tmpdir(), 'pistachio-redis-'))),
       dir === undefined,
     );
     try {
+      if (config !== undefined) {
+        await writeFile(join(server.dir, 'redis.conf'), config);
+        server.args.unshift(join(server.dir, 'redis.conf'));
+      }
       await server.restart();
     } catch (error) {
       await server.stop();
@@ -124,15 +198,20 @@ export class RedisServer {
     return server;
   }
 
+  /** Whether it runs (it was not killed or stopped since it last started). */
+  get running(): boolean {
+    return this.process !== undefined;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   /** Kills the server with SIGKILL, as a crash would; resolves once it has exited (at once if it already has). */
   async kill(): Promise<void> {
-    if (this.running?.child.exitCode === null) {
+    if (this.process?.child.exitCode === null) {
       try {
-        process.kill(this.running.pid, 'SIGKILL');
+        process.kill(this.process.pid, 'SIGKILL');
       } catch (error) {
         // ESRCH: it has just exited of itself (a SHUTDOWN, a crash), and its shell is about to.
         if ((error as NodeJS.ErrnoException).code !== 'ESRCH') {
@@ -146,11 +225,19 @@ export class RedisServer {
   /** Starts the server again (ending it first if it runs); resolves once it accepts connections. */
   async restart(): Promise<void> {
     await this.stopServer();
-    const defaults = DEFAULTS.filter(([option]) => !this.args.includes(option)).flat();
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, ...defaults, ...this.args];
+    const sentinel = this.args.includes('--sentinel');
+    const defaults = sentinel ? [] : DEFAULTS.filter(([option]) => !this.args.includes(option)).flat();
+    // A configuration file comes first, as redis-server wants it.
+    const config = this.args[0]?.endsWith('.conf') ? this.args.slice(0, 1) : [];
+    const args = [
+      ...config,
+      ...['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir],
+      ...defaults,
+      ...this.args.slice(config.length),
+    ];
     const child = spawn('sh', ['-c', SUPERVISOR, 'redis-server', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    this.running = { child, exited, pid: await ready(child) };
+    this.process = { child, exited, pid: await ready(child) };
   }
 
   /** Ends the server (if it still runs) and removes the directory it made; fine after kill() and twice. */
@@ -162,13 +249,13 @@ export class RedisServer {
   }
 
   private async stopServer(): Promise<void> {
-    this.running?.child.stdin!.end();
+    this.process?.child.stdin!.end();
     await this.end();
   }
 
   private async end(): Promise<void> {
-    await this.running?.exited;
-    this.running = undefined;
+    await this.process?.exited;
+    this.process = undefined;
   }
 }
 
@@ -190,19 +277,180 @@ async function ready(child: ChildProcess): Promise<number> {
 
 /**
  * A free loopback port below every usual ephemeral range (Linux 32768–60999, macOS and Windows from 49152), so that
- * no outgoing connection takes it while a killed server is down before its restart.
+ * no outgoing connection takes it while a killed server is down before its restart; with `span`, that many in a row.
+ * Each comes with its Cluster bus port (port + 10000) free too, which stays below the ephemeral range as well.
  */
-async function freePort(): Promise<number> {
+async function freePort({ span = 1 }: { span?: number } = {}): Promise<number> {
   for (;;) {
-    const port = 10_000 + Math.floor(Math.random() * 22_000);
-    const server = createServer().listen(port, '127.0.0.1');
-    try {
-      await once(server, 'listening');
-    } catch {
-      continue;
+    const port = 10_000 + Math.floor(Math.random() * (12_000 - span));
+    const wanted = Array.from({ length: span }, (_, i) => [port + i, port + i + 10_000]).flat();
+    if ((await Promise.all(wanted.map(isFree))).every(Boolean)) {
+      return port;
     }
-    server.close();
-    await once(server, 'close');
-    return port;
+  }
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer().listen(port, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch {
+    return false;
+  }
+  server.close();
+  await once(server, 'close');
+  return true;
+}
+
+/** `redis-cli` with these arguments; resolves to what it printed. */
+export async function redisCli(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('redis-cli', args);
+  return stdout;
+}
+
+/** Resolves once every node at `ports` says `cluster_state:ok`. */
+async function clusterReady(ports: number[]): Promise<void> {
+  for (const port of ports) {
+    while (!/cluster_state:ok/.test(await redisCli('-p', String(port), 'cluster', 'info').catch(() => ''))) {
+      await delay(50);
+    }
+  }
+}
+
+/** A node of a Cluster, as `CLUSTER NODES` lists it. */
+export interface ClusterNode {
+  id: string;
+  port: number;
+  role: 'master' | 'replica';
+  /** A replica's master. */
+  masterId?: string;
+  /** A master's slots, as ranges. */
+  slots: [number, number][];
+  failed: boolean;
+}
+
+/**
+ * A Redis Cluster of `redis-server` processes on loopback ports of their own, for the whole run or for fault tests that
+ * kill and fail over its masters: `masters` masters with `replicas` replicas each, every node a RedisServer.
+ */
+export class RedisCluster {
+  private constructor(readonly servers: RedisServer[]) {}
+
+  static async start({ masters = 3, replicas = 1, args = [] }: { masters?: number; replicas?: number; args?: string[] } = {}): Promise<RedisCluster> {
+    const count = masters * (1 + replicas);
+    const base = await freePort({ span: count });
+    const servers: RedisServer[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        servers.push(
+          await RedisServer.start({
+            port: base + i,
+            args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', ...args],
+          }),
+        );
+      }
+      const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
+      await redisCli('--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes');
+      await clusterReady(servers.map(({ port }) => port));
+    } catch (error) {
+      await Promise.all(servers.map((server) => server.stop()));
+      throw error;
+    }
+    return new RedisCluster(servers);
+  }
+
+  /** Its nodes as `host:port,…`. */
+  get nodes(): string {
+    return this.servers.map((server) => `127.0.0.1:${server.port}`).join(',');
+  }
+
+  server(port: number): RedisServer {
+    return this.servers.find((server) => server.port === port)!;
+  }
+
+  /** Its nodes as `port` (any running one) sees them. */
+  async topology(): Promise<ClusterNode[]> {
+    for (const server of this.servers) {
+      const listed = await redisCli('-p', String(server.port), 'cluster', 'nodes').catch(() => '');
+      if (listed) {
+        return listed.trim().split('\n').map(parseClusterNode);
+      }
+    }
+    throw new Error('No node of the Cluster answers');
+  }
+
+  /** The master that serves `slot`, as the nodes say now. */
+  async masterOf(slot: number): Promise<ClusterNode> {
+    const nodes = await this.topology();
+    return nodes.find(({ role, failed, slots }) => role === 'master' && !failed && slots.some(([from, to]) => slot >= from && slot <= to))!;
+  }
+
+  /** Resolves once every node that runs says `cluster_state:ok`. */
+  async settled(): Promise<void> {
+    const running = this.servers.filter((server) => server.running);
+    await clusterReady(running.map(({ port }) => port));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((server) => server.stop()));
+  }
+}
+
+function parseClusterNode(line: string): ClusterNode {
+  const [id, address, flags, masterId, , , , , ...slots] = line.split(' ');
+  return {
+    id,
+    port: Number(/:(\d+)@/.exec(address)![1]),
+    role: flags.includes('master') ? 'master' : 'replica',
+    masterId: masterId === '-' ? undefined : masterId,
+    slots: slots.filter((slot) => !slot.startsWith('[')).map((slot) => {
+      const [from, to = from] = slot.split('-').map(Number);
+      return [from, to];
+    }),
+    failed: flags.includes('fail') && !flags.includes('fail?'),
+  };
+}
+
+/**
+ * A Sentinel setup for fault tests: a master, a replica of it, and three Sentinels that watch it as `mymaster`
+ * (quorum 2) and fail it over a second after it stops answering.
+ */
+export class RedisSentinels {
+  private constructor(
+    readonly master: RedisServer,
+    readonly replica: RedisServer,
+    readonly sentinels: RedisServer[],
+  ) {}
+
+  static async start(): Promise<RedisSentinels> {
+    const master = await RedisServer.start();
+    const replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
+    const config = [
+      `sentinel monitor mymaster 127.0.0.1 ${master.port} 2`,
+      'sentinel down-after-milliseconds mymaster 1000',
+      'sentinel failover-timeout mymaster 5000',
+      'sentinel parallel-syncs mymaster 1',
+      '',
+    ].join('\n');
+    const sentinels: RedisServer[] = [];
+    for (let i = 0; i < 3; i++) {
+      sentinels.push(await RedisServer.start({ config, args: ['--sentinel'] }));
+    }
+    return new RedisSentinels(master, replica, sentinels);
+  }
+
+  /** The `sentinels` option of ioredis for them. */
+  get addresses(): { host: string; port: number }[] {
+    return this.sentinels.map(({ port }) => ({ host: '127.0.0.1', port }));
+  }
+
+  /** The port of the master the Sentinels name now. */
+  async masterPort(): Promise<number> {
+    const [, port] = (await redisCli('-p', String(this.sentinels[0].port), 'sentinel', 'get-master-addr-by-name', 'mymaster')).trim().split('\n');
+    return Number(port);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.master, this.replica, ...this.sentinels].map((server) => server.stop()));
   }
 }

@@ -1,4 +1,4 @@
-/** Stops the Redis that globalSetup started (one given by REDIS_URL is left alone). */
+/** Stops the Redis and the Cluster that globalSetup started (those given by REDIS_URL or REDIS_CLUSTER_NODES are left alone). */
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.pistachioTestRedis?.stop();
+  await Promise.all([globalThis.pistachioTestRedis?.stop(), globalThis.pistachioTestCluster?.stop()]);
 }

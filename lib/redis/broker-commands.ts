@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { RedisOutOfMemoryError, RedisUnavailableError, WrongKeyTypeError } from '../../errors/index.js';
-import { addressOf } from './redis-connection.js';
+import { RedisOutOfMemoryError, RedisUnavailableError, WrongKeyTypeError } from '../errors/index.js';
+import { describe } from './connect-redis.js';
+import type { RedisCommands } from './redis-client.js';
 import { isOutOfMemory, isWrongType } from './redis-replies.js';
 import { ReplyLostError, SingleSendConnection } from './single-send-connection.js';
 
@@ -9,23 +9,20 @@ import { ReplyLostError, SingleSendConnection } from './single-send-connection.j
 export const REDIS_WAIT_MS = 10_000;
 
 /** The commands connection of a Redis broker, with the module's own errors for what Redis answers. */
-export class RedisCommands {
-  readonly connection: SingleSendConnection;
+export class BrokerCommands {
   /** Keys found holding another type than the broker's, logged once each. */
   private readonly foreignKeys = new Set<string>();
 
   constructor(
-    redis: Redis,
+    readonly connection: SingleSendConnection,
     private readonly logger: Logger,
-  ) {
-    this.connection = new SingleSendConnection(redis);
-  }
+  ) {}
 
-  /** Sends a command whose effect is the same when run twice (a read), again if its reply was lost. */
-  async idempotent<T>(key: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+  /** Sends a command on `key` whose effect is the same when run twice (a read), again if its reply was lost. */
+  async idempotent<T>(key: string, command: (client: RedisCommands) => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        return await this.connection.sendWhenReady(command, { within: REDIS_WAIT_MS });
+        return await this.connection.sendWhenReady(command, { key, within: REDIS_WAIT_MS });
       } catch (error) {
         if (!(error instanceof ReplyLostError)) {
           throw this.failure(key, error);
@@ -37,7 +34,7 @@ export class RedisCommands {
   /** The module's own error for what Redis or the connection answered to a command on `key`. */
   failure(key: string, error: unknown): unknown {
     if (error instanceof DOMException && error.name === 'TimeoutError') {
-      return new RedisUnavailableError(addressOf(this.connection.redis), REDIS_WAIT_MS);
+      return new RedisUnavailableError(describe(this.connection.client), REDIS_WAIT_MS);
     }
     if (isOutOfMemory(error)) {
       return new RedisOutOfMemoryError(key, error);
@@ -52,9 +49,5 @@ export class RedisCommands {
       this.logger.error(error.message);
     }
     return error;
-  }
-
-  close(): Promise<void> {
-    return this.connection.close();
   }
 }

@@ -1,0 +1,171 @@
+import type { RedisClient } from '../../redis/redis-client.js';
+import type { WakeListener, WakeSubscriptions } from '../../redis/wake-subscriptions.js';
+import type { BrokerReceiveOptions } from '../broker.interface.js';
+import { Waiters } from '../waiters.js';
+
+/** How a queue broker takes messages from a key of Redis for its waiters, and gives back what none could take. */
+export interface KeyTaker<T> {
+  /** Takes up to `max` from `key` in one round trip (an LPOP, a claim script); fewer when there are not that many. */
+  take(key: string, max: number): Promise<T[]>;
+  /** Gives back what was taken for a waiter that had gone meanwhile, uncounted. */
+  giveBack(key: string, taken: T[]): Promise<void>;
+  /** A take failed: ends the waits on a key that cannot be read, or logs; the key is tried again later. */
+  failed(key: string, error: unknown): void;
+}
+
+/**
+ * How often each waited key is tried without a wake-up: for messages that other clients pushed (no wake-up unless the
+ * master has keyspace notifications on), claims whose visibility timeout passed, and wake-ups lost in a fault.
+ */
+const SERVE_EVERY_MS = 1_000;
+/**
+ * How often the sweep looks for keys due: each key is due on its own clock, a second after it was last served, so
+ * that 10,000 waiting keys are not all tried in the same turn of the event loop.
+ */
+const SWEEP_EVERY_MS = 250;
+/** How long a key stays subscribed with nobody waiting on it: a poll that comes back costs nothing. */
+const KEEP_WATCHING_MS = 1_000;
+
+/**
+ * The delivery core of the queue brokers on Redis, the same for both delivery modes. Receives wait in a local FIFO per
+ * key (so a waiting poll costs an entry and a timer, and those of one instance are served in the order they came);
+ * this instance takes for the oldest waiter of a key in one round trip whenever the key may have something: when the
+ * first waiter comes (unless the key was drained with no wake-up since), when a wake-up says so, after a reconnect,
+ * and once a second in any case. The work per message is one wake-up and one take, however many keys wait.
+ */
+export class WaitedKeys<T> implements WakeListener {
+  readonly waiters = new Waiters<T[]>();
+  /** The keys being served now; those woken meanwhile are served again. */
+  private readonly serving = new Map<string, Promise<void>>();
+  private readonly wokenAgain = new Set<string>();
+  /** Wake-ups heard per watched key, so that a take knows whether one came while it ran. */
+  private readonly wakes = new Map<string, number>();
+  /** Watched keys whose last take emptied them with no wake-up since: a new waiter need not ask Redis first. */
+  private readonly drained = new Set<string>();
+  /** When each waited key was last served. */
+  private readonly servedAt = new Map<string, number>();
+  /** The keys subscribed, with when they last had waiters. */
+  private readonly watched = new Map<string, number>();
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(
+    private readonly subscriptions: WakeSubscriptions,
+    private readonly taker: KeyTaker<T>,
+    client: RedisClient,
+  ) {
+    // What was published or came due while the connection was down, unheard.
+    client.on('ready', () => {
+      this.drained.clear();
+      [...this.waiters.keys()].forEach((key) => this.serve(key));
+    });
+    this.sweep = setInterval(() => this.sweepKeys(), SWEEP_EVERY_MS).unref();
+  }
+
+  /**
+   * Waits in line for up to `max` items of `key`; served at once when alone on a key that may have something, or when
+   * `serveNow` says so. Resolves to what the oldest-waiter takes brought, or `null` at the timeout.
+   */
+  wait(key: string, options: BrokerReceiveOptions & { serveNow?: boolean }): Promise<T[] | null> {
+    const alone = !this.waiters.has(key);
+    const waiting = this.waiters.wait(key, options);
+    this.watched.set(key, Date.now());
+    if (options.serveNow || (alone && !this.drained.has(key))) {
+      this.serve(key);
+    }
+    // Once subscribed, take again: a publish may have come before the subscription did.
+    void this.subscriptions.watch(key, this).then((subscribedNow) => subscribedNow && this.serve(key));
+    return waiting;
+  }
+
+  /** Whether receives wait on `key` here, or a take for them is on its way. */
+  busy(key: string): boolean {
+    return this.waiters.has(key) || this.serving.has(key);
+  }
+
+  /** Wake-ups heard on `key` so far, to compare before and after a take of the caller's own. */
+  wakesOf(key: string): number {
+    return this.wakes.get(key) ?? 0;
+  }
+
+  /** A take of the caller's own found `key` empty, with no wake-up since `wakesBefore`: new waiters need not ask. */
+  drainedSince(key: string, wakesBefore: number): void {
+    if (this.wakesOf(key) === wakesBefore) {
+      this.drained.add(key);
+    }
+  }
+
+  /** Takes for the waiters of `key`, oldest first, while there are waiters and messages; one run per key at a time. */
+  serve(key: string): void {
+    if (!this.waiters.has(key)) {
+      return;
+    }
+    if (this.serving.has(key)) {
+      this.wokenAgain.add(key);
+      return;
+    }
+    this.servedAt.set(key, Date.now());
+    const run = (async () => {
+      do {
+        this.wokenAgain.delete(key);
+        while (this.waiters.has(key)) {
+          const wanted = this.waiters.wantedBy(key);
+          const wakesBefore = this.wakesOf(key);
+          const taken = await this.taker.take(key, wanted).catch((error: unknown) => {
+            this.taker.failed(key, error);
+            return undefined;
+          });
+          if (taken !== undefined && taken.length < wanted) {
+            this.drainedSince(key, wakesBefore);
+          }
+          if (!taken?.length) {
+            break;
+          }
+          if (!this.waiters.hand(key, taken)) {
+            await this.taker.giveBack(key, taken);
+          }
+        }
+      } while (this.wokenAgain.has(key));
+    })().finally(() => this.serving.delete(key));
+    this.serving.set(key, run);
+  }
+
+  woken(key: string): void {
+    this.wakes.set(key, this.wakesOf(key) + 1);
+    this.drained.delete(key);
+    this.serve(key);
+  }
+
+  missed(key: string): void {
+    this.woken(key);
+  }
+
+  /** Stops sweeping and listening, and lets the takes in progress settle (what nobody takes is given back). */
+  async close(): Promise<void> {
+    clearInterval(this.sweep);
+    this.watched.forEach((_, key) => this.subscriptions.unwatch(key, this));
+    this.watched.clear();
+    await Promise.all(this.serving.values());
+  }
+
+  private sweepKeys(): void {
+    const now = Date.now();
+    // Due a tick early, so that no key waits longer than SERVE_EVERY_MS between two tries.
+    const due = now - (SERVE_EVERY_MS - SWEEP_EVERY_MS);
+    for (const key of this.waiters.keys()) {
+      if ((this.servedAt.get(key) ?? 0) <= due) {
+        this.serve(key);
+      }
+    }
+    for (const [key, wanted] of this.watched) {
+      if (this.busy(key)) {
+        this.watched.set(key, now);
+      } else if (now - wanted >= KEEP_WATCHING_MS) {
+        this.watched.delete(key);
+        this.servedAt.delete(key);
+        this.wakes.delete(key);
+        this.drained.delete(key);
+        this.subscriptions.unwatch(key, this);
+      }
+    }
+  }
+}
