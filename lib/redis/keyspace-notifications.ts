@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { settleBy } from './settle-by.js';
 
 /**
  * Keyspace notifications, when a master has them on for lists or streams (`notify-keyspace-events` with `K` or `E`,
@@ -18,9 +19,13 @@ const PUSHES = new Set(['rpush', 'lpush', 'linsert', 'xadd']);
 
 export const NO_NOTIFICATIONS: KeyspaceNotifications = { keyspace: false, keyevent: false, db: 0 };
 
-/** What the master behind `connection` notifies; none when it refuses CONFIG (a managed service may). */
+/** How long the question may take: a connection being replaced would never answer it. */
+const ANSWER_WITHIN_MS = 1_000;
+
+/** What the master behind `connection` notifies; none when it refuses CONFIG (a managed service may) or is silent. */
 export async function readNotifications(connection: Redis): Promise<KeyspaceNotifications> {
-  const reply = (await connection.config('GET', 'notify-keyspace-events').catch(() => [])) as unknown[];
+  const asking = connection.config('GET', 'notify-keyspace-events').catch(() => []);
+  const reply = ((await settleBy(asking, Date.now() + ANSWER_WITHIN_MS, () => undefined)) ?? []) as unknown[];
   const flags = String(reply[1] ?? '');
   const pushes = /[Alt]/.test(flags);
   return { keyspace: pushes && flags.includes('K'), keyevent: pushes && flags.includes('E'), db: connection.options.db ?? 0 };

@@ -38,8 +38,11 @@ export class ShardSubscriber {
   private readonly subscribed = new Set<string>();
   private id: number | undefined;
   private notifications = NO_NOTIFICATIONS;
-  /** Subscriptions and unsubscriptions on their way: the count in Redis is not comparable meanwhile. */
-  private changing = 0;
+  /**
+   * Subscriptions and unsubscriptions on their way: the count in Redis is not comparable meanwhile. Forgotten when the
+   * connection closes: their replies will never come (ioredis sends nothing twice here).
+   */
+  private readonly changing = new Set<Promise<unknown>>();
   /** When the connection last stopped being ready; undefined while it is. */
   downSince: number | undefined = Date.now();
   /** When the PING on its way was sent. */
@@ -67,6 +70,7 @@ export class ShardSubscriber {
     connection.on('close', () => {
       this.id = undefined;
       this.subscribed.clear();
+      this.changing.clear();
       this.pingedAt = undefined;
       this.downSince ??= Date.now();
     });
@@ -86,11 +90,10 @@ export class ShardSubscriber {
   remove(key: string): void {
     this.keys.delete(key);
     if (this.subscribed.delete(key)) {
-      this.changing++;
       const channels = this.notifications.keyspace ? [keyspaceChannel(this.notifications, key)] : [];
-      Promise.all([this.connection.sunsubscribe(wakeChannel(key)), ...channels.map((channel) => this.connection.unsubscribe(channel))])
-        .catch(() => undefined)
-        .finally(() => this.changing--);
+      void this.change(
+        Promise.all([this.connection.sunsubscribe(wakeChannel(key)), ...channels.map((channel) => this.connection.unsubscribe(channel))]),
+      ).catch(() => undefined);
     }
   }
 
@@ -104,7 +107,7 @@ export class ShardSubscriber {
       return true;
     }
     this.checkAnswers();
-    if (this.changing > 0) {
+    if (this.changing.size > 0) {
       return true;
     }
     const expected = this.subscribed.size;
@@ -115,7 +118,7 @@ export class ShardSubscriber {
       this.connection.disconnect(true);
       return true;
     }
-    return this.changing > 0 || id !== this.id || expected !== this.subscribed.size || Number(count) === expected;
+    return this.changing.size > 0 || id !== this.id || expected !== this.subscribed.size || Number(count) === expected;
   }
 
   /** Subscribes every key again, on the connection as it is; tells which (what came meanwhile went unheard). */
@@ -156,10 +159,9 @@ export class ShardSubscriber {
   }
 
   private async subscribe(key: string): Promise<boolean> {
-    this.changing++;
     try {
       const keyspace = this.notifications.keyspace ? [this.connection.subscribe(keyspaceChannel(this.notifications, key))] : [];
-      await Promise.all([this.connection.ssubscribe(wakeChannel(key)), ...keyspace]);
+      await this.change(Promise.all([this.connection.ssubscribe(wakeChannel(key)), ...keyspace]));
       this.subscribed.add(key);
       if (!this.keys.has(key)) {
         // Removed while on its way: unsubscribe it now.
@@ -173,8 +175,12 @@ export class ShardSubscriber {
         this.hooks.moved(key);
       }
       return false;
-    } finally {
-      this.changing--;
     }
+  }
+
+  /** Keeps `changing` in the count of what is on its way until it settles. */
+  private change<T>(pending: Promise<T>): Promise<T> {
+    this.changing.add(pending);
+    return pending.finally(() => this.changing.delete(pending));
   }
 }

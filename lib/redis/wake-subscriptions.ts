@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { RedisConnectionError, RedisShardedPubSubError } from '../errors/index.js';
 import { keyOfWakeChannel, wakeChannel } from './key-layout.js';
+import { settleBy } from './settle-by.js';
 import { ShardSubscriber } from './shard-subscriber.js';
 import type { Master, Topology } from './topology.js';
 
@@ -195,7 +196,8 @@ export class WakeSubscriptions {
       for (const subscriber of this.subscribers.values()) {
         if (subscriber.downSince !== undefined && Date.now() - subscriber.downSince >= PROBE_EVERY_MS) {
           lookAgain = true;
-        } else if (!(await subscriber.intact().catch(() => true))) {
+        } else if ((await settleBy(subscriber.intact(), Date.now() + PROBE_EVERY_MS, () => undefined).catch(() => true)) === false) {
+          // (A probe whose answer is late, its commands connection being replaced, says nothing.)
           broken.push(subscriber);
         }
       }
@@ -205,7 +207,7 @@ export class WakeSubscriptions {
       }
       for (const subscriber of broken) {
         this.logger.warn(`Redis at ${subscriber.master.address} dropped wake-up subscriptions; subscribing them again`);
-        await subscriber.resubscribe();
+        void subscriber.resubscribe();
       }
     } finally {
       this.probing = false;

@@ -11,7 +11,7 @@ describe('A key of another type under an endpoint', () => {
     const namespace = freshNamespace();
     const logs = new LogCapture();
     const app = await startPistachio(
-      { namespace, path: '/messages', timeout: 5_000, redis: redisUrl(), blockingConnections: 1 },
+      { namespace, path: '/messages', timeout: 5_000, redis: redisUrl() },
       { logger: logs },
     );
     const waiting = [request(`${app.url}/messages/bad`), request(`${app.url}/messages/bad`)];

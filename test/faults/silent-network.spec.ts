@@ -14,19 +14,19 @@ describe('A network that goes silent without closing the connections', () => {
     const namespace = freshNamespace();
     const logs = new LogCapture();
     const app = await startPistachio(
-      { namespace, path: '/messages', timeout: 30_000, redis: proxy.url, blockingConnections: 1 },
+      { namespace, path: '/messages', timeout: 30_000, redis: proxy.url },
       { logger: logs },
     );
     try {
       const waiting = request(`${app.url}/messages/through`);
       await app.arrivals.reached('through');
-      await until(async () => (await connectionsOf(namespace)).some((client) => client.flags === 'b'));
+      await until(async () => (await connectionsOf(namespace)).some((client) => client.name.endsWith(':wake') && client.ssub === '1'));
 
       proxy.freeze();
       // A publish that went out into the silence neither hangs nor is sent again: its outcome is unknown.
       await expect(app.pistachio.publish('elsewhere', 'into the silence')).rejects.toThrow(PublishOutcomeUnknownError);
-      // Both connections are replaced, the blocking one once its BLPOP's own timeout has passed too (by then Redis has
-      // ended the frozen BLPOP, so that nothing pushed now can go to it): only the new one can serve the poll.
+      // Both connections are replaced: the commands one when a reply is overdue, the wake-up one when a PING of the
+      // probe is; only the new ones can serve the poll.
       await logs.logged('warn', /gave no reply in time: the connection is replaced/, 2);
       await withRedis((redis) => redis.rpush(`${namespace}:through`, 'served again'));
       expect(await waiting).toMatchObject({ status: 200, body: 'served again' });

@@ -19,7 +19,7 @@ describe('The fault-test harness: app instances in processes of their own, on a 
   it('serves a message pushed to Redis from an instance, and from the other once that one is killed', async () => {
     server = await RedisServer.start();
     const redis = server.url;
-    const options = { namespace: 'harness', path: '/messages', timeout: 5_000, redis, blockingConnections: 1 };
+    const options = { namespace: 'harness', path: '/messages', timeout: 5_000, redis };
     instances = await Promise.all([startAppInstance(options), startAppInstance(options)]);
     const [a, b] = instances;
 

@@ -6,6 +6,7 @@ import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js'
 import type { RedisDeployment } from '../../redis/redis-deployment.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
+import { NotDurableError } from '../../redis/durable-writes.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueCommands } from './queue-commands.js';
@@ -87,14 +88,21 @@ export class RedisBroker implements Broker {
     await this.letGo();
   }
 
-  /** LPOP of up to `count`; nothing when the reply was lost with its connection (logged: what it popped is gone). */
+  /**
+   * LPOP of up to `count`; nothing when the reply was lost with its connection (logged: what it popped is gone). With
+   * `durability`, a pop that too few replicas confirmed goes back to the head of the queue (a failover could undo it,
+   * and its messages would be delivered twice), and the take fails.
+   */
   private async pop(key: string, count: number): Promise<Buffer[]> {
     try {
-      return (await this.commands.connection.send((client) => client.lpopBuffer(key, count), { key })) ?? [];
+      return (await this.commands.take(key, (client) => client.lpopBuffer(key, count))) ?? [];
     } catch (error) {
       if (error instanceof ReplyLostError) {
         this.logger.warn(`The Redis connection dropped during a pop from "${key}"; what it popped then is lost`);
         return [];
+      }
+      if (error instanceof NotDurableError && error.written) {
+        await this.commands.requeue(key, error.written as Buffer[]);
       }
       throw error;
     }
@@ -111,7 +119,8 @@ export class RedisBroker implements Broker {
         .then((type) => this.keys.waiters.fail(key, this.commands.foreign(new WrongKeyTypeError(key, type))));
       return;
     }
-    this.logger.warn(`A pop from "${key}" failed; it is tried again: ${(error as Error).message}`);
+    const given = error instanceof NotDurableError ? 'given back' : 'tried again';
+    this.logger.warn(`A pop from "${key}" failed and is ${given}: ${(error as Error).message}`);
   }
 
   /** Gives back what was popped for a waiter that had gone: to the next waiter here, else to the head of its queue. */

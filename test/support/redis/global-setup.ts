@@ -98,7 +98,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   }
   if (onPath('redis-server') && onPath('redis-cli')) {
     const cluster = await RedisCluster.start();
-    return { nodes: cluster.nodes, origin: "redis-server binaries", stop: () => cluster.stop() };
+    return { nodes: cluster.nodes, origin: 'redis-server binaries', stop: () => cluster.stop() };
   }
   const container = await startClusterContainer();
   if (container) {
