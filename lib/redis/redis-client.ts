@@ -62,6 +62,14 @@ export function wasNotSent(error: unknown): boolean {
   return message.startsWith("Stream isn't writeable") || message.startsWith("Cluster isn't ready");
 }
 
+/**
+ * The Cluster refused the command without running it, and went on refusing through ioredis's retries: it is down
+ * (`CLUSTERDOWN`, while a replica takes over a failed master) or its slots move (`MOVED`, `ASK`, `TRYAGAIN`).
+ */
+export function wasRefusedByCluster(error: unknown): boolean {
+  return (error as Error)?.message?.startsWith('Too many Cluster redirections') === true;
+}
+
 /** A Cluster's node connection closed with the command queued or sent: Redis may or may not have run it. */
 export function wasCutOff(error: unknown): boolean {
   const message = (error as Error)?.message;

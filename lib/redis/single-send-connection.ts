@@ -1,7 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { addressOf, connectionFor, isCluster, RedisClient, RedisCommands, wasCutOff, wasNotSent } from './redis-client.js';
+import {
+  addressOf,
+  connectionFor,
+  isCluster,
+  RedisClient,
+  RedisCommands,
+  wasCutOff,
+  wasNotSent,
+  wasRefusedByCluster,
+} from './redis-client.js';
 
 /** The connection dropped after the command went out and before its reply came: Redis may or may not have run it. */
 export class ReplyLostError extends Error {
@@ -10,8 +19,15 @@ export class ReplyLostError extends Error {
   }
 }
 
-/** The command did not go out: the connection was not ready for it. Sending it again is safe. */
-export class NotSentError extends Error {}
+/** The command did not run: the connection was not ready for it, or a Cluster refused it. Sending it again is safe. */
+export class NotSentError extends Error {
+  constructor(
+    /** Redis answered, refusing it for now: asking again at once would only be refused again. */
+    readonly refused = false,
+  ) {
+    super(refused ? 'The Redis Cluster refused the command for now' : 'The Redis connection was not ready for the command');
+  }
+}
 
 /**
  * How long a command may wait for its reply (beyond the time it blocks for) before its connection counts as dead: a
@@ -20,7 +36,10 @@ export class NotSentError extends Error {}
 const REPLY_TIMEOUT_MS = 5_000;
 /** How often a connection looks for overdue replies. */
 const WATCH_EVERY_MS = 1_000;
-/** How often a Cluster command waiting for its master (a failover) looks again, and asks the Cluster who serves what. */
+/**
+ * How often a Cluster command waiting for its master (a failover) or refused (CLUSTERDOWN) looks again, and how often
+ * it asks the Cluster who serves what.
+ */
 const CLUSTER_LOOK_EVERY_MS = 50;
 const CLUSTER_REFRESH_EVERY_MS = 250;
 
@@ -86,9 +105,13 @@ export class SingleSendConnection {
     if (client.status !== 'ready' || key === undefined) {
       return client.status === 'ready';
     }
-    // A master the Cluster has not connected to yet ('wait') connects for the command, which goes out once it is.
-    const status = connectionFor(client, key)?.status;
-    return status === 'ready' || status === 'wait';
+    const master = connectionFor(client, key);
+    if (master?.status === 'wait') {
+      // A master the Cluster has not connected to yet (a new one, after a failover): connect now, send once ready,
+      // rather than queue the command on a connection that may fail, with an outcome that would then be unknown.
+      master.connect().catch(() => undefined);
+    }
+    return master?.status === 'ready';
   }
 
   /** Sends `command` now; rejects with NotSentError when the connection is not ready. */
@@ -106,7 +129,15 @@ export class SingleSendConnection {
         },
         (error: Error) => {
           this.unanswered.delete(reject);
-          reject(wasNotSent(error) ? new NotSentError() : wasCutOff(error) ? new ReplyLostError() : error);
+          reject(
+            wasNotSent(error)
+              ? new NotSentError()
+              : wasRefusedByCluster(error)
+                ? new NotSentError(true)
+                : wasCutOff(error)
+                  ? new ReplyLostError()
+                  : error,
+          );
         },
       );
     });
@@ -120,17 +151,21 @@ export class SingleSendConnection {
   async sendWhenReady<T>(command: (client: RedisCommands) => Promise<T>, options: WaitForReady = {}): Promise<T> {
     const { signal, within } = options;
     let waitEnds: AbortSignal | undefined;
+    const ends = () => (waitEnds ??= AbortSignal.any([...(within === undefined ? [] : [AbortSignal.timeout(within)]), ...(signal ? [signal] : [])]));
     for (;;) {
       if (!this.ready(options.key)) {
-        const deadline = within === undefined ? [] : [AbortSignal.timeout(within)];
-        waitEnds ??= AbortSignal.any([...deadline, ...(signal ? [signal] : [])]);
-        await this.whenReady(waitEnds, options.key);
+        await this.whenReady(ends(), options.key);
       }
       try {
         return await this.send(command, options);
       } catch (error) {
         if (!(error instanceof NotSentError)) {
           throw error;
+        }
+        if (error.refused) {
+          await delay(CLUSTER_LOOK_EVERY_MS, undefined, { signal: ends(), ref: false }).catch(() => {
+            throw ends().reason;
+          });
         }
       }
     }

@@ -52,10 +52,25 @@ class SingleMaster implements Topology {
   onRefresh(): void {}
 }
 
+/** How often a Cluster with a master away asks who serves what, so that a replica's promotion is seen soon. */
+const HURRY_EVERY_MS = 200;
+
 class ClusterMasters implements Topology {
   readonly kind = 'cluster';
+  private hurrying: NodeJS.Timeout | undefined;
 
-  constructor(private readonly cluster: Cluster) {}
+  constructor(private readonly cluster: Cluster) {
+    // ioredis asks every slotsRefreshInterval; while a master is away, ask more often until a replica serves its slots.
+    const hurry = () => (this.hurrying ??= setInterval(() => cluster.refreshSlotsCache(), HURRY_EVERY_MS).unref());
+    cluster.on('-node', hurry).on('node error', hurry);
+    cluster.on('refresh', () => {
+      if (this.hurrying && this.masters().every(({ connection }) => !['end', 'close', 'reconnecting'].includes(connection.status))) {
+        clearInterval(this.hurrying);
+        this.hurrying = undefined;
+      }
+    });
+    cluster.once('end', () => clearInterval(this.hurrying));
+  }
 
   ownerOf(key: string): string | undefined {
     return ownerOfSlot(this.cluster, slotOf(key));

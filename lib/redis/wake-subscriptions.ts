@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { RedisConnectionError, RedisShardedPubSubError } from '../errors/index.js';
 import { keyOfWakeChannel, wakeChannel } from './key-layout.js';
+import { reportOutages } from './connect-redis.js';
 import { settleBy } from './settle-by.js';
 import { ShardSubscriber } from './shard-subscriber.js';
 import type { Master, Topology } from './topology.js';
@@ -138,6 +139,14 @@ export class WakeSubscriptions {
     let subscriber = this.subscribers.get(master.address);
     if (!subscriber) {
       const connection = this.open(master);
+      reportOutages(connection, this.logger);
+      connection.on('error', (error: Error) => {
+        // ioredis lost track of which reply answers which command (seen with a MOVED in the middle of a migration):
+        // start afresh, subscribing everything again.
+        if (error.message.startsWith('Command queue state error')) {
+          connection.disconnect(true);
+        }
+      });
       connection.connect().catch(() => undefined);
       subscriber = new ShardSubscriber(master, connection, {
         woken: (key, payload) => this.listeners.get(key)?.forEach((listener) => listener.woken(key, payload)),

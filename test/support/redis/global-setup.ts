@@ -311,9 +311,18 @@ export async function redisCli(...args: string[]): Promise<string> {
 /** Resolves once every node at `ports` says `cluster_state:ok`. */
 async function clusterReady(ports: number[]): Promise<void> {
   for (const port of ports) {
-    while (!/cluster_state:ok/.test(await redisCli('-p', String(port), 'cluster', 'info').catch(() => ''))) {
-      await delay(50);
+    await eventually(async () => /cluster_state:ok/.test(await redisCli('-p', String(port), 'cluster', 'info').catch(() => '')));
+  }
+}
+
+/** Resolves once `condition` holds, asking every 50 ms; rejects after `within` ms. */
+async function eventually(condition: () => Promise<boolean>, within = 30_000): Promise<void> {
+  const giveUp = Date.now() + within;
+  while (!(await condition())) {
+    if (Date.now() > giveUp) {
+      throw new Error(`The Cluster did not come to this within ${within} ms: ${condition}`);
     }
+    await delay(50);
   }
 }
 
@@ -379,16 +388,72 @@ export class RedisCluster {
     throw new Error('No node of the Cluster answers');
   }
 
-  /** The master that serves `slot`, as the nodes say now. */
-  async masterOf(slot: number): Promise<ClusterNode> {
+  /** The master that serves `slot`, as the nodes say now (none while it has failed and no replica took over). */
+  async masterOf(slot: number): Promise<ClusterNode | undefined> {
     const nodes = await this.topology();
-    return nodes.find(({ role, failed, slots }) => role === 'master' && !failed && slots.some(([from, to]) => slot >= from && slot <= to))!;
+    return nodes.find(({ role, failed, slots }) => role === 'master' && !failed && slots.some(([from, to]) => slot >= from && slot <= to));
   }
 
   /** Resolves once every node that runs says `cluster_state:ok`. */
   async settled(): Promise<void> {
     const running = this.servers.filter((server) => server.running);
     await clusterReady(running.map(({ port }) => port));
+  }
+
+  /**
+   * Kills the master of `slot` with SIGKILL, as a crash would; resolves once a replica serves its slots, with when
+   * that was seen, after starting the dead node again (it comes back as a replica of the new master: see replicated).
+   */
+  async killMaster(slot: number): Promise<{ victim: number; promotedAt: number }> {
+    const victim = (await this.masterOf(slot))!;
+    await this.server(victim.port).kill();
+    await eventually(async () => (await this.masterOf(slot))?.port !== victim.port);
+    const promotedAt = Date.now();
+    await this.server(victim.port).restart();
+    return { victim: victim.port, promotedAt };
+  }
+
+  /** Resolves once the master of `slot` has a replica in sync (after a restart, the restarted node's full resync). */
+  async replicated(slot: number): Promise<void> {
+    await eventually(async () => {
+      const master = await this.masterOf(slot);
+      return master !== undefined && /^slave\d+:.*state=online/m.test(await redisCli('-p', String(master.port), 'info', 'replication'));
+    });
+    await this.settled();
+  }
+
+  /** A manual failover (`CLUSTER FAILOVER` on a replica) of the master of `slot`; resolves once the replica serves it. */
+  async failOver(slot: number): Promise<void> {
+    const master = (await this.masterOf(slot))!;
+    const replica = (await this.topology()).find(({ masterId, failed }) => masterId === master.id && !failed)!;
+    await redisCli('-p', String(replica.port), 'cluster', 'failover');
+    await eventually(async () => (await this.masterOf(slot))?.port === replica.port);
+    await this.settled();
+  }
+
+  /**
+   * Moves `slot` to another master while it is in use, as `redis-cli --cluster reshard` moves each slot: importing and
+   * migrating marks, MIGRATE of its keys in batches, then every master told its new owner.
+   */
+  async migrate(slot: number): Promise<void> {
+    const nodes = await this.topology();
+    const from = (await this.masterOf(slot))!;
+    const to = nodes.find(({ role, failed, id }) => role === 'master' && !failed && id !== from.id)!;
+    const cli = (node: ClusterNode, ...args: (string | number)[]) => redisCli('-p', String(node.port), ...args.map(String));
+    await cli(to, 'cluster', 'setslot', slot, 'importing', from.id);
+    await cli(from, 'cluster', 'setslot', slot, 'migrating', to.id);
+    for (;;) {
+      const keys = (await cli(from, 'cluster', 'getkeysinslot', slot, 100)).split('\n').filter(Boolean);
+      if (keys.length === 0) {
+        break;
+      }
+      await cli(from, 'migrate', '127.0.0.1', to.port, '', 0, 5_000, 'KEYS', ...keys);
+    }
+    const masters = nodes.filter(({ role, failed }) => role === 'master' && !failed);
+    for (const node of [to, from, ...masters.filter(({ id }) => id !== to.id && id !== from.id)]) {
+      await cli(node, 'cluster', 'setslot', slot, 'node', to.id);
+    }
+    await eventually(async () => (await this.masterOf(slot))?.id === to.id);
   }
 
   async stop(): Promise<void> {
