@@ -154,7 +154,8 @@ const DEFAULTS = [
   ['--save', ''],
   ['--appendonly', 'no'],
 ];
-const READY = /Ready to accept connections/;
+/** What redis-server prints once it accepts connections (a Sentinel: once it has its id). */
+const READY = /Ready to accept connections|Sentinel ID is/;
 /**
  * Runs redis-server under a shell that prints its pid, kills it when the shell's standard input closes (so that it
  * dies with the test run even when that run is killed outright), and exits when it does, with its status.
@@ -502,6 +503,11 @@ export class RedisSentinels {
       sentinels.push(await RedisServer.start({ config, args: ['--sentinel'] }));
     }
     return new RedisSentinels(master, replica, sentinels);
+  }
+
+  /** The server (master or replica) on `port`. */
+  server(port: number): RedisServer {
+    return [this.master, this.replica].find((server) => server.port === port)!;
   }
 
   /** The `sentinels` option of ioredis for them. */
