@@ -24,11 +24,14 @@ import { performance } from 'node:perf_hooks';
 import type { Design } from './waiting-polls.js';
 
 /**
- * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL), ADAPTER, DELIVERY, METRICS. Besides
+ * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL)|cluster (with
+ * REDIS_CLUSTER_NODES), ADAPTER, DELIVERY, METRICS. Besides
  * the module's route (queues, `/messages`) it has a broadcast registration (channels, `/channels`, namespace `benchcast`), a
  * constant route (the ceiling), the naive one-connection-per-poll route, and controls for the driver.
  */
 const redisUrl = process.env.BROKER === 'redis' ? process.env.REDIS_URL : undefined;
+/** BROKER=cluster: the Redis Cluster of REDIS_CLUSTER_NODES (`host:port,…`). */
+const redis = process.env.BROKER === 'cluster' ? { cluster: { nodes: process.env.REDIS_CLUSTER_NODES!.split(',') } } : redisUrl;
 /** DELIVERY=at-most-once (default) or at-least-once. */
 const delivery: DeliveryMode = process.env.DELIVERY === 'at-least-once' ? 'at-least-once' : 'at-most-once';
 /** METRICS=on turns the module's Prometheus metrics on (prom-client's default registry), to measure what they cost. */
@@ -212,7 +215,7 @@ async function atRate(rate: number, seconds: number, publish: (k: number) => voi
       namespace: 'bench',
       path: '/messages',
       timeout: POLL_TIMEOUT,
-      redis: redisUrl,
+      redis,
       delivery,
       metrics,
       maxQueueLength: 1_000_000,
@@ -226,7 +229,7 @@ async function atRate(rate: number, seconds: number, publish: (k: number) => voi
       path: '/channels',
       mode: 'broadcast',
       timeout: POLL_TIMEOUT,
-      redis: redisUrl,
+      redis,
       maxWaiters: 1_000_000,
     }),
   ],

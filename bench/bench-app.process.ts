@@ -9,12 +9,15 @@ export interface BenchApp {
   call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
 }
 
+/** This build's bench app. */
+const OWN_APP = fileURLToPath(new URL('./app.js', import.meta.url));
+
 /**
  * Starts `app.js` in a process of its own (so that the load generator does not share its core), with `nodeOptions`
- * for Node, and waits for it.
+ * for Node, and waits for it. `script` runs another build's bench app instead (see `--baseline` in run.ts).
  */
-export async function startBenchApp(env: Record<string, string>, nodeOptions: string[] = []): Promise<BenchApp> {
-  const child = spawn(process.execPath, ['--expose-gc', ...nodeOptions, fileURLToPath(new URL('./app.js', import.meta.url))], {
+export async function startBenchApp(env: Record<string, string>, nodeOptions: string[] = [], script = OWN_APP): Promise<BenchApp> {
+  const child = spawn(process.execPath, ['--expose-gc', ...nodeOptions, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

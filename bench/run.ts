@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { DeliveryMode } from '../lib/index.js';
-import { startRedisServer } from '../test/support/redis/global-setup.js';
+import { RedisCluster, startRedisServer } from '../test/support/redis/global-setup.js';
 import { BenchApp, startBenchApp } from './bench-app.process.js';
+import { renderCore } from './core-report.js';
 import { Percentiles } from './latency-histogram.js';
 import { renderPeer } from './peer/report.js';
 import { renderProfile } from './profile-report.js';
@@ -15,6 +16,7 @@ import { ceiling, throughput } from './scenarios/http-load.js';
 import { IdleScale, idleScale } from './scenarios/idle-scale.js';
 import { latency } from './scenarios/latency.js';
 import { cpuProfile, ProfilePlan, ProfileResult } from './scenarios/cpu-profile.js';
+import { CommandCost, commandCost, MasterSpread, masterSpread } from './scenarios/delivery-core.js';
 import { PeerOutcome, peerScenario, PeerPlan } from './scenarios/nchan-peer.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
 
@@ -25,6 +27,10 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
  * DIR/peer.md; the full run has it too, never the quick one (`--only peer --quick` takes its small plan).
  * `-- --only profile`: where the app's CPU goes at saturation and in a wake-up of many waiting polls (Fastify, Redis), into DIR/profile.json and
  * DIR/profile.md, and the profiles themselves as DIR/profile-N.cpuprofile (not kept in git); never in the full run.
+ * `-- --only core [-- --baseline CHECKOUT]`: the Redis delivery core on one Redis and on a Redis Cluster of the bench's
+ * own (commands per message, wake-ups of many waiting polls, single polls on Fastify, the spread over masters), into
+ * DIR/core.json and DIR/core.md; with a baseline (another checkout, its bench built there: `npm run bench -- --only
+ * none`), its single polls side by side with this build's, round after round. Never in the full run.
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -33,9 +39,11 @@ const option = (name: string) => {
 };
 const out = option('--out') ?? new URL('../../results/', import.meta.url).pathname;
 const only = option('--only');
-if (only !== undefined && only !== 'broadcast' && only !== 'peer' && only !== 'profile') {
-  throw new Error(`--only takes "broadcast", "peer" or "profile" (the parts that run alone), not ${JSON.stringify(only)}`);
+const parts = ['broadcast', 'peer', 'profile', 'core', 'none'];
+if (only !== undefined && !parts.includes(only)) {
+  throw new Error(`--only takes ${parts.map((part) => `"${part}"`).join(', ')} (the parts that run alone), not ${JSON.stringify(only)}`);
 }
+const baseline = option('--baseline');
 const plan = quick
   ? {
       rounds: 1,
@@ -72,6 +80,7 @@ const plan = quick
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 16, publishers: 8, load: { saturation: { backlog: 8, seconds: 2 } } },
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 100, publishers: 8, load: { wakeUp: { woken: 50, rate: 200 } } },
       ] satisfies ProfilePlan[],
+      core: { commands: { endpoints: 16, rate: 200, seconds: 1 }, waiting: 200, polls: [64], rounds: 1, spread: { endpoints: 100, rate: 200, seconds: 1 } },
     }
   : {
       rounds: 3,
@@ -110,6 +119,14 @@ const plan = quick
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 256, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 10_000, publishers: 64, load: { wakeUp: { woken: 1_000, rate: 1_000 } } },
       ] satisfies ProfilePlan[],
+      // A steady 1,000/s for the commands, as the peer scenario's latency row; 10,000 waiting as its wake-up row.
+      core: {
+        commands: { endpoints: 64, rate: 1_000, seconds: 5 },
+        waiting: 10_000,
+        polls: [64, 256],
+        rounds: 3,
+        spread: { endpoints: 1_000, rate: 1_000, seconds: 5 },
+      },
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -165,6 +182,26 @@ export interface PeerRun {
   machine: Results['machine'];
   quick: boolean;
   peer: PeerOutcome;
+}
+
+/** Single polls on Fastify (at most once) at one connection count: one Redis, the Cluster, and the baseline build. */
+export interface CoreThroughput {
+  connections: number;
+  rounds: { redis: number; cluster: number; baseline?: number }[];
+  median: { redis: number; cluster: number; baseline?: number };
+}
+
+/** What `--only core` writes. */
+export interface CoreRun {
+  date: string;
+  machine: Results['machine'];
+  quick: boolean;
+  /** The checkout whose build the baseline figures come from, with its commit. */
+  baseline?: string;
+  commands: CommandCost[];
+  wakeUp: { store: 'redis' | 'cluster'; delivery: DeliveryMode; adapter: 'fastify'; result: IdleScale }[];
+  throughput: CoreThroughput[];
+  spread: MasterSpread;
 }
 
 /** What `--only broadcast` writes. */
@@ -331,7 +368,86 @@ try {
 
   const peer = () => peerScenario(plan.peer, redisServer.url, redis, log);
 
-  if (only === 'profile') {
+  /** The delivery core on one Redis and on a Cluster of its own (see the comment at the top). */
+  async function coreScenario(): Promise<CoreRun> {
+    const cluster = await RedisCluster.start();
+    const masterNodes = (await cluster.topology()).filter(({ role }) => role === 'master');
+    const masters = masterNodes.map(({ port }) => new Redis(port));
+    const clusterEnv = { BROKER: 'cluster', REDIS_CLUSTER_NODES: cluster.nodes };
+    const fastify = { ADAPTER: 'fastify' };
+    /** Like withApp, on the Cluster, or on another build. */
+    const onCluster = async <T>(env: Record<string, string>, use: (app: BenchApp) => Promise<T>): Promise<T> => {
+      const app = await startBenchApp({ ...clusterEnv, ...env });
+      try {
+        return await use(app);
+      } finally {
+        await app.stop();
+        await Promise.all(masters.map((master) => master.flushall()));
+      }
+    };
+    const baselineApp = baseline && `${baseline}/bench/dist/bench/app.js`;
+    const onBaseline = async <T>(env: Record<string, string>, use: (app: BenchApp) => Promise<T>): Promise<T> => {
+      const app = await startBenchApp(env, [], baselineApp);
+      try {
+        return await use(app);
+      } finally {
+        await app.stop();
+        await redis.flushall();
+      }
+    };
+    try {
+      const commands: CommandCost[] = [];
+      for (const delivery of ['at-most-once', 'at-least-once'] as const) {
+        const cost = await withApp({ ...redisEnv, ...fastify, DELIVERY: delivery }, (app) =>
+          commandCost(app, redisServer.url, { ...plan.core.commands, delivery }),
+        );
+        commands.push(cost);
+        log(`commands ${delivery}: ${cost.sent.perMessage} sent, ${cost.executed.perMessage} run per message (${JSON.stringify(cost.sent.byCommand)})`);
+      }
+      const wakeUp: CoreRun['wakeUp'] = [];
+      for (const [store, delivery] of [['redis', 'at-most-once'], ['redis', 'at-least-once'], ['cluster', 'at-most-once']] as const) {
+        const env = { ...fastify, DELIVERY: delivery };
+        const result =
+          store === 'redis'
+            ? await withApp({ ...redisEnv, ...env }, (app) => idleScale(app, redis, 'messages', plan.core.waiting))
+            : await onCluster(env, (app) => idleScale(app, masters, 'messages', plan.core.waiting));
+        wakeUp.push({ store, delivery, adapter: 'fastify', result });
+        log(`wake-up ${store} ${delivery}: ${JSON.stringify(result)}`);
+      }
+      const throughputs: CoreThroughput[] = [];
+      for (const connections of plan.core.polls) {
+        const fill = await withApp({ ...memoryEnv, ...fastify }, async (app) => expected(await warmCeiling(app, connections)));
+        const rounds: CoreThroughput['rounds'] = [];
+        for (let round = 0; round < plan.core.rounds; round++) {
+          const measure = (app: BenchApp) => throughput(app, connections, plan.seconds, fill);
+          rounds.push({
+            redis: await withApp({ ...redisEnv, ...fastify }, measure),
+            cluster: await onCluster(fastify, measure),
+            ...(baselineApp ? { baseline: await onBaseline({ ...redisEnv, ...fastify }, measure) } : {}),
+          });
+          log(`single polls C=${connections} round ${round + 1}: ${JSON.stringify(rounds[round])}`);
+        }
+        throughputs.push({ connections, rounds, median: medians(rounds) });
+      }
+      const spread = await onCluster(fastify, (app) => masterSpread(app, masters, { ...plan.core.spread, delivery: 'at-most-once' }));
+      log(`spread over masters: ${JSON.stringify(spread)}`);
+      const described = baseline && `${baseline} at ${execFileSync('git', ['-C', baseline, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()}`;
+      return { date: new Date().toISOString(), machine: machine(), quick, baseline: described, commands, wakeUp, throughput: throughputs, spread };
+    } finally {
+      masters.forEach((master) => master.disconnect());
+      await cluster.stop();
+    }
+  }
+
+  if (only === 'none') {
+    log('built; nothing run');
+  } else if (only === 'core') {
+    const results = await coreScenario();
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/core.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/core.md`, [runLine(results), '', ...renderCore(results)].join('\n'));
+    log(`core results written to ${out}`);
+  } else if (only === 'profile') {
     const profiles: ProfileResult[] = [];
     for (const [i, profilePlan] of plan.profiles.entries()) {
       profiles.push(await cpuProfile(profilePlan, redisServer.url, redis, `${out}/profile-${i + 1}.cpuprofile`));

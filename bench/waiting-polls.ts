@@ -62,13 +62,23 @@ export async function clientCount(redis: Redis): Promise<number> {
   return list.trim().split('\n').length;
 }
 
-/** The Redis connections of one registration, by the names the module gives them (`pistachio:<namespace>:<role>`). */
-export async function connectionsOf(redis: Redis, namespace: string): Promise<number> {
-  const list = (await redis.client('LIST')) as string;
-  return list.split('\n').filter((client) => client.includes(` name=pistachio:${namespace}:`)).length;
+/** Redis, or the masters of a Cluster: what is asked of it is asked of each and summed. */
+export type Masters = Redis | Redis[];
+
+/** The Redis connections of the app's module, by the names it gives them (`pistachio:<namespace>:<role>`). */
+export async function moduleConnections(masters: Masters): Promise<number> {
+  return sumOver(masters, async (redis) => {
+    const list = (await redis.client('LIST')) as string;
+    return list.split('\n').filter((client) => client.includes(' name=pistachio:')).length;
+  });
 }
 
-/** Clients blocked in a command (BLPOP) now. */
+async function sumOver(masters: Masters, ask: (redis: Redis) => Promise<number>): Promise<number> {
+  const counts = await Promise.all([masters].flat().map(ask));
+  return counts.reduce((sum, count) => sum + count, 0);
+}
+
+/** Clients blocked in a command (BLPOP) now: the naive design's waiting polls. */
 export async function blockedClients(redis: Redis): Promise<number> {
   return Number(/blocked_clients:(\d+)/.exec(await redis.info('clients'))?.[1]);
 }
@@ -81,28 +91,30 @@ export const registrations = {
 } as const satisfies Record<Design, { path: string; namespace: string }>;
 
 /**
- * Whether `count` polls wait in the registration and, on Redis, can be woken: each of `endpoints` subscribed
- * (channels: Pub/Sub), or a blocking read armed (queues). A message published before would reach fewer of them.
+ * Whether `count` polls wait in the registration and, on Redis, can be woken: the wake channel of each of
+ * `endpoints` subscribed. A message published before would reach fewer of them.
  */
 export async function allWaiting(app: BenchApp, redis: Redis, design: Design, count: number, endpoints: string[]): Promise<boolean> {
   if ((await app.call<number>('GET', `/bench/waiting?design=${design}`)) < count) {
     return false;
   }
-  const { namespace } = registrations[design];
-  if ((await connectionsOf(redis, namespace)) === 0) {
+  if ((await moduleConnections(redis)) === 0) {
     // The memory broker: a waiting poll is ready.
     return true;
   }
-  if (design === 'queues') {
-    return (await blockedClients(redis)) >= 1;
-  }
-  const subscribers = await subscribersOf(redis, endpoints.map((endpoint) => `${namespace}:${endpoint}#wake`));
+  const { namespace } = registrations[design];
+  const subscribers = await shardSubscribersOf(redis, endpoints.map((endpoint) => `{${namespace}:${endpoint}}#wake`));
   return subscribers.every((subscribed) => subscribed > 0);
 }
 
-/** The subscribers of each Pub/Sub channel (`PUBSUB NUMSUB`, a flat list in RESP2, a map in RESP3). */
-async function subscribersOf(redis: Redis, channels: string[]): Promise<number[]> {
-  const reply = (await redis.call('PUBSUB', 'NUMSUB', ...channels)) as unknown;
+/** How many of a registration's endpoints some instance listens on now (their wake channels subscribed). */
+export async function endpointsListenedTo(masters: Masters, namespace: string): Promise<number> {
+  return sumOver(masters, async (redis) => ((await redis.call('PUBSUB', 'SHARDCHANNELS', `{${namespace}:*}#wake`)) as unknown[]).length);
+}
+
+/** The subscribers of each shard channel (`PUBSUB SHARDNUMSUB`, a flat list in RESP2, a map in RESP3). */
+async function shardSubscribersOf(redis: Redis, channels: string[]): Promise<number[]> {
+  const reply = (await redis.call('PUBSUB', 'SHARDNUMSUB', ...channels)) as unknown;
   const counts = Array.isArray(reply)
     ? reply.filter((_, i) => i % 2 === 1)
     : reply instanceof Map

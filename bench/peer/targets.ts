@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { BenchApp, startBenchApp } from '../bench-app.process.js';
-import { blockedClients, memoryOf } from '../waiting-polls.js';
+import { endpointsListenedTo, memoryOf } from '../waiting-polls.js';
 import { NchanInstallation, NchanServer } from './nchan.js';
 import { cpuMicrosOf, rssOf } from './proc.js';
 
@@ -109,14 +109,8 @@ export async function oursTarget(setup: PeerSetup, redisUrl: string, redis: Redi
     cpuMicros: async () => sum(await Promise.all(apps.map((app) => app.call<number>('GET', '/bench/cpu')))),
     rssBytes: async () => sum(await Promise.all(apps.map(async (app) => (await memoryOf(app)).rss))),
     waiting,
-    // On Redis, at most once, each process has one blocking read for all its waiting polls; at least once, each
-    // waited endpoint its wake-up channel.
-    ready: async (count) =>
-      (await waiting()) >= count &&
-      (store === 'memory' ||
-        (delivery === 'at-least-once'
-          ? (await redis.pubsub('CHANNELS', 'bench:*#wake')).length >= count
-          : (await blockedClients(redis)) >= processes)),
+    // On Redis, each waited endpoint's wake channel subscribed.
+    ready: async (count) => (await waiting()) >= count && (store === 'memory' || (await endpointsListenedTo(redis, 'bench')) >= count),
     errors: () => [],
     stop: async () => void (await Promise.all(apps.map((app) => app.stop()))),
   };

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { BenchApp } from '../bench-app.process.js';
 import { LatencyHistogram, Percentiles } from '../latency-histogram.js';
 import { poll, Poll } from '../poll.js';
-import { allWaiting, arrivalsOf, connectionsOf, deadline, Design, memoryOf, openInGroups, perPoll, registrations, until } from '../waiting-polls.js';
+import { allWaiting, arrivalsOf, moduleConnections, deadline, Design, memoryOf, openInGroups, perPoll, registrations, until } from '../waiting-polls.js';
 
 export interface Fanout {
   design: Design;
@@ -45,7 +45,7 @@ export async function fanout(app: BenchApp, redis: Redis, design: Design, client
   await until(() => allWaiting(app, redis, design, clients, ['fan']));
   const waiting = await app.call<number>('GET', `/bench/waiting?design=${design}`);
   const memory = await memoryOf(app);
-  const redisConnections = await connectionsOf(redis, namespace);
+  const redisConnections = await moduleConnections(redis);
 
   const histogram = new LatencyHistogram();
   let first = Infinity;

@@ -4,7 +4,7 @@ import { pollUrl } from '../../lib/client/endpoint-url.js';
 import { BenchApp } from '../bench-app.process.js';
 import { LatencyHistogram, Percentiles } from '../latency-histogram.js';
 import { poll } from '../poll.js';
-import { allWaiting, arrivalsOf, connectionsOf, deadline, Design, memoryOf, openInGroups, registrations, until } from '../waiting-polls.js';
+import { allWaiting, arrivalsOf, moduleConnections, deadline, Design, memoryOf, openInGroups, registrations, until } from '../waiting-polls.js';
 
 export interface SteadyPlan {
   channels: number;
@@ -185,7 +185,7 @@ export async function steady(app: BenchApp, redis: Redis, design: Design, plan: 
     errors,
     appCpuPerDeliveryMicros: cpu / latency.count,
     idle,
-    redisConnections: await connectionsOf(redis, namespace),
+    redisConnections: await moduleConnections(redis),
   };
 }
 

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { BenchApp } from '../bench-app.process.js';
 import { LatencyHistogram, Percentiles } from '../latency-histogram.js';
 import { poll } from '../poll.js';
-import { arrivalsOf, blockedClients, clientCount, memoryOf, perPoll, until } from '../waiting-polls.js';
+import { arrivalsOf, blockedClients, clientCount, endpointsListenedTo, Masters, memoryOf, moduleConnections, perPoll, until } from '../waiting-polls.js';
 
 export interface IdleScale {
   waiting: number;
@@ -22,7 +22,9 @@ export interface IdleScale {
  */
 export type IdleRoute = 'messages' | 'naive' | 'bare';
 
-export async function idleScale(app: BenchApp, redis: Redis, route: IdleRoute, waiting: number): Promise<IdleScale> {
+/** `masters`: the Redis the app runs on, or a Cluster's masters (the naive and bare routes: one Redis only). */
+export async function idleScale(app: BenchApp, masters: Masters, route: IdleRoute, waiting: number): Promise<IdleScale> {
+  const redis = [masters].flat()[0];
   const clientsBefore = await clientCount(redis);
   const memoryBefore = await memoryOf(app);
   const arrivedBefore = await arrivalsOf(app);
@@ -35,11 +37,16 @@ export async function idleScale(app: BenchApp, redis: Redis, route: IdleRoute, w
   );
   const arrived = async () => (await arrivalsOf(app)) - arrivedBefore;
   await until(async () => (await arrived()) + refused >= waiting);
-  // Measured once the blocking reads are in Redis: one per poll for the naive design, the pool's for the module.
-  const expectedBlocked = async () => ({ naive: (await arrived()) - refused, messages: 1, bare: 0 })[route];
-  await until(async () => (await blockedClients(redis)) >= (await expectedBlocked()));
+  // Measured once Redis can serve them all: a blocking read per poll for the naive design, each endpoint listened to
+  // for the module.
+  if (route === 'messages') {
+    await until(async () => (await endpointsListenedTo(masters, 'bench')) >= (await arrived()) - refused);
+  } else {
+    await until(async () => (await blockedClients(redis)) >= ({ naive: (await arrived()) - refused, bare: 0 })[route]);
+  }
   const memory = await memoryOf(app);
-  const redisConnections = (await clientCount(redis)) - clientsBefore + (route === 'messages' ? 5 : 0);
+  // The module's connections were opened with the app, before this count started.
+  const redisConnections = route === 'messages' ? await moduleConnections(masters) : (await clientCount(redis)) - clientsBefore;
   const failed = refused + waiting - (await arrived());
 
   // 1,000 of them, spread over the range, get a message each, 10 every 10 ms: the wake-up of idle polls, not a burst.

@@ -59,8 +59,9 @@ describe('The benchmark', () => {
       expect(row).toMatchObject({ clients: 300, waiting: 300, answered: 300 });
       expect(row.answers.max).toBeGreaterThanOrEqual(row.first);
     }
-    // Its own two connections on Redis (commands and the Pub/Sub subscriber) however many wait; none in memory.
-    expect(fanout.map((row: { redisConnections: number }) => row.redisConnections)).toEqual([0, 0, 2, 5]);
+    // The app's two connections on Redis (commands and the wake-up subscriber, shared by its registrations) however
+    // many wait; none in memory.
+    expect(fanout.map((row: { redisConnections: number }) => row.redisConnections)).toEqual([0, 0, 2, 2]);
     expect(steady.runs).toHaveLength(4);
     // Answers with Pistachio-Gap are counted in the table, not checked: what counts is that no message went missing.
     for (const row of steady.runs) {
@@ -76,5 +77,30 @@ describe('The benchmark', () => {
     expect(table).toContain('| waiting clients | broker | design | answered |');
     expect(table).toContain('| design | broker | clients | publishes |');
     expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg/);
+  }, 300_000);
+
+  it('runs the delivery core scenario in its quick form, on one Redis and on a Cluster', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
+    await promisify(execFile)('npm', ['run', 'bench', '--', '--only', 'core', '--quick', '--out', out], {
+      cwd: new URL('../..', import.meta.url),
+    });
+
+    const results = JSON.parse(readFileSync(join(out, 'core.json'), 'utf8'));
+    expect(figures(results).filter(([path, value]) => typeof value !== 'number' && !/\.(date|quick|delivery|store|adapter|address|cpus|node|redis)$/.test(path))).toEqual([]);
+    expect(results.commands.map(({ delivery }: { delivery: string }) => delivery)).toEqual(['at-most-once', 'at-least-once']);
+    for (const cost of results.commands) {
+      expect(cost.delivered).toBeGreaterThan(0);
+      expect(cost.sent.perMessage).toBeGreaterThan(0);
+      expect(cost.executed.perMessage).toBeGreaterThanOrEqual(cost.sent.perMessage);
+    }
+    // Every waiting poll woken where it was published to, on one Redis and on the Cluster.
+    for (const { result } of results.wakeUp) {
+      expect(result).toMatchObject({ waiting: 200, failed: 0, redisConnections: expect.any(Number) });
+      expect(result.wakeUp.count).toBe(200);
+    }
+    expect(results.throughput[0].median.redis).toBeGreaterThan(0);
+    expect(results.throughput[0].median.cluster).toBeGreaterThan(0);
+    expect(results.spread.masters).toHaveLength(3);
+    expect(readFileSync(join(out, 'core.md'), 'utf8')).toContain('| delivery | sent per message | run per message |');
   }, 300_000);
 });

@@ -52,9 +52,11 @@ describe('A Sentinel failover under traffic', () => {
         const killed = sentinels.server(await sentinels.masterPort());
         await killed.kill();
         await until(async () => (await sentinels.masterPort()) !== killed.port, 30_000);
-        // Back as a replica of the new master (the Sentinels reconfigure it), so that writes are durable again.
+        // Back as a replica of the new master, so that writes are durable again (as the Sentinels would make it, in
+        // their own time).
         await killed.restart();
         const master = await sentinels.masterPort();
+        await redisCli('-p', String(killed.port), 'replicaof', '127.0.0.1', String(master));
         await until(async () => /^slave\d+:.*state=online/m.test(await redisCli('-p', String(master), 'info', 'replication')), 30_000);
       }
       await ledger.publish(app.pistachio, endpoints[i % endpoints.length], `m${i}`);
