@@ -45,7 +45,10 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     this.keys = new WaitedKeys(
       deployment.wakes,
       {
-        take: (key, max) => this.claim(key, max),
+        take: async (key, max) => {
+          const taken = await this.claim(key, max);
+          return { taken, emptied: taken.length < max };
+        },
         giveBack: (key, deliveries) => this.unclaim(key, deliveries),
         failed: (key, error) => this.claimFailed(key, error),
       },

@@ -1,20 +1,31 @@
 import { defineScripts } from '../../redis/define-scripts.js';
 
 /**
- * Appends a message unless the queue is full ('reject': answers -1) or makes room ('drop-oldest'); refreshes the TTL;
- * and wakes the instances that wait on the queue (ARGV[5], its shard channel, in its slot).
+ * Appends a message unless the queue is full ('reject': takes it back, answers -1) or makes room ('drop-oldest');
+ * refreshes the TTL; and wakes the instances that wait on the queue (ARGV[5], its shard channel, in its slot). It
+ * asks nothing first: the push answers the length, and a refused message never left the script.
  */
 const PUBLISH = `
-local length = redis.call('LLEN', KEYS[1])
+local length = redis.call('RPUSH', KEYS[1], ARGV[1])
 local max = tonumber(ARGV[2])
-if length >= max then
-  if ARGV[3] == 'reject' then return -1 end
-  redis.call('LTRIM', KEYS[1], length - max + 1, -1)
+if length > max then
+  if ARGV[3] == 'reject' then
+    redis.call('RPOP', KEYS[1])
+    return -1
+  end
+  redis.call('LTRIM', KEYS[1], length - max, -1)
 end
-redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('SPUBLISH', ARGV[5], '')
-return length + 1`;
+return length`;
+
+/**
+ * Pops up to ARGV[1] messages, and answers how many are left: `{ messages, left }`, so that a queue emptied needs no
+ * second look when the next poll comes. It only frees memory, so it runs when Redis is out of memory too.
+ */
+const POP = `#!lua flags=allow-oom
+local popped = redis.call('LPOP', KEYS[1], ARGV[1])
+return { popped or {}, redis.call('LLEN', KEYS[1]) }`;
 
 /**
  * Puts messages back at the head, in order, whatever the bound (nothing taken is ever dropped), refreshes the TTL, and
@@ -29,12 +40,14 @@ redis.call('SPUBLISH', ARGV[2], '')`;
 /** The queue operations that must be atomic in Redis, as Lua scripts. */
 export interface QueueScripts {
   publishBounded(key: string, message: Buffer, maxLength: number, overflow: string, ttl: number, wake: string): Promise<number>;
+  popBuffer(key: string, count: number): Promise<[messages: Buffer[], left: number]>;
   requeue(key: string, ttl: number, wake: string, ...messages: Buffer[]): Promise<null>;
 }
 
 /** The queue scripts on `client`, defined on it the first time. */
 export const queueScripts = defineScripts<QueueScripts>({
   publishBounded: { numberOfKeys: 1, lua: PUBLISH },
+  pop: { numberOfKeys: 1, lua: POP },
   requeue: { numberOfKeys: 1, lua: REQUEUE },
 });
 

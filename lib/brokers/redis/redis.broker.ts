@@ -10,11 +10,12 @@ import { NotDurableError } from '../../redis/durable-writes.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueCommands } from './queue-commands.js';
-import { WaitedKeys } from './waited-keys.js';
+import { queueScripts } from './queue-scripts.js';
+import { Taken, WaitedKeys } from './waited-keys.js';
 
 /**
  * At-most-once queues as Redis lists at `<namespace>:<endpoint>`, shared by every instance of the app. A waiting poll
- * is an entry in a local FIFO (see WaitedKeys); a publish wakes the instances that wait on the key, and each LPOPs for
+ * is an entry in a local FIFO (see WaitedKeys); a publish wakes the instances that wait on the key, and each pops for
  * its oldest waiter. Every command is sent once at most (see SingleSendConnection): a reconnect never runs one twice.
  */
 export class RedisBroker implements Broker {
@@ -89,20 +90,24 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * LPOP of up to `count`; nothing when the reply was lost with its connection (logged: what it popped is gone). With
-   * `durability`, a pop that too few replicas confirmed goes back to the head of the queue (a failover could undo it,
-   * and its messages would be delivered twice), and the take fails.
+   * Pops up to `count`, learning whether the queue is left empty; nothing when the reply was lost with its connection
+   * (logged: what it popped is gone). With `durability`, a pop that too few replicas confirmed goes back to the head
+   * of the queue (a failover could undo it, and its messages would be delivered twice), and the take fails.
    */
-  private async pop(key: string, count: number): Promise<Buffer[]> {
+  private async pop(key: string, count: number): Promise<Taken<Buffer>> {
     try {
-      return (await this.commands.take(key, (client) => client.lpopBuffer(key, count))) ?? [];
+      const [taken, left] = await this.commands.take(key, (client) => queueScripts(client).popBuffer(key, count));
+      return { taken, emptied: left === 0 };
     } catch (error) {
       if (error instanceof ReplyLostError) {
         this.logger.warn(`The Redis connection dropped during a pop from "${key}"; what it popped then is lost`);
-        return [];
+        return { taken: [], emptied: false };
       }
-      if (error instanceof NotDurableError && error.written) {
-        await this.commands.requeue(key, error.written as Buffer[]);
+      if (error instanceof NotDurableError) {
+        const [popped] = error.written as [Buffer[], number];
+        if (popped.length > 0) {
+          await this.commands.requeue(key, popped);
+        }
       }
       throw error;
     }

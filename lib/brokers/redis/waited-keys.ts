@@ -3,10 +3,16 @@ import type { WakeListener, WakeSubscriptions } from '../../redis/wake-subscript
 import type { BrokerReceiveOptions } from '../broker.interface.js';
 import { Waiters } from '../waiters.js';
 
+/** What one take brought, and whether it left the key with nothing to take. */
+export interface Taken<T> {
+  taken: T[];
+  emptied: boolean;
+}
+
 /** How a queue broker takes messages from a key of Redis for its waiters, and gives back what none could take. */
 export interface KeyTaker<T> {
-  /** Takes up to `max` from `key` in one round trip (an LPOP, a claim script); fewer when there are not that many. */
-  take(key: string, max: number): Promise<T[]>;
+  /** Takes up to `max` from `key` in one round trip (a pop, a claim); fewer when there are not that many. */
+  take(key: string, max: number): Promise<Taken<T>>;
   /** Gives back what was taken for a waiter that had gone meanwhile, uncounted. */
   giveBack(key: string, taken: T[]): Promise<void>;
   /** A take failed: ends the waits on a key that cannot be read, or logs; the key is tried again later. */
@@ -110,18 +116,18 @@ export class WaitedKeys<T> implements WakeListener {
         while (this.waiters.has(key)) {
           const wanted = this.waiters.wantedBy(key);
           const wakesBefore = this.wakesOf(key);
-          const taken = await this.taker.take(key, wanted).catch((error: unknown) => {
+          const take = await this.taker.take(key, wanted).catch((error: unknown) => {
             this.taker.failed(key, error);
             return undefined;
           });
-          if (taken !== undefined && taken.length < wanted) {
+          if (take?.emptied) {
             this.drainedSince(key, wakesBefore);
           }
-          if (!taken?.length) {
+          if (!take?.taken.length) {
             break;
           }
-          if (!this.waiters.hand(key, taken)) {
-            await this.taker.giveBack(key, taken);
+          if (!this.waiters.hand(key, take.taken)) {
+            await this.taker.giveBack(key, take.taken);
           }
         }
       } while (this.wokenAgain.has(key));

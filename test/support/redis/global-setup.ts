@@ -362,11 +362,14 @@ export class RedisCluster {
       const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
       await redisCli('--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes');
       await clusterReady(servers.map(({ port }) => port));
+      const cluster = new RedisCluster(servers);
+      // Every node knows its role: the replicas have taken theirs from the masters' gossip.
+      await eventually(async () => (await cluster.topology()).filter(({ role }) => role === 'master').length === masters);
+      return cluster;
     } catch (error) {
       await Promise.all(servers.map((server) => server.stop()));
       throw error;
     }
-    return new RedisCluster(servers);
   }
 
   /** Its nodes as `host:port,…`. */
