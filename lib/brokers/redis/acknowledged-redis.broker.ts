@@ -6,6 +6,7 @@ import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js'
 import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
 import { REDIS_WAIT_MS } from '../../redis/broker-commands.js';
 import { NotDurableError } from '../../redis/durable-writes.js';
+import { KeySweep } from '../../redis/key-sweep.js';
 import { companionKey, wakeChannel } from '../../redis/key-layout.js';
 import type { RedisDeployment } from '../../redis/redis-deployment.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
@@ -14,7 +15,7 @@ import { NotSentError, ReplyLostError } from '../../redis/single-send-connection
 import { Acknowledgements, Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
-import { ClaimReply, claimScripts, SettleMode } from './claim-scripts.js';
+import { CLAIMABLE, ClaimReply, claimScripts, SettleMode } from './claim-scripts.js';
 import { QueueCommands } from './queue-commands.js';
 import { WaitedKeys } from './waited-keys.js';
 
@@ -34,6 +35,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
   readonly acknowledgements = this;
   private readonly logger = new Logger('RedisBroker');
   private readonly keys: WaitedKeys<Delivery>;
+  private readonly sweep: KeySweep;
 
   private constructor(
     private readonly deployment: RedisDeployment,
@@ -42,6 +44,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
     private readonly settings: BrokerSettings,
     private readonly events: BrokerEvents,
   ) {
+    this.sweep = new KeySweep(deployment.topology, CLAIMABLE);
     this.keys = new WaitedKeys(
       deployment.wakes,
       {
@@ -51,6 +54,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
         },
         giveBack: (key, deliveries) => this.unclaim(key, deliveries),
         failed: (key, error) => this.claimFailed(key, error),
+        holding: (keys) => this.sweep.holding(keys),
       },
       deployment.commands.client,
     );

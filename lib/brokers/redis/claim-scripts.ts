@@ -1,4 +1,5 @@
 import { defineScripts } from '../../redis/define-scripts.js';
+import type { SweepTest } from '../../redis/key-sweep.js';
 
 /** Redis's clock in milliseconds: every instance measures deadlines on the same clock. */
 const NOW = `
@@ -113,6 +114,13 @@ return refused`;
 const CLAIMED_LENGTH = `
 ${NOW}
 return redis.call('LLEN', KEYS[1]) + redis.call('ZCOUNT', KEYS[2], '-inf', now)`;
+
+/** The sweep's test (see KeySweep): a queue with messages, or claims whose deadline passed, at `{<key>}#deadlines`. */
+export const CLAIMABLE: SweepTest = {
+  name: 'sweepClaims',
+  prelude: NOW,
+  holds: "redis.pcall('LLEN', key) ~= 0 or redis.pcall('ZCOUNT', '{' .. key .. '}#deadlines', '-inf', now) ~= 0",
+};
 
 /** Moves the dead letters (KEYS[1]) to the tail of the queue (KEYS[2]) and wakes waiting instances; answers how many. */
 const REQUEUE_DEAD = `

@@ -7,8 +7,10 @@ import type { RedisDeployment } from '../../redis/redis-deployment.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
 import { NotDurableError } from '../../redis/durable-writes.js';
+import { KeySweep } from '../../redis/key-sweep.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
+import { settleBy } from '../../redis/settle-by.js';
 import { QueueCommands } from './queue-commands.js';
 import { queueScripts } from './queue-scripts.js';
 import { Taken, WaitedKeys } from './waited-keys.js';
@@ -22,6 +24,7 @@ export class RedisBroker implements Broker {
   readonly mode = 'queue';
   private readonly logger = new Logger(RedisBroker.name);
   private readonly keys: WaitedKeys<Buffer>;
+  private readonly sweep: KeySweep;
 
   private constructor(
     private readonly deployment: RedisDeployment,
@@ -29,12 +32,14 @@ export class RedisBroker implements Broker {
     private readonly letGo: () => Promise<void>,
     private readonly events: BrokerEvents,
   ) {
+    this.sweep = new KeySweep(deployment.topology, { name: 'sweepQueues', prelude: '', holds: "redis.pcall('LLEN', key) ~= 0" });
     this.keys = new WaitedKeys(
       deployment.wakes,
       {
         take: (key, max) => this.pop(key, max),
         giveBack: (key, messages) => this.handOn(key, messages),
         failed: (key, error) => this.popFailed(key, error),
+        holding: (keys) => this.sweep.holding(keys),
       },
       deployment.commands.client,
     );
@@ -57,10 +62,33 @@ export class RedisBroker implements Broker {
     return this.commands.publish(key, message);
   }
 
+  /**
+   * Straight from the queue when nobody here waits before us and it may hold something (a client working through a
+   * backlog: no waiter, no timer); else in line for the wake-ups. A pop answered after the poll's timeout (a paused
+   * Redis) hands what it took on, like a pop for a waiter that has gone.
+   */
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
-    const messages = await this.keys.wait(key, options);
-    return (messages ?? []).map((message) => ({ message, deliveryCount: 1 }));
+    const deadline = Date.now() + options.timeout;
+    let wokenMeanwhile = false;
+    if (!this.keys.busy(key) && !this.keys.drained(key) && this.commands.connection.ready(key)) {
+      const wakesBefore = this.keys.wakesOf(key);
+      const popping = this.pop(key, options.max).catch(() => undefined);
+      const popped = await settleBy(popping, deadline, (late) => late && late.taken.length > 0 && this.handOn(key, late.taken));
+      wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
+      if (popped?.taken.length) {
+        if (options.signal?.aborted) {
+          await this.requeue(key, popped.taken);
+          options.signal.throwIfAborted();
+        }
+        return delivered(popped.taken);
+      }
+      if (popped?.emptied) {
+        this.keys.drainedSince(key, wakesBefore);
+      }
+    }
+    const waiting = { ...options, timeout: Math.max(1, deadline - Date.now()), serveNow: wokenMeanwhile };
+    return delivered((await this.keys.wait(key, waiting)) ?? []);
   }
 
   /** To this instance's waiters of the key first, oldest first, then back to the head of the queue. */
@@ -137,4 +165,8 @@ export class RedisBroker implements Broker {
       this.events.lost(messages.length);
     }
   }
+}
+
+function delivered(messages: Buffer[]): Delivery[] {
+  return messages.map((message) => ({ message, deliveryCount: 1 }));
 }

@@ -17,11 +17,14 @@ export interface KeyTaker<T> {
   giveBack(key: string, taken: T[]): Promise<void>;
   /** A take failed: ends the waits on a key that cannot be read, or logs; the key is tried again later. */
   failed(key: string, error: unknown): void;
+  /** Which of `keys` hold something to take, in a command per master (see KeySweep). */
+  holding(keys: string[]): Promise<string[]>;
 }
 
 /**
- * How often each waited key is tried without a wake-up: for messages that other clients pushed (no wake-up unless the
- * master has keyspace notifications on), claims whose visibility timeout passed, and wake-ups lost in a fault.
+ * How often each waited key is looked at without a wake-up (and taken from, if it holds something): for messages that
+ * other clients pushed (no wake-up unless the master has keyspace notifications on), claims whose visibility timeout
+ * passed, and wake-ups lost in a fault.
  */
 const SERVE_EVERY_MS = 1_000;
 /**
@@ -47,7 +50,7 @@ export class WaitedKeys<T> implements WakeListener {
   /** Wake-ups heard per watched key, so that a take knows whether one came while it ran. */
   private readonly wakes = new Map<string, number>();
   /** Watched keys whose last take emptied them with no wake-up since: a new waiter need not ask Redis first. */
-  private readonly drained = new Set<string>();
+  private readonly emptied = new Set<string>();
   /** When each waited key was last served. */
   private readonly servedAt = new Map<string, number>();
   /** The keys subscribed, with when they last had waiters. */
@@ -61,7 +64,7 @@ export class WaitedKeys<T> implements WakeListener {
   ) {
     // What was published or came due while the connection was down, unheard.
     client.on('ready', () => {
-      this.drained.clear();
+      this.emptied.clear();
       [...this.waiters.keys()].forEach((key) => this.serve(key));
     });
     this.sweep = setInterval(() => this.sweepKeys(), SWEEP_EVERY_MS).unref();
@@ -75,7 +78,7 @@ export class WaitedKeys<T> implements WakeListener {
     const alone = !this.waiters.has(key);
     const waiting = this.waiters.wait(key, options);
     this.watched.set(key, Date.now());
-    if (options.serveNow || (alone && !this.drained.has(key))) {
+    if (options.serveNow || (alone && !this.emptied.has(key))) {
       this.serve(key);
     }
     // Once subscribed, take again: a publish may have come before the subscription did.
@@ -88,6 +91,11 @@ export class WaitedKeys<T> implements WakeListener {
     return this.waiters.has(key) || this.serving.has(key);
   }
 
+  /** Whether the last take emptied `key`, with no wake-up since: a new waiter need not ask Redis. */
+  drained(key: string): boolean {
+    return this.emptied.has(key);
+  }
+
   /** Wake-ups heard on `key` so far, to compare before and after a take of the caller's own. */
   wakesOf(key: string): number {
     return this.wakes.get(key) ?? 0;
@@ -96,7 +104,7 @@ export class WaitedKeys<T> implements WakeListener {
   /** A take of the caller's own found `key` empty, with no wake-up since `wakesBefore`: new waiters need not ask. */
   drainedSince(key: string, wakesBefore: number): void {
     if (this.wakesOf(key) === wakesBefore) {
-      this.drained.add(key);
+      this.emptied.add(key);
     }
   }
 
@@ -137,7 +145,7 @@ export class WaitedKeys<T> implements WakeListener {
 
   woken(key: string): void {
     this.wakes.set(key, this.wakesOf(key) + 1);
-    this.drained.delete(key);
+    this.emptied.delete(key);
     this.serve(key);
   }
 
@@ -157,10 +165,18 @@ export class WaitedKeys<T> implements WakeListener {
     const now = Date.now();
     // Due a tick early, so that no key waits longer than SERVE_EVERY_MS between two tries.
     const due = now - (SERVE_EVERY_MS - SWEEP_EVERY_MS);
+    const swept: string[] = [];
     for (const key of this.waiters.keys()) {
       if ((this.servedAt.get(key) ?? 0) <= due) {
-        this.serve(key);
+        this.servedAt.set(key, now);
+        swept.push(key);
       }
+    }
+    if (swept.length > 0) {
+      void this.taker.holding(swept).then(
+        (holding) => holding.forEach((key) => this.serve(key)),
+        () => undefined,
+      );
     }
     for (const [key, wanted] of this.watched) {
       if (this.busy(key)) {
@@ -169,7 +185,7 @@ export class WaitedKeys<T> implements WakeListener {
         this.watched.delete(key);
         this.servedAt.delete(key);
         this.wakes.delete(key);
-        this.drained.delete(key);
+        this.emptied.delete(key);
         this.subscriptions.unwatch(key, this);
       }
     }
