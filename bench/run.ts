@@ -260,14 +260,21 @@ const machine = (): Results['machine'] => ({
 const redisServer = await startRedisServer();
 const redis = new Redis(redisServer.url);
 
-/** Runs `use` on an app of its own, then empties Redis for the next. */
-async function withApp<T>(env: Record<string, string>, use: (app: BenchApp) => Promise<T>): Promise<T> {
-  const app = await startBenchApp(env);
+/**
+ * Runs `use` on an app of its own (another build's with `script`), then empties Redis (or `stores`, the masters of a
+ * Cluster) for the next.
+ */
+async function withApp<T>(
+  env: Record<string, string>,
+  use: (app: BenchApp) => Promise<T>,
+  { script, stores = [redis] }: { script?: string; stores?: Redis[] } = {},
+): Promise<T> {
+  const app = await startBenchApp(env, [], script);
   try {
     return await use(app);
   } finally {
     await app.stop();
-    await redis.flushall();
+    await Promise.all(stores.map((store) => store.flushall()));
   }
 }
 
@@ -375,26 +382,9 @@ try {
     const masters = masterNodes.map(({ port }) => new Redis(port));
     const clusterEnv = { BROKER: 'cluster', REDIS_CLUSTER_NODES: cluster.nodes };
     const fastify = { ADAPTER: 'fastify' };
-    /** Like withApp, on the Cluster, or on another build. */
-    const onCluster = async <T>(env: Record<string, string>, use: (app: BenchApp) => Promise<T>): Promise<T> => {
-      const app = await startBenchApp({ ...clusterEnv, ...env });
-      try {
-        return await use(app);
-      } finally {
-        await app.stop();
-        await Promise.all(masters.map((master) => master.flushall()));
-      }
-    };
+    const onCluster = <T>(env: Record<string, string>, use: (app: BenchApp) => Promise<T>) =>
+      withApp({ ...clusterEnv, ...env }, use, { stores: masters });
     const baselineApp = baseline && `${baseline}/bench/dist/bench/app.js`;
-    const onBaseline = async <T>(env: Record<string, string>, use: (app: BenchApp) => Promise<T>): Promise<T> => {
-      const app = await startBenchApp(env, [], baselineApp);
-      try {
-        return await use(app);
-      } finally {
-        await app.stop();
-        await redis.flushall();
-      }
-    };
     try {
       const commands: CommandCost[] = [];
       for (const delivery of ['at-most-once', 'at-least-once'] as const) {
@@ -423,7 +413,7 @@ try {
           rounds.push({
             redis: await withApp({ ...redisEnv, ...fastify }, measure),
             cluster: await onCluster(fastify, measure),
-            ...(baselineApp ? { baseline: await onBaseline({ ...redisEnv, ...fastify }, measure) } : {}),
+            ...(baselineApp ? { baseline: await withApp({ ...redisEnv, ...fastify }, measure, { script: baselineApp }) } : {}),
           });
           log(`single polls C=${connections} round ${round + 1}: ${JSON.stringify(rounds[round])}`);
         }

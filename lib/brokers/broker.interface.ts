@@ -13,8 +13,9 @@ export interface BrokerReceiveOptions {
 }
 
 /**
- * Storage and delivery of the queues. Every key is `<namespace>:<endpoint>`; each queue is FIFO, its waiters are
- * served FIFO, and each message goes to exactly one receiver at a time. `test/` holds the spec every broker passes.
+ * Storage and delivery of the queues. Every key is `<namespace>:<endpoint>`; each queue is FIFO, its waiters in one
+ * process are served FIFO, and each message goes to exactly one receiver at a time. `test/` holds the spec every
+ * broker passes.
  */
 export interface Broker {
   readonly mode: 'queue';

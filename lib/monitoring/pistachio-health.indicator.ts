@@ -7,9 +7,9 @@ import { PISTACHIO_BROKER } from '../pistachio.constants.js';
 import type { PistachioHealthResult } from './pistachio-health-result.interface.js';
 
 /**
- * The `@nestjs/terminus` health indicator of one registration: up when its broker can serve (Redis answers a PING
- * within 1 s and the registration's other connections, its blocking readers or (at least once, and broadcast) its
- * wake-up subscriber, are ready; the memory broker always), down with the reason otherwise, which Terminus answers with a 503.
+ * The `@nestjs/terminus` health indicator of one registration: up when its broker can serve (every Redis master
+ * answers a PING within 1 s and the other connections to it, the wake-up subscriber and the durable one, are ready;
+ * the memory broker always), down with the reason otherwise, which Terminus answers with a 503.
  *
  * @example
  * // in a controller that injects HealthCheckService (TerminusModule) and PistachioHealthIndicator

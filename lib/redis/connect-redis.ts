@@ -122,7 +122,8 @@ function isClusterOption(redis: RedisOption): redis is PistachioClusterOption {
   return typeof redis === 'object' && 'cluster' in redis && typeof (redis as PistachioClusterOption).cluster === 'object';
 }
 
-function isClient(redis: RedisOption): redis is PistachioRedisClient {
+/** An ioredis client of the app's, rather than options to make one from. */
+export function isClient(redis: RedisOption): redis is PistachioRedisClient {
   return typeof (redis as PistachioRedisClient).duplicate === 'function';
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
-import type { RedisOption } from './connect-redis.js';
+import { isClient, RedisOption } from './connect-redis.js';
 import { RedisDeployment } from './redis-deployment.js';
 
 interface Shared {
@@ -57,6 +57,5 @@ export class RedisDeployments implements OnApplicationShutdown {
 
 /** The same client, or options that connect the same way (functions such as a retry strategy compared by identity). */
 function sameDeployment(a: RedisOption, b: RedisOption): boolean {
-  const isClient = (redis: RedisOption) => typeof (redis as { duplicate?: unknown }).duplicate === 'function';
   return a === b || (!isClient(a) && !isClient(b) && isDeepStrictEqual(a, b));
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DeliveryMode } from '../../lib/index.js';
-import { AcknowledgingPollers } from '../support/acknowledging-pollers.js';
 import { freshNamespace, withRedis } from '../support/brokers.js';
-import { LeavingPollers } from '../support/leaving-pollers.js';
+import { FailoverClients } from '../support/failover-clients.js';
 import { LogCapture } from '../support/log-capture.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { redisCli, RedisSentinels } from '../support/redis/global-setup.js';
@@ -41,10 +40,10 @@ describe('A Sentinel failover under traffic', () => {
       { logger: logs },
     );
     const endpoints = Array.from({ length: 8 }, (_, i) => `sentinel-${i}`);
-    const urls = Array.from({ length: POLLERS }, (_, i) => `${app.url}/messages/${endpoints[i % endpoints.length]}`);
-    const atLeastOnce = delivery === 'at-least-once';
-    const acknowledging = atLeastOnce ? new AcknowledgingPollers(POLLERS, (client) => urls[client]) : undefined;
-    const leaving = atLeastOnce ? undefined : new LeavingPollers(urls, 0, 0);
+    const clients = new FailoverClients(
+      delivery,
+      Array.from({ length: POLLERS }, (_, i) => `${app.url}/messages/${endpoints[i % endpoints.length]}`),
+    );
     const ledger = new MessageLedger();
 
     for (let i = 0; i < MESSAGES; i++) {
@@ -71,28 +70,9 @@ describe('A Sentinel failover under traffic', () => {
         return sizes.reduce((sum, size) => sum + size, 0);
       }, master);
     await until(async () => (await pending()) === 0, 60_000);
-    await acknowledging?.stop();
-    await leaving?.stop();
+    await clients.stop();
     await app.app.close();
 
-    const received = acknowledging?.received ?? leaving!.delivered.map((message) => ({ message, deliveryCount: 1 }));
-    received.forEach(({ message }) => ledger.deliver(message));
-    const redelivered = received.filter(({ deliveryCount }) => deliveryCount > 1).length;
-    const lostInFlight = logs.count('warn', /dropped during a (pop|claim)/);
-    const counts = ledger.settle(
-      `Sentinel failover, ${delivery}, durability 1 replica: ${redelivered} redeliveries, ${lostInFlight} ` +
-        `${atLeastOnce ? 'claims whose reply was lost' : 'pops lost in flight'}`,
-      [],
-    );
-    expect(counts.unknown).toBe(0);
-    if (atLeastOnce) {
-      expect(counts.lost).toBe(0);
-      const firsts = received.filter(({ deliveryCount }) => deliveryCount === 1).map(({ message }) => message);
-      expect(new Set(firsts).size).toBe(firsts.length);
-      expect(counts.duplicated).toBeLessThanOrEqual(redelivered);
-    } else {
-      expect(counts.lost).toBeLessThanOrEqual(lostInFlight);
-      expect(counts.duplicated).toBe(0);
-    }
+    clients.settle(ledger, logs, (summary) => `Sentinel failover, ${delivery}, durability 1 replica: ${summary}`);
   }, 120_000);
 });
