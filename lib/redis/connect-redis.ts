@@ -103,11 +103,11 @@ function clusterSettings(options: ClusterOptions, connectionName: string): Clust
     throw new InvalidOptionsError(
       'redis',
       'a Cluster without keyPrefix (keys are "<namespace>:<endpoint>": set the namespace instead)',
-      `keyPrefix "${options.keyPrefix ?? redisOptions.keyPrefix}"`,
+      options.keyPrefix || redisOptions.keyPrefix,
     );
   }
   if (redisOptions.db) {
-    throw new InvalidOptionsError('redis', 'a Cluster on database 0 (a Redis Cluster has no other)', `db ${redisOptions.db}`);
+    throw new InvalidOptionsError('redis', 'a Cluster on db 0 (a Redis Cluster has no other database)', redisOptions.db);
   }
   return {
     ...options,
