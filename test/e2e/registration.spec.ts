@@ -128,6 +128,10 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
     ['retention', { namespace: 'n', mode: 'broadcast', retention: 0 }],
     ['delivery', { namespace: 'n', mode: 'broadcast', delivery: 'at-least-once' }],
     ['name', { namespace: 'n', name: '' }],
+    ['durability', { namespace: 'n', durability: { replicas: 1, timeout: 1_000 } }],
+    ['durability', { namespace: 'n', redis: 'redis://127.0.0.1:1', durability: 1 as unknown as { replicas: 1; timeout: 1 } }],
+    ['durability.replicas', { namespace: 'n', redis: 'redis://127.0.0.1:1', durability: { replicas: 0, timeout: 1_000 } }],
+    ['durability.timeout', { namespace: 'n', redis: 'redis://127.0.0.1:1', durability: { replicas: 1, timeout: -1 } }],
   ])('fails at start-up naming the option "%s" when it is invalid (%j)', async (option, options) => {
     const starting = Test.createTestingModule({
       imports: [PistachioModule.forRoot(options as PistachioRootOptions)],

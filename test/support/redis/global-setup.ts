@@ -153,6 +153,8 @@ export interface RedisServerOptions {
 const DEFAULTS = [
   ['--save', ''],
   ['--appendonly', 'no'],
+  // A replica's full sync starts at once, not after the 5 s Redis waits for more replicas to share it.
+  ['--repl-diskless-sync-delay', '0'],
 ];
 /** What redis-server prints once it accepts connections (a Sentinel: once it has its id). */
 const READY = /Ready to accept connections|Sentinel ID is/;
