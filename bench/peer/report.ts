@@ -136,7 +136,7 @@ export function renderPeer(outcome: PeerOutcome): string[] {
     const atMostOnce = find(rows, 'ours', 'redis', 1, 'fastify');
     lines.push(
       'Acknowledged delivery on Fastify and Redis (each poll acknowledges the previous answer\'s receipt with `?ack=`), ' +
-        'whose polls wait for a Pub/Sub wake-up instead of a blocking read, beside at most once and Nchan on Redis:',
+        'beside at most once and Nchan on Redis:',
       '',
       '| figure | Nchan, Redis | ours, at most once | ours / Nchan | ours, at least once | ours / Nchan |',
       '|---|---|---|---|---|---|',
