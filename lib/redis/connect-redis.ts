@@ -3,7 +3,7 @@ import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { InvalidOptionsError, RedisConnectionError, RedisVersionError } from '../errors/index.js';
 import type { PistachioClusterOption, PistachioModuleOptions, PistachioRedisClient } from '../interfaces/index.js';
 import { importPeer } from '../optional-peer.js';
-import { addressOf, clusterAddress, isCluster, RedisClient } from './redis-client.js';
+import { addressOf, clusterAddress, isCluster, RedisClient, wasRefusedByReplica } from './redis-client.js';
 import { SINGLE_SEND_CLUSTER_OPTIONS, SINGLE_SEND_OPTIONS } from './single-send-connection.js';
 import type { Master } from './topology.js';
 
@@ -89,11 +89,21 @@ function createClient({ Redis, Cluster }: Pick<typeof import('ioredis'), 'Redis'
   }
   if (isClient(redis)) {
     const client = redis as RedisClient;
-    return isCluster(client) ? client.duplicate([], clusterSettings(client.options, connectionName)) : client.duplicate(settings);
+    return isCluster(client)
+      ? client.duplicate([], clusterSettings(client.options, connectionName))
+      : client.duplicate({ ...settings, ...throughFailovers(client.options) });
   }
   return typeof redis === 'string'
     ? new Redis(redis, { retryStrategy: reconnectPromptly, ...settings })
-    : new Redis({ retryStrategy: reconnectPromptly, ...(redis as RedisOptions), ...settings });
+    : new Redis({ retryStrategy: reconnectPromptly, ...(redis as RedisOptions), ...settings, ...throughFailovers(redis as RedisOptions) });
+}
+
+/**
+ * A client of Sentinels reconnects, and so asks them for the master again, when the node it is on answers as a replica:
+ * ioredis checks the role only when it connects.
+ */
+function throughFailovers(options: RedisOptions): RedisOptions {
+  return options.sentinels?.length ? { reconnectOnError: wasRefusedByReplica } : {};
 }
 
 /** A Cluster client's options, refused when they would move the module's keys, set to send each command once. */

@@ -16,6 +16,11 @@ export function isCluster(client: object): client is Cluster {
   return (client as Cluster).isCluster === true;
 }
 
+/** A client that asks Sentinels which node is the master. */
+export function followsSentinels(client: RedisClient): boolean {
+  return !isCluster(client) && (client.options.sentinels?.length ?? 0) > 0;
+}
+
 /** `host:port` (as a Cluster names its nodes), or the Unix socket. */
 export function addressOf(redis: Redis): string {
   const { path, host, port, sentinels, name } = redis.options;
@@ -68,6 +73,14 @@ export function wasNotSent(error: unknown): boolean {
  */
 export function wasRefusedByCluster(error: unknown): boolean {
   return (error as Error)?.message?.startsWith('Too many Cluster redirections') === true;
+}
+
+/**
+ * A replica refused the write without running it: the node this connection reached is a master no longer (a Sentinel
+ * failover while it stayed connected, or an old master that came back and was made a replica).
+ */
+export function wasRefusedByReplica(error: unknown): boolean {
+  return (error as Error)?.message?.startsWith('READONLY ') === true;
 }
 
 /** A Cluster's node connection closed with the command queued or sent: Redis may or may not have run it. */

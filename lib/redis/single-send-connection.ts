@@ -4,12 +4,14 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   addressOf,
   connectionFor,
+  followsSentinels,
   isCluster,
   RedisClient,
   RedisCommands,
   wasCutOff,
   wasNotSent,
   wasRefusedByCluster,
+  wasRefusedByReplica,
 } from './redis-client.js';
 
 /** The connection dropped after the command went out and before its reply came: Redis may or may not have run it. */
@@ -19,7 +21,10 @@ export class ReplyLostError extends Error {
   }
 }
 
-/** The command did not run: the connection was not ready for it, or a Cluster refused it. Sending it again is safe. */
+/**
+ * The command did not run: the connection was not ready for it, or a Cluster (or a master turned replica) refused it.
+ * Sending it again is safe.
+ */
 export class NotSentError extends Error {
   constructor(
     /** Redis answered, refusing it for now: asking again at once would only be refused again. */
@@ -130,7 +135,8 @@ export class SingleSendConnection {
         (error: Error) => {
           this.unanswered.delete(reject);
           reject(
-            wasNotSent(error)
+            // A client of Sentinels refused by a replica is reconnecting to the master (see connect-redis).
+            wasNotSent(error) || (wasRefusedByReplica(error) && followsSentinels(this.client))
               ? new NotSentError()
               : wasRefusedByCluster(error)
                 ? new NotSentError(true)

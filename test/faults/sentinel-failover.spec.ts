@@ -5,18 +5,43 @@ import { freshNamespace, withRedis } from '../support/brokers.js';
 import { FailoverClients } from '../support/failover-clients.js';
 import { LogCapture } from '../support/log-capture.js';
 import { MessageLedger } from '../support/message-ledger.js';
-import { redisCli, RedisSentinels } from '../support/redis/global-setup.js';
+import { redisCli, RedisSentinels, replicaConfirms } from '../support/redis/global-setup.js';
 import { startPistachio } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 const MESSAGES = 800;
 const POLLERS = 16;
 
+/** A failover of the master; each resolves once the Sentinels name the new master and a replica confirms its writes. */
+const FAILOVERS: Record<string, (sentinels: RedisSentinels) => Promise<void>> = {
+  // The master killed with SIGKILL, then back as a replica of the new master, so that writes are durable again (as
+  // the Sentinels would make it, in their own time).
+  'the master killed': async (sentinels) => {
+    const killed = sentinels.server(await sentinels.masterPort());
+    await killed.kill();
+    await until(async () => (await sentinels.masterPort()) !== killed.port, 30_000);
+    await killed.restart();
+    const master = await sentinels.masterPort();
+    await redisCli('-p', String(killed.port), 'replicaof', '127.0.0.1', String(master));
+    await replicaConfirms(master);
+  },
+  // SENTINEL FAILOVER: the app's connections stay on the old master, which answers as a replica from then on.
+  'a manual failover': async (sentinels) => {
+    const old = await sentinels.masterPort();
+    // Refused while the Sentinels still settle a previous failover, or have not yet found the replica.
+    await until(async () => (await redisCli('-p', String(sentinels.sentinels[0].port), 'sentinel', 'failover', 'mymaster')).trim() === 'OK', 30_000);
+    await until(async () => (await sentinels.masterPort()) !== old, 30_000);
+    await replicaConfirms(await sentinels.masterPort());
+  },
+  // The app's connections stay on the old master, which answers writes with READONLY from then on.
+  'master and replica swapped by hand': (sentinels) => sentinels.swapByHand(),
+};
+
 /**
- * A Sentinel failover under traffic (master killed with SIGKILL, its replica promoted by three Sentinels), with
- * `durability: { replicas: 1 }`, on a setup of this file's own; every message counted.
+ * A Sentinel failover under traffic (three Sentinels, a master and its replica), with `durability: { replicas: 1 }`, on
+ * a setup of this file's own; every message counted.
  */
-describe('A Sentinel failover under traffic', () => {
+describe.each(Object.keys(FAILOVERS))('A Sentinel failover under traffic: %s', (failover) => {
   let sentinels: RedisSentinels;
   beforeAll(async () => {
     sentinels = await RedisSentinels.start();
@@ -45,34 +70,28 @@ describe('A Sentinel failover under traffic', () => {
       Array.from({ length: POLLERS }, (_, i) => `${app.url}/messages/${endpoints[i % endpoints.length]}`),
     );
     const ledger = new MessageLedger();
-
-    for (let i = 0; i < MESSAGES; i++) {
-      if (i === 300) {
-        const killed = sentinels.server(await sentinels.masterPort());
-        await killed.kill();
-        await until(async () => (await sentinels.masterPort()) !== killed.port, 30_000);
-        // Back as a replica of the new master, so that writes are durable again (as the Sentinels would make it, in
-        // their own time).
-        await killed.restart();
-        const master = await sentinels.masterPort();
-        await redisCli('-p', String(killed.port), 'replicaof', '127.0.0.1', String(master));
-        await until(async () => /^slave\d+:.*state=online/m.test(await redisCli('-p', String(master), 'info', 'replication')), 30_000);
+    try {
+      for (let i = 0; i < MESSAGES; i++) {
+        if (i === 300) {
+          await FAILOVERS[failover](sentinels);
+        }
+        await ledger.publish(app.pistachio, endpoints[i % endpoints.length], `m${i}`);
+        await delay(2); // pacing, so that the failover falls among the deliveries
       }
-      await ledger.publish(app.pistachio, endpoints[i % endpoints.length], `m${i}`);
-      await delay(2); // pacing, so that the failover falls among the deliveries
+
+      const master = `redis://127.0.0.1:${await sentinels.masterPort()}`;
+      const pending = () =>
+        withRedis(async (redis) => {
+          const keys = endpoints.map((endpoint) => `${namespace}:${endpoint}`);
+          const sizes = await Promise.all(keys.flatMap((key) => [redis.llen(key), redis.zcard(`{${key}}#deadlines`)]));
+          return sizes.reduce((sum, size) => sum + size, 0);
+        }, master);
+      await until(async () => (await pending()) === 0, 60_000);
+    } finally {
+      await clients.stop();
+      await app.app.close();
     }
 
-    const master = `redis://127.0.0.1:${await sentinels.masterPort()}`;
-    const pending = () =>
-      withRedis(async (redis) => {
-        const keys = endpoints.map((endpoint) => `${namespace}:${endpoint}`);
-        const sizes = await Promise.all(keys.flatMap((key) => [redis.llen(key), redis.zcard(`{${key}}#deadlines`)]));
-        return sizes.reduce((sum, size) => sum + size, 0);
-      }, master);
-    await until(async () => (await pending()) === 0, 60_000);
-    await clients.stop();
-    await app.app.close();
-
-    clients.settle(ledger, logs, (summary) => `Sentinel failover, ${delivery}, durability 1 replica: ${summary}`);
+    clients.settle(ledger, logs, (summary) => `Sentinel, ${failover}, ${delivery}, durability 1 replica: ${summary}`);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PublishOutcomeUnknownError } from '../../lib/index.js';
 import { freshNamespace } from '../support/brokers.js';
-import { redisCli, RedisServer } from '../support/redis/global-setup.js';
+import { RedisServer, replicaConfirms } from '../support/redis/global-setup.js';
 import { connectionsOf } from '../support/client-list.js';
 import { LogCapture } from '../support/log-capture.js';
 import { startPistachio } from '../support/start-app.js';
@@ -19,8 +19,7 @@ describe.each(['at-most-once', 'at-least-once'] as const)('Durability, %s', (del
     await replica?.stop();
     await master?.stop();
   });
-  const inSync = () =>
-    until(async () => /^slave0:.*state=online/m.test(await redisCli('-p', String(master.port), 'info', 'replication')));
+  const inSync = () => replicaConfirms(master.port);
 
   it('publishes and delivers once the replica has it, and holds back while it has none', async () => {
     await inSync();

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import calculateSlot from 'cluster-key-slot';
 
 // Jest requires this file on its own, with no module mapping (`./x.js` finds no `x.ts`), so the whole harness lives
 // here, with no relative imports; tests import RedisServer from here too.
@@ -311,6 +312,18 @@ export async function redisCli(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/**
+ * Resolves once a replica confirms a write to `key` on the master at `port` (WAIT): a replica that has just synced is
+ * listed as online, yet Redis 7.0 streams writes to it only from its first acknowledgement, up to a second later.
+ */
+export async function replicaConfirms(port: number, key = 'pistachio-test:replicated'): Promise<void> {
+  const write = `printf 'SET %s 1 PX 1000\\nWAIT 1 100\\n' "$1" | redis-cli -p "$2"`;
+  await eventually(async () => {
+    const { stdout } = await promisify(execFile)('sh', ['-c', write, 'sh', key, String(port)]);
+    return stdout.trim().endsWith('\n1');
+  });
+}
+
 /** Resolves once every node at `ports` says `cluster_state:ok`. */
 async function clusterReady(ports: number[]): Promise<void> {
   for (const port of ports) {
@@ -419,12 +432,14 @@ export class RedisCluster {
     return { victim: victim.port, promotedAt };
   }
 
-  /** Resolves once the master of `slot` has a replica in sync (after a restart, the restarted node's full resync). */
+  /** Resolves once the master of `slot` has a replica that confirms writes (after a restart, the restarted node's full resync). */
   async replicated(slot: number): Promise<void> {
-    await eventually(async () => {
-      const master = await this.masterOf(slot);
-      return master !== undefined && /^slave\d+:.*state=online/m.test(await redisCli('-p', String(master.port), 'info', 'replication'));
-    });
+    let tag = 0;
+    while (calculateSlot(`pistachio-test:${tag}`) !== slot) {
+      tag++;
+    }
+    await eventually(async () => (await this.masterOf(slot)) !== undefined);
+    await replicaConfirms((await this.masterOf(slot))!.port, `pistachio-test:${tag}`);
     await this.settled();
   }
 
@@ -482,9 +497,16 @@ function parseClusterNode(line: string): ClusterNode {
   };
 }
 
+/** How the Sentinels watch the master: they fail it over a second after it stops answering. */
+const SENTINEL_SETTINGS = [
+  ['down-after-milliseconds', '1000'],
+  ['failover-timeout', '5000'],
+  ['parallel-syncs', '1'],
+];
+
 /**
  * A Sentinel setup for fault tests: a master, a replica of it, and three Sentinels that watch it as `mymaster`
- * (quorum 2) and fail it over a second after it stops answering.
+ * (quorum 2).
  */
 export class RedisSentinels {
   private constructor(
@@ -498,9 +520,7 @@ export class RedisSentinels {
     const replica = await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
     const config = [
       `sentinel monitor mymaster 127.0.0.1 ${master.port} 2`,
-      'sentinel down-after-milliseconds mymaster 1000',
-      'sentinel failover-timeout mymaster 5000',
-      'sentinel parallel-syncs mymaster 1',
+      ...SENTINEL_SETTINGS.map(([option, value]) => `sentinel ${option} mymaster ${value}`),
       '',
     ].join('\n');
     const sentinels: RedisServer[] = [];
@@ -524,6 +544,26 @@ export class RedisSentinels {
   async masterPort(): Promise<number> {
     const [, port] = (await redisCli('-p', String(this.sentinels[0].port), 'sentinel', 'get-master-addr-by-name', 'mymaster')).trim().split('\n');
     return Number(port);
+  }
+
+  /**
+   * Swaps master and replica by hand, as an operator would (REPLICAOF on each: no Sentinel failover, so no client is
+   * disconnected), and points the Sentinels at the new master; resolves once a replica confirms its writes.
+   */
+  async swapByHand(): Promise<void> {
+    const old = await this.masterPort();
+    const promoted = old === this.master.port ? this.replica : this.master;
+    await redisCli('-p', String(promoted.port), 'replicaof', 'no', 'one');
+    await redisCli('-p', String(old), 'replicaof', '127.0.0.1', String(promoted.port));
+    for (const { port } of this.sentinels) {
+      const sentinel = (...args: string[]) => redisCli('-p', String(port), 'sentinel', ...args);
+      await sentinel('remove', 'mymaster');
+      await sentinel('monitor', 'mymaster', '127.0.0.1', String(promoted.port), '2');
+      for (const [option, value] of SENTINEL_SETTINGS) {
+        await sentinel('set', 'mymaster', option, value);
+      }
+    }
+    await replicaConfirms(promoted.port);
   }
 
   async stop(): Promise<void> {
