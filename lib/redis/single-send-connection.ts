@@ -87,6 +87,8 @@ export class SingleSendConnection {
   private lastLook = Date.now();
   private lastRefresh = 0;
   private readonly corked = new Set<Writable>();
+  /** The client's next 'ready', shared by every command that waits for it (a listener each would pile up in an outage). */
+  private nextReady?: Promise<void>;
 
   constructor(readonly client: RedisClient) {
     if (!isCluster(client)) {
@@ -233,22 +235,34 @@ export class SingleSendConnection {
     }
   }
 
+  private readyAgain(): Promise<void> {
+    const { client } = this;
+    this.nextReady ??= new Promise<void>((resolve, reject) => {
+      const settle = (outcome: () => void) => () => {
+        client.off('ready', onReady).off('end', onEnd);
+        this.nextReady = undefined;
+        outcome();
+      };
+      const onReady = settle(resolve);
+      const onEnd = settle(() => reject(new Error('The Redis connection is closed')));
+      client.on('ready', onReady).on('end', onEnd);
+    });
+    // Every waiter may have given up before it settles.
+    this.nextReady.catch(() => undefined);
+    return this.nextReady;
+  }
+
   private async whenReady(signal: AbortSignal, key: string | undefined): Promise<void> {
     signal.throwIfAborted();
     const { client } = this;
     if (!isCluster(client) || client.status !== 'ready') {
-      return new Promise((resolve, reject) => {
-        const settle = (outcome: () => void) => () => {
-          client.off('ready', onReady).off('end', onEnd);
-          signal.removeEventListener('abort', onAbort);
-          outcome();
-        };
-        const onReady = settle(resolve);
-        const onEnd = settle(() => reject(new Error('The Redis connection is closed')));
-        const onAbort = settle(() => reject(signal.reason));
-        client.on('ready', onReady).on('end', onEnd);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      let onAbort!: () => void;
+      const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(signal.reason)), { once: true }));
+      try {
+        return await Promise.race([this.readyAgain(), aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
     }
     // A master of the Cluster is away (a failover, a restart): look until the Cluster names one that answers.
     while (!this.ready(key)) {

@@ -67,4 +67,22 @@ describe('redis-server killed with SIGKILL and restarted (AOF, appendfsync alway
     expect(counts.unknown).toBe(0);
     expect(counts.lost).toBeLessThanOrEqual(cutOff);
   }, 120_000);
+
+  it('holds publishes made while Redis is away until it is back, and stores each once', async () => {
+    const namespace = freshNamespace();
+    const logs = new LogCapture();
+    const app = await startPistachio({ namespace, redis: server.url }, { logger: logs });
+    try {
+      await server.kill();
+      await logs.logged('warn', /Redis connection error/);
+      const publishes = Array.from({ length: 50 }, (_, i) => app.pistachio.publish('held', `m${i}`));
+      await server.restart();
+      await Promise.all(publishes);
+      const admin = new Redis(server.url);
+      expect((await admin.lrange(`${namespace}:held`, 0, -1)).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`).sort());
+      admin.disconnect();
+    } finally {
+      await app.app.close();
+    }
+  });
 });
