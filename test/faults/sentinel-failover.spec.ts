@@ -14,18 +14,16 @@ const POLLERS = 16;
 
 /** A failover of the master; each resolves once the Sentinels name the new master and a replica confirms its writes. */
 const FAILOVERS: Record<string, (sentinels: RedisSentinels) => Promise<void>> = {
-  // The master killed with SIGKILL, then back as a replica of the new master, so that writes are durable again (as
-  // the Sentinels would make it, in their own time).
+  // The master killed with SIGKILL, then started again: the Sentinels make it a replica of the new master (and
+  // disconnect its clients), after which writes are durable again.
   'the master killed': async (sentinels) => {
     const killed = sentinels.server(await sentinels.masterPort());
     await killed.kill();
     await until(async () => (await sentinels.masterPort()) !== killed.port, 30_000);
     await killed.restart();
-    const master = await sentinels.masterPort();
-    await redisCli('-p', String(killed.port), 'replicaof', '127.0.0.1', String(master));
-    await replicaConfirms(master);
+    await replicaConfirms(await sentinels.masterPort());
   },
-  // SENTINEL FAILOVER: the app's connections stay on the old master, which answers as a replica from then on.
+  // SENTINEL FAILOVER: the replica promoted, the master demoted, its clients disconnected by the Sentinels.
   'a manual failover': async (sentinels) => {
     const old = await sentinels.masterPort();
     // Refused while the Sentinels still settle a previous failover, or have not yet found the replica.
