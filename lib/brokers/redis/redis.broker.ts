@@ -78,7 +78,7 @@ export class RedisBroker implements Broker {
       wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
       if (popped?.taken.length) {
         if (options.signal?.aborted) {
-          await this.requeue(key, popped.taken);
+          await this.handOn(key, popped.taken);
           options.signal.throwIfAborted();
         }
         return delivered(popped.taken);
