@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { abortable } from './abortable.js';
 import {
   addressOf,
   connectionFor,
@@ -236,19 +237,21 @@ export class SingleSendConnection {
   }
 
   private readyAgain(): Promise<void> {
-    const { client } = this;
-    this.nextReady ??= new Promise<void>((resolve, reject) => {
-      const settle = (outcome: () => void) => () => {
-        client.off('ready', onReady).off('end', onEnd);
-        this.nextReady = undefined;
-        outcome();
-      };
-      const onReady = settle(resolve);
-      const onEnd = settle(() => reject(new Error('The Redis connection is closed')));
-      client.on('ready', onReady).on('end', onEnd);
-    });
-    // Every waiter may have given up before it settles.
-    this.nextReady.catch(() => undefined);
+    if (!this.nextReady) {
+      const { client } = this;
+      this.nextReady = new Promise<void>((resolve, reject) => {
+        const settle = (outcome: () => void) => () => {
+          client.off('ready', onReady).off('end', onEnd);
+          this.nextReady = undefined;
+          outcome();
+        };
+        const onReady = settle(resolve);
+        const onEnd = settle(() => reject(new Error('The Redis connection is closed')));
+        client.on('ready', onReady).on('end', onEnd);
+      });
+      // Every waiter may have given up before it settles.
+      this.nextReady.catch(() => undefined);
+    }
     return this.nextReady;
   }
 
@@ -256,13 +259,7 @@ export class SingleSendConnection {
     signal.throwIfAborted();
     const { client } = this;
     if (!isCluster(client) || client.status !== 'ready') {
-      let onAbort!: () => void;
-      const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(signal.reason)), { once: true }));
-      try {
-        return await Promise.race([this.readyAgain(), aborted]);
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
+      return abortable(this.readyAgain(), signal);
     }
     // A master of the Cluster is away (a failover, a restart): look until the Cluster names one that answers.
     while (!this.ready(key)) {

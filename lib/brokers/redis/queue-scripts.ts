@@ -1,4 +1,5 @@
 import { defineScripts } from '../../redis/define-scripts.js';
+import type { SweepTest } from '../../redis/key-sweep.js';
 
 /**
  * Appends a message unless the queue is full ('reject': takes it back, answers -1) or makes room ('drop-oldest');
@@ -36,6 +37,9 @@ const REQUEUE = `#!lua flags=allow-oom
 for i = #ARGV, 3, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('SPUBLISH', ARGV[2], '')`;
+
+/** The sweep's test (see KeySweep): a queue with messages. */
+export const QUEUED: SweepTest = { name: 'sweepQueues', prelude: '', holds: "redis.pcall('LLEN', key) ~= 0" };
 
 /** The queue operations that must be atomic in Redis, as Lua scripts. */
 export interface QueueScripts {

@@ -8,11 +8,12 @@ import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
 import { NotDurableError } from '../../redis/durable-writes.js';
 import { KeySweep } from '../../redis/key-sweep.js';
+import type { RedisCommands } from '../../redis/redis-client.js';
+import { settleBy } from '../../redis/settle-by.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
-import { settleBy } from '../../redis/settle-by.js';
 import { QueueCommands } from './queue-commands.js';
-import { queueScripts } from './queue-scripts.js';
+import { QUEUED, queueScripts } from './queue-scripts.js';
 import { Taken, WaitedKeys } from './waited-keys.js';
 
 /**
@@ -32,7 +33,7 @@ export class RedisBroker implements Broker {
     private readonly letGo: () => Promise<void>,
     private readonly events: BrokerEvents,
   ) {
-    this.sweep = new KeySweep(deployment.topology, { name: 'sweepQueues', prelude: '', holds: "redis.pcall('LLEN', key) ~= 0" });
+    this.sweep = new KeySweep(deployment.topology, QUEUED);
     this.keys = new WaitedKeys(
       deployment.wakes,
       {
@@ -118,30 +119,24 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Pops up to `count`: for a waiter, by a script that also says whether the queue is left empty; straight from a
-   * queue as a poll comes (`plain`), by an LPOP, the cheapest command, which says so only when it brings fewer. Nothing
-   * when the reply was lost with its connection (logged: what it popped is gone). With `durability`, a pop that too
+   * Pops up to `count`: for a waiter by the pop script, straight from a queue as a poll comes (`plain`) by an LPOP.
+   * Nothing when the reply was lost with its connection (logged: what it popped is gone). With `durability`, a pop that too
    * few replicas confirmed goes back to the head of the queue (a failover could undo it, and its messages would be
    * delivered twice), and the take fails.
    */
   private async pop(key: string, count: number, plain = false): Promise<Taken<Buffer>> {
+    const popping = plain ? lpop(key, count) : popScript(key, count);
     try {
-      if (plain) {
-        const taken = (await this.commands.take(key, (client) => client.lpopBuffer(key, count))) ?? [];
-        return { taken, emptied: taken.length < count };
-      }
-      const [taken, left] = await this.commands.take(key, (client) => queueScripts(client).popBuffer(key, count));
-      return { taken, emptied: left === 0 };
+      return popping.taken(await this.commands.take(key, popping.command));
     } catch (error) {
       if (error instanceof ReplyLostError) {
         this.logger.warn(`The Redis connection dropped during a pop from "${key}"; what it popped then is lost`);
         return { taken: [], emptied: false };
       }
       if (error instanceof NotDurableError) {
-        const written = error.written as Buffer[] | null | [Buffer[], number];
-        const popped = plain ? ((written ?? []) as Buffer[]) : (written as [Buffer[], number])[0];
-        if (popped.length > 0) {
-          await this.commands.requeue(key, popped);
+        const { taken } = popping.taken(error.written);
+        if (taken.length > 0) {
+          await this.commands.requeue(key, taken);
         }
       }
       throw error;
@@ -172,6 +167,34 @@ export class RedisBroker implements Broker {
       this.events.lost(messages.length);
     }
   }
+}
+
+/** A pop's command, and what its reply took. */
+interface Popping {
+  command(client: RedisCommands): Promise<unknown>;
+  taken(reply: unknown): Taken<Buffer>;
+}
+
+/** An LPOP, the cheapest command, which says the queue is left empty only when it brings fewer. */
+function lpop(key: string, count: number): Popping {
+  return {
+    command: (client) => client.lpopBuffer(key, count),
+    taken: (reply) => {
+      const taken = (reply as Buffer[] | null) ?? [];
+      return { taken, emptied: taken.length < count };
+    },
+  };
+}
+
+/** The pop script, which also says whether the queue is left empty. */
+function popScript(key: string, count: number): Popping {
+  return {
+    command: (client) => queueScripts(client).popBuffer(key, count),
+    taken: (reply) => {
+      const [taken, left] = reply as [Buffer[], number];
+      return { taken, emptied: left === 0 };
+    },
+  };
 }
 
 function delivered(messages: Buffer[]): Delivery[] {

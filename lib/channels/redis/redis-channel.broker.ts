@@ -16,7 +16,7 @@ import { Waiters } from '../../brokers/waiters.js';
 import { ChannelBroker, ChannelReadRequest, ChannelSettings } from '../channel-broker.interface.js';
 import { compareIds, isChannelId } from '../channel-id.js';
 import { ChannelFeed, Heard, RedisRead } from './channel-feed.js';
-import { abortable } from './abortable.js';
+import { abortable } from '../../redis/abortable.js';
 import { channelScripts, StreamEntry } from './channel-scripts.js';
 
 /** Most messages of a channel each instance keeps at hand, to answer the cursors of subscribers that poll again. */
