@@ -8,7 +8,10 @@ export interface BrokerReceiveOptions {
   signal?: AbortSignal;
   /** Most messages to take: the first one waited for, then those queued already. */
   max: number;
-  /** At least once: receipts to acknowledge first, all or none; a refusal rejects before anything is taken. */
+}
+
+export interface AcknowledgedReceiveOptions extends BrokerReceiveOptions {
+  /** Receipts to acknowledge first, all or none; a refusal rejects before anything is taken. */
   ack?: string[];
 }
 
@@ -29,8 +32,6 @@ export interface Broker {
   length(key: string): Promise<number>;
   /** Stops reading, gives back what a read took meanwhile, and releases what the broker holds; nothing queued is lost. */
   close(): Promise<void>;
-  /** The operations of acknowledged delivery; present when the broker delivers at least once. */
-  readonly acknowledgements?: Acknowledgements;
   /** What the broker says of itself, cheap enough for every scrape. */
   stats(): BrokerStats;
   /** Whether it can serve now, and why not when it cannot. */
@@ -38,6 +39,11 @@ export interface Broker {
 }
 
 export type BrokerHealth = { up: true } | { up: false; reason: string };
+
+/** Queues delivered at least once: a broker of queues that also takes acknowledgements. */
+export interface AcknowledgedBroker extends Broker, Acknowledgements {
+  receive(key: string, options: AcknowledgedReceiveOptions): Promise<Delivery[]>;
+}
 
 /**
  * At-least-once delivery: each message a receive hands out stays claimed, under the delivery's receipt, until it is

@@ -12,7 +12,7 @@ import type { RedisDeployment } from '../../redis/redis-deployment.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
-import { Acknowledgements, Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
+import { AcknowledgedBroker, AcknowledgedReceiveOptions, BrokerHealth } from '../broker.interface.js';
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { CLAIMABLE, ClaimReply, claimScripts, SettleMode } from './claim-scripts.js';
@@ -30,9 +30,8 @@ function claimKeys(key: string): { claims: string; deadlines: string; dead: stri
  * one, and a claim not acknowledged in time is delivered again. Waiting polls wait as at most once (see WaitedKeys):
  * woken by the publish, this instance claims for its oldest waiter.
  */
-export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
+export class AcknowledgedRedisBroker implements AcknowledgedBroker {
   readonly mode = 'queue';
-  readonly acknowledgements = this;
   private readonly logger = new Logger('RedisBroker');
   private readonly keys: WaitedKeys<Delivery>;
   private readonly sweep: KeySweep;
@@ -85,7 +84,7 @@ export class AcknowledgedRedisBroker implements Broker, Acknowledgements {
    * Waits in line for this instance's claims (see WaitedKeys). A receive that acknowledges (a looping client's next
    * poll) and finds nobody in line does both in one claim.
    */
-  async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
+  async receive(key: string, options: AcknowledgedReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
     let wokenMeanwhile = false;
     if (options.ack?.length) {
