@@ -1,44 +1,27 @@
 import {
   All,
-  BadRequestException,
-  ConflictException,
   ForbiddenException,
   GatewayTimeoutException,
   HttpCode,
-  HttpException,
   HttpStatus,
   Inject,
-  InternalServerErrorException,
   MethodNotAllowedException,
   NotFoundException,
   Param,
   Req,
   Res,
-  ServiceUnavailableException,
   StreamableFile,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { answerBody } from './answer-body.js';
-import { delivered, departed, departureSignal, rawResponse } from './departure-signal.js';
+import { delivered, departureSignal, rawResponse } from './departure-signal.js';
 import { assertEndpointName } from './endpoint-name.js';
-import {
-  AcknowledgementOutcomeUnknownError,
-  AtLeastOnceRequiredError,
-  EndpointBusyError,
-  InvalidCursorError,
-  InvalidEndpointError,
-  InvalidReceiptError,
-  ReceiptRefusedError,
-  RedisUnavailableError,
-  ShuttingDownError,
-  TooManyWaitersError,
-  WrongKeyTypeError,
-} from './errors/index.js';
+import { toHttpException } from './http/http-exception.js';
 import type { PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
 import { toMultipart } from './multipart.js';
 import { monitoredPoll } from './monitoring/monitored-poll.js';
 import type { RegistrationMonitor } from './monitoring/registration-monitor.js';
-import { CLIENT_CLOSED_REQUEST, PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS } from './pistachio.constants.js';
+import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS } from './pistachio.constants.js';
 import { PistachioService } from './pistachio.service.js';
 import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface.js';
 import { parseReceipt } from './receipt.js';
@@ -141,39 +124,6 @@ export class PistachioController {
   }
 
   private toHttpException(error: unknown, response: object): unknown {
-    const retryLater = (exception: HttpException) => {
-      this.adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(this.options.retryAfter));
-      return exception;
-    };
-    if (
-      error instanceof InvalidEndpointError ||
-      error instanceof InvalidCursorError ||
-      error instanceof InvalidReceiptError ||
-      error instanceof AtLeastOnceRequiredError
-    ) {
-      return new BadRequestException(error.message);
-    }
-    if (error instanceof ReceiptRefusedError) {
-      return new ConflictException(error.message);
-    }
-    if (
-      error instanceof ShuttingDownError ||
-      error instanceof TooManyWaitersError ||
-      error instanceof AcknowledgementOutcomeUnknownError ||
-      error instanceof RedisUnavailableError
-    ) {
-      // The cause tells the poll monitor a shutdown from a refusal.
-      return retryLater(new ServiceUnavailableException(error.message, { cause: error }));
-    }
-    if (error instanceof EndpointBusyError) {
-      return retryLater(new HttpException(error.message, HttpStatus.TOO_MANY_REQUESTS));
-    }
-    if (error instanceof WrongKeyTypeError) {
-      return new InternalServerErrorException(error.message);
-    }
-    if (departed(rawResponse(response))) {
-      return new HttpException('Client closed request', CLIENT_CLOSED_REQUEST);
-    }
-    return error;
+    return toHttpException(error, this.options.retryAfter, this.adapterHost.httpAdapter, response);
   }
 }

@@ -1,3 +1,4 @@
+import { HttpStatus } from '@nestjs/common';
 import { PistachioError } from './pistachio.error.js';
 
 /**
@@ -5,6 +6,8 @@ import { PistachioError } from './pistachio.error.js';
  * settled. Settling again is safe: a receipt settled already is then refused as unknown, and nothing is lost either way.
  */
 export class AcknowledgementOutcomeUnknownError extends PistachioError {
+  override readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+
   constructor(readonly key: string) {
     super(`The Redis connection dropped before Redis confirmed the acknowledgement on "${key}"; send it again`);
   }

@@ -1,3 +1,4 @@
+import { HttpStatus } from '@nestjs/common';
 import { PistachioError } from './pistachio.error.js';
 
 /** Why a receipt cannot settle its delivery: unknown (or already acknowledged), or expired (its message comes again). */
@@ -11,8 +12,10 @@ const REASONS: Record<ReceiptRefusal['reason'], string> = {
   expired: 'expired: its visibility timeout passed, and the message is or will be delivered again',
 };
 
-/** An acknowledgement or release refused as a whole (the route answers 409): nothing was settled, nothing popped. */
+/** An acknowledgement or release refused as a whole: nothing was settled, nothing popped. */
 export class ReceiptRefusedError extends PistachioError {
+  override readonly status = HttpStatus.CONFLICT;
+
   constructor(readonly refusals: ReceiptRefusal[]) {
     super(
       `${refusals.map(({ receipt, reason }) => `Receipt ${receipt} ${REASONS[reason]}`).join('; ')}; ` +

@@ -1,6 +1,6 @@
-import { BadRequestException } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseCursor } from '../channels/channel-id.js';
+import { InvalidQueryError } from '../errors/index.js';
 import type { ResolvedPistachioOptions } from '../interfaces/index.js';
 import type { PistachioService } from '../pistachio.service.js';
 import type { EndpointPolls, PollAnswer } from './endpoint-polls.interface.js';
@@ -24,7 +24,7 @@ export class ChannelPolls implements EndpointPolls<ChannelPoll> {
 
   parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): ChannelPoll {
     if (query.ack !== undefined) {
-      throw new BadRequestException('ack is for queues: a broadcast channel has nothing to acknowledge');
+      throw new InvalidQueryError('ack', 'is for queues: a broadcast channel has nothing to acknowledge');
     }
     const after = query.after ?? headers['last-event-id'];
     return { ...parseWaitQuery(query, this.options), after: after === undefined ? undefined : parseCursor(after) };

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { InvalidQueryError } from '../errors/index.js';
 import type { ResolvedPistachioOptions } from '../interfaces/index.js';
 import { MIN_REQUEST_TIMEOUT } from '../pistachio.constants.js';
 import { parseReceipt } from '../receipt.js';
@@ -28,7 +28,7 @@ export function parseAcks(ack: unknown, maxBatch: number): string[] {
   }
   const list = typeof ack === 'string' ? ack.split(',') : [];
   if (list.length === 0 || list.length > maxBatch) {
-    throw new BadRequestException(`ack must list 1 to ${maxBatch} receipts, separated by commas`);
+    throw new InvalidQueryError('ack', `must list 1 to ${maxBatch} receipts, separated by commas`);
   }
   list.forEach((receipt) => parseReceipt(receipt));
   return list;
@@ -37,7 +37,7 @@ export function parseAcks(ack: unknown, maxBatch: number): string[] {
 function wholeNumber(value: unknown, min: number, max: number, name: string, unit: string): number {
   const number = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
   if (!(number >= min && number <= max)) {
-    throw new BadRequestException(`${name} must be a whole number${unit ? ` of${unit}` : ''} from ${min} to ${max}`);
+    throw new InvalidQueryError(name, `must be a whole number${unit ? ` of${unit}` : ''} from ${min} to ${max}`);
   }
   return number;
 }
