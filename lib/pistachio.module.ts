@@ -1,12 +1,12 @@
 import { Inject, MiddlewareConsumer, Module, NestModule, OnModuleInit } from '@nestjs/common';
 import type { Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { assertHttpAdapterFits } from './http-adapter-check.js';
+import { checkHttpAdapter } from './http/http-adapter-check.js';
 import type { ResolvedPistachioOptions } from './interfaces/index.js';
 import { PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
-import type { PistachioController } from './pistachio.controller.js';
+import type { PistachioController } from './http/pistachio.controller.js';
 import { ConfigurableModuleClass } from './pistachio.module-definition.js';
-import { routeMiddleware } from './route.middleware.js';
+import { routeMiddleware } from './http/route.middleware.js';
 
 /**
  * HTTP long-polling push: `PistachioModule.forRoot({ namespace })` serves `GET {path}/:endpoint` and provides
@@ -22,9 +22,9 @@ export class PistachioModule extends ConfigurableModuleClass implements NestModu
     super();
   }
 
-  /** Before the app listens: an adapter that cannot serve every endpoint name stops it with a clear error. */
+  /** Before the app listens: an adapter that cannot serve every endpoint name is told how to, once. */
   onModuleInit(): void {
-    assertHttpAdapterFits(this.adapterHost.httpAdapter);
+    checkHttpAdapter(this.adapterHost.httpAdapter);
   }
 
   configure(consumer: MiddlewareConsumer): void {

@@ -1,7 +1,6 @@
 export * from './acknowledgement-outcome-unknown.error.js';
 export * from './at-least-once-required.error.js';
 export * from './endpoint-busy.error.js';
-export * from './fastify-param-length.error.js';
 export * from './invalid-cursor.error.js';
 export * from './invalid-endpoint.error.js';
 export * from './invalid-message.error.js';
