@@ -9,8 +9,8 @@ export interface MessageInfo {
   id?: string;
 }
 
-/** A message, in the form {@link events} yields it. */
-export interface ChannelMessage<F extends BodyFormat = 'text'> extends MessageInfo {
+/** What {@link events} yields for a message: its body and, in a broadcast registration, its id. */
+export interface ChannelMessageEvent<F extends BodyFormat = 'text'> extends MessageInfo {
   type: 'message';
   /** The body, decoded as the `as` option says. */
   message: MessageOf<F>;
@@ -23,4 +23,4 @@ export interface ChannelGap {
 }
 
 /** What {@link events} yields: the messages, and in a broadcast registration the gaps between them. */
-export type ChannelEvent<F extends BodyFormat = 'text'> = ChannelMessage<F> | ChannelGap;
+export type ChannelEvent<F extends BodyFormat = 'text'> = ChannelMessageEvent<F> | ChannelGap;

@@ -1,4 +1,4 @@
-export type { ChannelEvent, ChannelGap, ChannelMessage, MessageInfo } from './channel-event.js';
+export type { ChannelEvent, ChannelGap, ChannelMessageEvent, MessageInfo } from './channel-event.js';
 export { events, messages } from './messages.js';
 export { PollFailedError, PollRefusedError } from './poll-errors.js';
 export type { BackoffOptions, BodyFormat, Gap, MessageOf, PollOptions } from './poll-options.interface.js';
