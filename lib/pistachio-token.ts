@@ -1,5 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { PistachioHealthIndicator } from './monitoring/pistachio-health.indicator.js';
+import { PistachioChannel } from './pistachio-channel.js';
+import { PistachioQueue } from './pistachio-queue.js';
 import { PistachioService } from './pistachio.service.js';
 
 /**
@@ -8,6 +10,22 @@ import { PistachioService } from './pistachio.service.js';
  */
 export function getPistachioToken(name?: string): string | typeof PistachioService {
   return registrationToken(PistachioService, name);
+}
+
+/**
+ * The injection token of a queue registration's PistachioQueue (a PistachioAcknowledgedQueue when it delivers at least
+ * once): the class PistachioQueue for the unnamed registration, a token of its own for each `name`.
+ */
+export function getPistachioQueueToken(name?: string): string | typeof PistachioQueue {
+  return registrationToken(PistachioQueue, name);
+}
+
+/**
+ * The injection token of a broadcast registration's PistachioChannel: the class itself for the unnamed registration, a
+ * token of its own for each `name`.
+ */
+export function getPistachioChannelToken(name?: string): string | typeof PistachioChannel {
+  return registrationToken(PistachioChannel, name);
 }
 
 /**

@@ -1,9 +1,11 @@
+import type { DeliveryMode, RegistrationMode } from './interfaces/index.js';
+
 /** The original Pistachio's default route. */
 export const DEFAULT_PATH = '/push_messages';
 export const DEFAULT_TIMEOUT = 30_000;
 export const DEFAULT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const DEFAULT_RETRY_AFTER = 1;
-export const DEFAULT_MODE = 'queue';
+export const DEFAULT_MODE: RegistrationMode = 'queue';
 export const DEFAULT_RETENTION = 1_000;
 export const DEFAULT_MAX_QUEUE_LENGTH = 1_000;
 export const DEFAULT_OVERFLOW = 'reject';
@@ -12,7 +14,7 @@ export const DEFAULT_MAX_WAITERS = 10_000;
 export const DEFAULT_MAX_WAITERS_PER_ENDPOINT = 100;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
 export const DEFAULT_SHUTDOWN_GRACE = 2_000;
-export const DEFAULT_DELIVERY = 'at-most-once';
+export const DEFAULT_DELIVERY: DeliveryMode = 'at-most-once';
 export const DEFAULT_VISIBILITY_TIMEOUT = 30_000;
 export const DEFAULT_MAX_DELIVERIES = 5;
 export const DEFAULT_MAX_BATCH = 100;
@@ -35,3 +37,5 @@ export const PISTACHIO_MONITOR = Symbol('PISTACHIO_MONITOR');
 export const PISTACHIO_CONTROLLER = Symbol('PISTACHIO_CONTROLLER');
 /** The registration's EndpointPolls: how its route answers, as queues or as channels. */
 export const PISTACHIO_POLLS = Symbol('PISTACHIO_POLLS');
+/** The registration's own API beside PistachioService: its PistachioQueue (or acknowledged queue) or PistachioChannel. */
+export const PISTACHIO_MODE_API = Symbol('PISTACHIO_MODE_API');

@@ -1,31 +1,45 @@
 import { ConfigurableModuleBuilder, DynamicModule, UseGuards } from '@nestjs/common';
 import { brokerProvider } from './brokers/broker.provider.js';
 import { monitorProvider } from './monitoring/monitor.provider.js';
-import { pollsProvider } from './polls/polls.provider.js';
 import { PistachioHealthIndicator } from './monitoring/pistachio-health.indicator.js';
 import { PistachioModuleExtras, PistachioModuleOptions } from './interfaces/index.js';
-import { DEFAULT_PATH, PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import {
+  DEFAULT_DELIVERY,
+  DEFAULT_MODE,
+  DEFAULT_PATH,
+  PISTACHIO_CONTROLLER,
+  PISTACHIO_MODE_API,
+  PISTACHIO_OPTIONS,
+  PISTACHIO_POLLS,
+} from './pistachio.constants.js';
+import { pistachioMode } from './pistachio-modes.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
 import { getPistachioHealthIndicatorToken, getPistachioToken } from './pistachio-token.js';
-import { createPistachioController } from './pistachio.route.js';
+import { createPistachioController } from './http/pistachio.route.js';
 import { PistachioService } from './pistachio.service.js';
+import { Receives } from './receives.js';
 import { PistachioRedisModule } from './redis/pistachio-redis.module.js';
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: PISTACHIO_MODULE_OPTIONS } =
   new ConfigurableModuleBuilder<PistachioModuleOptions>({ moduleName: 'Pistachio' })
     .setClassMethodName('forRoot')
-    .setExtras<PistachioModuleExtras>({ isGlobal: false, path: DEFAULT_PATH, guards: [], name: undefined }, registration)
+    .setExtras<PistachioModuleExtras>(
+      { isGlobal: false, path: DEFAULT_PATH, guards: [], name: undefined, mode: DEFAULT_MODE, delivery: DEFAULT_DELIVERY },
+      registration,
+    )
     .build();
 
 /**
- * Everything one forRoot/forRootAsync call provides, with a controller class of its own. Its path and guards are set
- * here, when the module is defined: Nest reads them when it scans the module, before any provider exists.
+ * Everything one forRoot/forRootAsync call provides, with a controller class of its own. Its path, guards and mode are
+ * set here, when the module is defined: Nest reads them when it scans the module, before any provider exists.
  */
 function registration(
   definition: DynamicModule,
-  { isGlobal, path = DEFAULT_PATH, guards = [], name }: PistachioModuleExtras,
+  { isGlobal, path = DEFAULT_PATH, guards = [], name, mode = DEFAULT_MODE, delivery = DEFAULT_DELIVERY }: PistachioModuleExtras,
 ): DynamicModule {
-  const controller = createPistachioController(path);
+  const kind = pistachioMode({ mode, delivery });
+  const controller = createPistachioController(path, kind.controller);
+  const modeToken = kind.token(name);
   if (guards.length > 0) {
     UseGuards(...guards)(controller);
   }
@@ -38,15 +52,19 @@ function registration(
       ...(definition.providers ?? []),
       {
         provide: PISTACHIO_OPTIONS,
-        useFactory: (options: PistachioModuleOptions) => resolvePistachioOptions(options, { path, name }),
+        useFactory: (options: PistachioModuleOptions) => resolvePistachioOptions(options, { path, name, mode, delivery }),
         inject: [PISTACHIO_MODULE_OPTIONS],
       },
       { provide: PISTACHIO_CONTROLLER, useValue: controller },
       monitorProvider,
       brokerProvider,
+      Receives,
       PistachioService,
-      pollsProvider,
+      kind.api,
+      { provide: PISTACHIO_MODE_API, useExisting: kind.api },
+      { provide: PISTACHIO_POLLS, useClass: kind.polls },
       PistachioHealthIndicator,
+      ...(modeToken === kind.api ? [] : [{ provide: modeToken, useExisting: kind.api }]),
       ...(name === undefined
         ? []
         : [
@@ -55,6 +73,11 @@ function registration(
           ]),
     ],
     // A named registration is injected by its name only, so that importing several never leaves Nest to pick one.
-    exports: [getPistachioToken(name), getPistachioHealthIndicatorToken(name)],
+    exports: [
+      getPistachioToken(name),
+      getPistachioHealthIndicatorToken(name),
+      modeToken,
+      ...(name === undefined && modeToken !== kind.api ? [kind.api] : []),
+    ],
   };
 }

@@ -1,16 +1,19 @@
 import { Logger } from '@nestjs/common';
 import { InvalidOptionsError } from './errors/index.js';
 import { isEndpointName } from './endpoint-name.js';
-import {
+import type {
   DeliveryMode,
   OverflowPolicy,
+  PistachioAtLeastOnceOptions,
+  PistachioBroadcastOptions,
+  PistachioCommonOptions,
+  PistachioModuleExtras,
   PistachioModuleOptions,
   RegistrationMode,
   ResolvedPistachioOptions,
 } from './interfaces/index.js';
 import {
   DEFAULT_CONTENT_TYPE,
-  DEFAULT_DELIVERY,
   DEFAULT_MAX_BATCH,
   DEFAULT_MAX_DELIVERIES,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -19,7 +22,6 @@ import {
   DEFAULT_MAX_WAITERS,
   DEFAULT_MAX_WAITERS_PER_ENDPOINT,
   DEFAULT_MESSAGE_TTL,
-  DEFAULT_MODE,
   DEFAULT_OVERFLOW,
   DEFAULT_RETENTION,
   DEFAULT_RETRY_AFTER,
@@ -33,28 +35,42 @@ const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['reject', 'drop-oldest'];
 const DELIVERY_MODES: readonly DeliveryMode[] = ['at-most-once', 'at-least-once'];
 const REGISTRATION_MODES: readonly RegistrationMode[] = ['queue', 'broadcast'];
 
+/** What each shape of registration takes besides the common options (see PistachioModuleOptions). */
+type Shape = 'at-most-once' | 'at-least-once' | 'broadcast';
+const QUEUE_OPTIONS = ['maxQueueLength', 'overflow'] as const;
+const SHAPE_OPTIONS: Record<Shape, readonly (keyof PistachioAtLeastOnceOptions | keyof PistachioBroadcastOptions)[]> = {
+  'at-most-once': QUEUE_OPTIONS,
+  'at-least-once': [...QUEUE_OPTIONS, 'visibilityTimeout', 'maxDeliveries'],
+  broadcast: ['retention'],
+};
+const COMMON_OPTIONS: readonly (keyof PistachioCommonOptions | keyof PistachioModuleExtras)[] = [
+  'namespace', 'timeout', 'contentType', 'retryAfter', 'redis', 'durability', 'blockingConnections', 'messageTtl',
+  'authorize', 'cors', 'maxWaiters', 'maxWaitersPerEndpoint', 'maxMessageBytes', 'shutdownGrace', 'maxBatch', 'metrics',
+  // Structural options: a forRootAsync factory may repeat them, as long as they agree with the top-level ones.
+  'mode', 'delivery', 'path', 'name', 'isGlobal', 'guards',
+];
+const EVERY_OPTION = [...new Set([...COMMON_OPTIONS, ...Object.values(SHAPE_OPTIONS).flat()])];
+
 /** A static route: slash-separated segments with no route parameters or wildcards. */
 const ROUTE_PATH = /^(\/[A-Za-z0-9_.~-]+)+$|^\/$/;
 
+/** What is fixed when the module is defined: forRoot's, or forRootAsync's top-level options. */
+export type RegistrationShape = Pick<ResolvedPistachioOptions, 'path' | 'name' | 'mode' | 'delivery'>;
+
 /**
- * Validates a registration's options and applies the defaults. `path` and `name` are fixed when the module is defined
- * (forRoot's, or forRootAsync's top-level ones): a forRootAsync factory that returns another path is refused.
+ * Validates a registration's options and applies the defaults. `path`, `name`, `mode` and `delivery` are fixed when
+ * the module is defined (forRoot's, or forRootAsync's top-level ones): a forRootAsync factory that returns others is
+ * refused, as is an option that does not exist or that the registration's mode does not have.
  */
-export function resolvePistachioOptions(
-  options: PistachioModuleOptions | undefined,
-  { path, name }: Pick<ResolvedPistachioOptions, 'path' | 'name'>,
-): ResolvedPistachioOptions {
+export function resolvePistachioOptions(options: PistachioModuleOptions | undefined, shape: RegistrationShape): ResolvedPistachioOptions {
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionsError('options', 'an object', options);
   }
-  const factoryPath = (options as { path?: unknown }).path;
-  if (factoryPath !== undefined && factoryPath !== path) {
-    throw new InvalidOptionsError('path', `given next to useFactory/useClass in forRootAsync (the route is ${path})`, factoryPath);
-  }
+  const { path, name, mode, delivery } = shape;
+  assertShape(options, shape);
   if (name !== undefined && (typeof name !== 'string' || name === '')) {
     throw new InvalidOptionsError('name', 'a non-empty string', name);
   }
-  const mode = options.mode ?? DEFAULT_MODE;
   const maxWaiters = options.maxWaiters ?? DEFAULT_MAX_WAITERS;
   const resolved: ResolvedPistachioOptions = {
     namespace: options.namespace,
@@ -77,7 +93,7 @@ export function resolvePistachioOptions(
     maxWaitersPerEndpoint: options.maxWaitersPerEndpoint ?? (mode === 'broadcast' ? maxWaiters : DEFAULT_MAX_WAITERS_PER_ENDPOINT),
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     shutdownGrace: options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE,
-    delivery: options.delivery ?? DEFAULT_DELIVERY,
+    delivery,
     visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
     maxDeliveries: options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
     maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
@@ -106,9 +122,6 @@ export function resolvePistachioOptions(
     );
   }
   assertDurability(resolved);
-  if (!REGISTRATION_MODES.includes(resolved.mode)) {
-    throw new InvalidOptionsError('mode', REGISTRATION_MODES.map((mode) => `"${mode}"`).join(' or '), resolved.mode);
-  }
   assertPositiveInteger(resolved.retention, 'retention');
   assertPositiveInteger(resolved.maxQueueLength, 'maxQueueLength');
   if (!OVERFLOW_POLICIES.includes(resolved.overflow)) {
@@ -125,16 +138,73 @@ export function resolvePistachioOptions(
   assertPositiveInteger(resolved.maxWaitersPerEndpoint, 'maxWaitersPerEndpoint');
   assertPositiveInteger(resolved.maxMessageBytes, 'maxMessageBytes');
   assertDuration(resolved.shutdownGrace, 'shutdownGrace');
-  if (!DELIVERY_MODES.includes(resolved.delivery)) {
-    throw new InvalidOptionsError('delivery', DELIVERY_MODES.map((mode) => `"${mode}"`).join(' or '), resolved.delivery);
-  }
-  if (resolved.mode === 'broadcast' && resolved.delivery === 'at-least-once') {
-    throw new InvalidOptionsError('delivery', `"at-most-once" in a broadcast registration (channels keep what they send)`, resolved.delivery);
-  }
   assertDuration(resolved.visibilityTimeout, 'visibilityTimeout');
   assertPositiveInteger(resolved.maxDeliveries, 'maxDeliveries');
   assertPositiveInteger(resolved.maxBatch, 'maxBatch');
   return resolved;
+}
+
+/**
+ * The registration's mode and delivery, and the options given: each one known, and one that the mode has. A forRootAsync
+ * factory may repeat a structural option only with the value given next to it.
+ */
+function assertShape(options: object, { path, name, mode, delivery }: RegistrationShape): void {
+  if (!REGISTRATION_MODES.includes(mode)) {
+    throw new InvalidOptionsError('mode', REGISTRATION_MODES.map((mode) => `"${mode}"`).join(' or '), mode);
+  }
+  if (!DELIVERY_MODES.includes(delivery)) {
+    throw new InvalidOptionsError('delivery', DELIVERY_MODES.map((mode) => `"${mode}"`).join(' or '), delivery);
+  }
+  if (mode === 'broadcast' && delivery === 'at-least-once') {
+    throw new InvalidOptionsError('delivery', `"at-most-once" in a broadcast registration (channels keep what they send)`, delivery);
+  }
+  const structural: Record<string, unknown> = { path, name, mode, delivery };
+  const shape: Shape = mode === 'broadcast' ? 'broadcast' : delivery;
+  for (const [option, value] of Object.entries(options)) {
+    if (value === undefined) {
+      continue;
+    }
+    if (option in structural && value !== structural[option]) {
+      throw new InvalidOptionsError(option, `given next to useFactory/useClass in forRootAsync, where it is ${describeShape(structural[option])}`, value);
+    }
+    if (!EVERY_OPTION.includes(option as never)) {
+      const nearest = nearestOption(option);
+      throw new InvalidOptionsError(option, `a known option${nearest ? ` (did you mean "${nearest}"?)` : ''}`, 'an unknown one');
+    }
+    const owners = (Object.keys(SHAPE_OPTIONS) as Shape[]).filter((kind) => SHAPE_OPTIONS[kind].includes(option as never));
+    if (owners.length > 0 && !owners.includes(shape)) {
+      throw new InvalidOptionsError(option, `no value in a ${describeKind(shape)} registration: only ${owners.map(describeKind).join(' and ')} registrations have it`, value);
+    }
+  }
+}
+
+function describeShape(value: unknown): string {
+  return value === undefined ? 'not given' : JSON.stringify(value);
+}
+
+function describeKind(shape: Shape): string {
+  return shape === 'broadcast' ? 'broadcast' : `${shape} queue`;
+}
+
+/** The known option closest to a misspelt one (at most a third of its letters apart), to suggest it. */
+function nearestOption(option: string): string | undefined {
+  const [nearest] = EVERY_OPTION.map((known) => ({ known, distance: editDistance(option.toLowerCase(), known.toLowerCase()) }))
+    .filter(({ distance }) => distance <= Math.max(1, Math.floor(option.length / 3)))
+    .sort((a, b) => a.distance - b.distance);
+  return nearest?.known;
+}
+
+/** Levenshtein distance: the fewest insertions, deletions or substitutions that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** `{ replicas, timeout }` on a Redis registration. */

@@ -7,6 +7,7 @@ import type { BrokerEvents } from '../monitoring/delivery-events.interface.js';
 import { PISTACHIO_BROKER, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from '../pistachio.constants.js';
 import { RedisDeployments } from '../redis/redis-deployments.js';
 import { Broker } from './broker.interface.js';
+import { AcknowledgedMemoryBroker } from './memory/acknowledged-memory.broker.js';
 import { MemoryBroker } from './memory/memory.broker.js';
 import { AcknowledgedRedisBroker } from './redis/acknowledged-redis.broker.js';
 import { RedisBroker } from './redis/redis.broker.js';
@@ -36,7 +37,10 @@ export const brokerProvider: Provider<Broker | ChannelBroker> = {
     new Logger('PistachioModule').log(
       `Namespace "${options.namespace}" runs on the in-memory broker: its ${kind} live in this process only`,
     );
-    return options.mode === 'broadcast' ? new MemoryChannelBroker(options) : new MemoryBroker(options, events);
+    if (options.mode === 'broadcast') {
+      return new MemoryChannelBroker(options);
+    }
+    return options.delivery === 'at-least-once' ? new AcknowledgedMemoryBroker(options, events) : new MemoryBroker(options);
   },
   inject: [PISTACHIO_OPTIONS, PISTACHIO_MONITOR, RedisDeployments],
 };

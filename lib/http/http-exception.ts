@@ -7,7 +7,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import type { HttpExceptionOptions, HttpServer } from '@nestjs/common';
-import { departed, rawResponse } from '../departure-signal.js';
+import { departed, rawResponse } from './departure-signal.js';
 import { PistachioError } from '../errors/index.js';
 import { CLIENT_CLOSED_REQUEST } from '../pistachio.constants.js';
 

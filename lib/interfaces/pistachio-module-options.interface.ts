@@ -98,7 +98,8 @@ export interface PistachioDurability {
   timeout: number;
 }
 
-export interface PistachioModuleOptions {
+/** The options every registration takes, whatever its mode. */
+export interface PistachioCommonOptions {
   /** Prefix of every queue: an endpoint `foo` is stored at `<namespace>:foo`. */
   namespace: string;
   /** How long a poll waits for a message before the 504, in milliseconds. Default 30 000. */
@@ -122,14 +123,6 @@ export interface PistachioModuleOptions {
   durability?: PistachioDurability;
   /** @deprecated Ignored since 0.2: waiting polls no longer hold blocking connections. Logs a warning; goes in 0.3. */
   blockingConnections?: number;
-  /** Whether each endpoint is a queue or a broadcast channel. Default `queue`. */
-  mode?: RegistrationMode;
-  /** Broadcast: most messages each channel retains for subscribers that come back with a cursor. Default 1000. */
-  retention?: number;
-  /** Most messages one endpoint's queue holds. Default 1000. */
-  maxQueueLength?: number;
-  /** What a publish to a full queue does. Default `reject`. */
-  overflow?: OverflowPolicy;
   /**
    * Milliseconds after its latest publish that a queue nobody empties, or a channel, is deleted. Default 86 400 000
    * (a day).
@@ -147,20 +140,67 @@ export interface PistachioModuleOptions {
   maxMessageBytes?: number;
   /** Milliseconds shutdown waits for messages on their way to clients before it closes the broker. Default 2000. */
   shutdownGrace?: number;
-  /** When a message counts as delivered: once written, or once acknowledged. Default `at-most-once`. */
-  delivery?: DeliveryMode;
-  /** At-least-once: milliseconds from handing a message out until it is delivered again unless acknowledged. Default 30 000. */
-  visibilityTimeout?: number;
-  /** At-least-once: deliveries of a message before it moves to its endpoint's dead letters. Default 5. */
-  maxDeliveries?: number;
   /** Most messages one batch poll (`?max=N`) may ask for. Default 100. */
   maxBatch?: number;
   /** Prometheus metrics with prom-client (an optional peer): `true`, or where and under which prefix. Default: off. */
   metrics?: boolean | PistachioMetricsOptions;
 }
 
+/** The options of a registration of queues, at most or at least once. */
+export interface PistachioQueueCommonOptions extends PistachioCommonOptions {
+  /** Each endpoint is a queue: every message goes to one receiver. The default. */
+  mode?: 'queue';
+  /** Most messages one endpoint's queue holds. Default 1000. */
+  maxQueueLength?: number;
+  /** What a publish to a full queue does. Default `reject`. */
+  overflow?: OverflowPolicy;
+  retention?: never;
+}
+
+/** Queues delivered at most once (the default): a message counts as delivered once its answer was written. */
+export interface PistachioAtMostOnceOptions extends PistachioQueueCommonOptions {
+  delivery?: 'at-most-once';
+  visibilityTimeout?: never;
+  maxDeliveries?: never;
+}
+
+/** Queues delivered at least once: a message counts as delivered once its receiver acknowledged it. */
+export interface PistachioAtLeastOnceOptions extends PistachioQueueCommonOptions {
+  delivery: 'at-least-once';
+  /** Milliseconds from handing a message out until it is delivered again unless acknowledged. Default 30 000. */
+  visibilityTimeout?: number;
+  /** Deliveries of a message before it moves to its endpoint's dead letters. Default 5. */
+  maxDeliveries?: number;
+}
+
+/** Broadcast channels: every message goes to every subscriber and stays retained for those that come back. */
+export interface PistachioBroadcastOptions extends PistachioCommonOptions {
+  mode: 'broadcast';
+  /** Most messages each channel retains for subscribers that come back with a cursor. Default 1000. */
+  retention?: number;
+  /** Channels keep what they send: nothing to acknowledge. */
+  delivery?: 'at-most-once';
+  maxQueueLength?: never;
+  overflow?: never;
+  visibilityTimeout?: never;
+  maxDeliveries?: never;
+}
+
+/**
+ * A registration's options, one shape per mode (`mode`, and for queues `delivery`): an option that the mode does not
+ * have is a type error here and an InvalidOptionsError at start-up.
+ */
+export type PistachioModuleOptions = PistachioAtMostOnceOptions | PistachioAtLeastOnceOptions | PistachioBroadcastOptions;
+
 /** Options that shape the module definition itself, so forRootAsync takes them next to `useFactory`. */
 export interface PistachioModuleExtras {
+  /**
+   * Whether each endpoint is a queue or a broadcast channel; in forRootAsync, given here rather than by the factory,
+   * as it decides the injectables and routes. Default `queue`.
+   */
+  mode?: RegistrationMode;
+  /** Queues: when a message counts as delivered; in forRootAsync, given here as well. Default `at-most-once`. */
+  delivery?: DeliveryMode;
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
   /** Route that serves the polls, `GET {path}/{endpoint}`. Default `/push_messages`. */
@@ -174,10 +214,16 @@ export interface PistachioModuleExtras {
 /** What `PistachioModule.forRoot()` takes: the options, and those that shape the module itself. */
 export type PistachioRootOptions = PistachioModuleOptions & PistachioModuleExtras;
 
+/** The options of a registration as the module uses them: checked, flat, defaults applied. */
 export type ResolvedPistachioOptions = Required<
-  Omit<PistachioModuleOptions, 'redis' | 'authorize' | 'cors' | 'metrics' | 'durability' | 'blockingConnections'>
+  Omit<PistachioCommonOptions, 'redis' | 'authorize' | 'cors' | 'metrics' | 'durability' | 'blockingConnections'>
 > &
-  Pick<PistachioModuleOptions, 'redis' | 'authorize' | 'durability'> &
+  Pick<PistachioCommonOptions, 'redis' | 'authorize' | 'durability'> &
+  Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'visibilityTimeout' | 'maxDeliveries'>> &
+  Required<Pick<PistachioBroadcastOptions, 'retention'>> & {
+    mode: RegistrationMode;
+    delivery: DeliveryMode;
+  } &
   Pick<PistachioModuleExtras, 'name'> & {
     path: string;
     cors: PistachioCorsOptions | false;

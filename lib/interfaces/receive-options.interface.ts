@@ -8,6 +8,9 @@ export interface ReceiveOptions {
 export interface ReceiveDeliveriesOptions extends ReceiveOptions {
   /** Most messages to receive: it waits for the first, then takes those already queued. Default 1, at most `maxBatch`. */
   max?: number;
-  /** At least once: receipts to acknowledge first, all or none, as `ack()` does; a refusal rejects the receive. */
+}
+
+export interface AcknowledgedReceiveOptions extends ReceiveDeliveriesOptions {
+  /** Receipts to acknowledge first, all or none, as `ack()` does; a refusal rejects the receive. */
   ack?: string | string[];
 }

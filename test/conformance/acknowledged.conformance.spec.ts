@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { PistachioRootOptions, ReceiptRefusedError } from '../../lib/index.js';
+import { PistachioAcknowledgedQueue, ReceiptRefusedError } from '../../lib/index.js';
 import { backendSetups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
 import { leavingPoll, request } from '../support/http-client.js';
 import { LogCapture } from '../support/log-capture.js';
 import { parseMultipart } from '../support/multipart.js';
-import { AppGlobals, startPistachio, TestApp } from '../support/start-app.js';
+import { AppGlobals, startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 /** A receipt as the route hands them out: opaque and URL-safe. */
@@ -16,7 +16,7 @@ describe.each(backendSetups)('Acknowledged delivery on $name', ({ broker, adapte
   let app: TestApp;
   afterEach(() => app.app.close());
 
-  const start = (options: Partial<PistachioRootOptions> = {}, globals: AppGlobals = {}) =>
+  const start = (options: Partial<TestOptions> = {}, globals: AppGlobals = {}) =>
     startPistachio(
       { namespace: freshNamespace(), path: '/messages', delivery: 'at-least-once', ...broker.options(), ...options },
       { adapter, ...globals },
@@ -150,25 +150,25 @@ describe.each(backendSetups)('Acknowledged delivery on $name', ({ broker, adapte
     await start();
     await app.pistachio.publish('back', 'retry me');
     await app.pistachio.publish('back', 'newer');
-    const delivery = await app.pistachio.receiveDelivery('back');
-    await app.pistachio.release('back', delivery!.receipt!);
+    const delivery = await app.queue.receiveDelivery('back');
+    await app.queue.release('back', delivery!.receipt!);
 
-    const again = await app.pistachio.receiveDelivery('back');
+    const again = await app.queue.receiveDelivery('back');
     expect([String(again?.message), again?.deliveryCount]).toEqual(['retry me', 2]);
-    await expect(app.pistachio.ack('back', delivery!.receipt!)).rejects.toThrow(ReceiptRefusedError);
-    await app.pistachio.ack('back', again!.receipt!);
-    expect(String(await app.pistachio.receive('back'))).toBe('newer');
+    await expect(app.queue.ack('back', delivery!.receipt!)).rejects.toThrow(ReceiptRefusedError);
+    await app.queue.ack('back', again!.receipt!);
+    expect(String(await app.queue.receive('back'))).toBe('newer');
   });
 
   it('acknowledges all receipts of one call or none', async () => {
     await start();
     await app.pistachio.publish('all', 'x');
     await app.pistachio.publish('all', 'y');
-    const [x, y] = await app.pistachio.receiveDeliveries('all', { max: 2 });
-    const refusal = app.pistachio.ack('all', [x.receipt!, '7.AAAAAAAAAAAAAAAA', y.receipt!]);
+    const [x, y] = await app.queue.receiveDeliveries('all', { max: 2 });
+    const refusal = app.queue.ack('all', [x.receipt!, '7.AAAAAAAAAAAAAAAA', y.receipt!]);
     await expect(refusal).rejects.toMatchObject({ refusals: [{ receipt: '7.AAAAAAAAAAAAAAAA', reason: 'unknown' }] });
 
-    await app.pistachio.ack('all', [x.receipt!, y.receipt!]);
+    await app.queue.ack('all', [x.receipt!, y.receipt!]);
   });
 
   it('keeps a batch whose client left claimed, to deliver it again after the visibility timeout', async () => {
@@ -182,9 +182,9 @@ describe.each(backendSetups)('Acknowledged delivery on $name', ({ broker, adapte
     expect(await client.answer).toBeNull();
     hold.letGo();
 
-    expect(await app.pistachio.receiveDeliveries('left', { max: 5, timeout: 1_000 })).toEqual([]);
+    expect(await app.queue.receiveDeliveries('left', { max: 5, timeout: 1_000 })).toEqual([]);
     await cameBack('left', 2);
-    const back = await app.pistachio.receiveDeliveries('left', { max: 5 });
+    const back = await app.queue.receiveDeliveries('left', { max: 5 });
     expect(back.map(({ message, deliveryCount }) => [String(message), deliveryCount])).toEqual([
       ['p1', 2],
       ['p2', 2],
@@ -194,11 +194,11 @@ describe.each(backendSetups)('Acknowledged delivery on $name', ({ broker, adapte
   it('acknowledges a message that receive() returns', async () => {
     await start({ visibilityTimeout: 300 });
     await app.pistachio.publish('plain', 'taken');
-    expect(String(await app.pistachio.receive('plain'))).toBe('taken');
+    expect(String(await app.queue.receive('plain'))).toBe('taken');
     await app.pistachio.publish('plain', 'marker');
-    await app.pistachio.receiveDelivery('plain');
+    await app.queue.receiveDelivery('plain');
     await cameBack('plain', 1);
-    expect(String((await app.pistachio.receiveDelivery('plain'))?.message)).toBe('marker');
+    expect(String((await app.queue.receiveDelivery('plain'))?.message)).toBe('marker');
   });
 
   it('answers 405 with Allow: DELETE to other methods on a receipt', async () => {
@@ -213,7 +213,7 @@ describe.each(backendSetups)('Acknowledgements at most once on $name', ({ broker
   let app: TestApp;
   afterEach(() => app.app.close());
 
-  it('refuses ?ack= with a 400 and has no DELETE route, and the service says what the option is', async () => {
+  it('refuses ?ack= with a 400 and has no DELETE route nor acknowledged queue; the deprecated forwards say what the option is', async () => {
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options() }, { adapter });
     await app.pistachio.publish('e', 'kept');
 
@@ -221,6 +221,8 @@ describe.each(backendSetups)('Acknowledgements at most once on $name', ({ broker
     expect(ack.status).toBe(400);
     expect(ack.body).toContain("delivery: 'at-least-once'");
     expect((await request(`${app.url}/messages/e/1.AAAAAAAAAAAAAAAA`, { method: 'DELETE' })).status).toBe(404);
+    expect(app.queue).not.toBeInstanceOf(PistachioAcknowledgedQueue);
+    expect(() => app.app.get(PistachioAcknowledgedQueue)).toThrow(/PistachioAcknowledgedQueue/);
     await expect(app.pistachio.ack('e', '1.AAAAAAAAAAAAAAAA')).rejects.toThrow("delivery: 'at-least-once'");
     await expect(app.pistachio.deadLetters.count('e')).rejects.toThrow("delivery: 'at-least-once'");
     expect(await app.pistachio.length('e')).toBe(1);

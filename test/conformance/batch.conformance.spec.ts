@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { DeliveryMode, PistachioRootOptions } from '../../lib/index.js';
+import { DeliveryMode } from '../../lib/index.js';
 import { backendSetups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
 import { leavingPoll, request } from '../support/http-client.js';
 import { parseMultipart } from '../support/multipart.js';
-import { AppGlobals, startPistachio, TestApp } from '../support/start-app.js';
+import { AppGlobals, startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 const modes: DeliveryMode[] = ['at-most-once', 'at-least-once'];
@@ -15,7 +15,7 @@ describe.each(matrix)('Batch polls on $name, $delivery', ({ broker, adapter, del
   let app: TestApp;
   afterEach(() => app.app.close());
 
-  const start = (options: Partial<PistachioRootOptions> = {}, globals: AppGlobals = {}) =>
+  const start = (options: Partial<TestOptions> = {}, globals: AppGlobals = {}) =>
     startPistachio(
       { namespace: freshNamespace(), path: '/messages', delivery, ...broker.options(), ...options },
       { adapter, ...globals },
@@ -92,10 +92,10 @@ describe.each(matrix)('Batch polls on $name, $delivery', ({ broker, adapter, del
 
       if (delivery === 'at-most-once') {
         await until(async () => (await app.pistachio.length('batch')) === 3);
-        const again = await app.pistachio.receiveDeliveries('batch', { max: 5 });
+        const again = await app.queue.receiveDeliveries('batch', { max: 5 });
         expect(again.map(({ message }) => String(message))).toEqual(['b1', 'b2', 'b3']);
       } else {
-        const rest = await app.pistachio.receiveDeliveries('batch', { max: 5 });
+        const rest = await app.queue.receiveDeliveries('batch', { max: 5 });
         expect(rest.map(({ message }) => String(message))).toEqual(['b3']);
         expect(await app.pistachio.length('batch')).toBe(0);
       }

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { PistachioRootOptions, WrongModeError } from '../../lib/index.js';
+import { PistachioQueue, WrongModeError } from '../../lib/index.js';
 import { adapters, backendSetups } from '../support/adapters.js';
 import { deployments, freshNamespace } from '../support/brokers.js';
 import { readersWaiting, Received, receivedFrom, subscriber } from '../support/channel-subscribers.js';
 import { request } from '../support/http-client.js';
-import { startPistachio, TestApp } from '../support/start-app.js';
+import { startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 describe.each(backendSetups)('Broadcast channels on $name', ({ broker, adapter }) => {
@@ -12,7 +12,7 @@ describe.each(backendSetups)('Broadcast channels on $name', ({ broker, adapter }
   let namespace: string;
   afterEach(() => app.app.close());
 
-  const start = async (options: Partial<PistachioRootOptions> = {}) => {
+  const start = async (options: Partial<TestOptions> = {}) => {
     namespace = freshNamespace();
     app = await startPistachio(
       { namespace, path: '/feed', mode: 'broadcast', ...broker.options(), ...options },
@@ -117,7 +117,7 @@ describe.each(backendSetups)('Broadcast channels on $name', ({ broker, adapter }
     const later: Received[] = [];
     for (const body of ['m1', 'm2', 'm3', 'm4', 'm5']) {
       await app.pistachio.publish('news', body);
-      const [{ id }] = (await app.pistachio.read('news', { after: (later.at(-1) ?? first).id })).messages;
+      const [{ id }] = (await app.channel.read('news', { after: (later.at(-1) ?? first).id })).messages;
       later.push({ id, body });
     }
     const retained = later.slice(-3);
@@ -184,15 +184,16 @@ describe.each(backendSetups)('Broadcast channels on $name', ({ broker, adapter }
     expect(late.headers['cache-control']).toBe('no-store');
   });
 
-  it('reads after a cursor through the service, and refuses the operations of queues', async () => {
+  it('reads after a cursor through PistachioChannel, and provides no queue (the deprecated forwards refuse)', async () => {
     await start();
     const [a, b] = await publishAll(['a', 'b']);
 
-    const read = await app.pistachio.read('news', { after: a.id, max: 5 });
+    const read = await app.channel.read('news', { after: a.id, max: 5 });
     expect(read).toEqual({ messages: [{ id: b.id, message: Buffer.from('b') }], gap: false });
-    expect(await app.pistachio.read('news', { after: b.id, timeout: 50 })).toEqual({ messages: [], gap: false });
+    expect(await app.channel.read('news', { after: b.id, timeout: 50 })).toEqual({ messages: [], gap: false });
+    expect(() => app.app.get(PistachioQueue)).toThrow(/PistachioQueue/);
     await expect(app.pistachio.receive('news')).rejects.toThrow(WrongModeError);
-    await expect(app.pistachio.read('news', { after: 'nope' })).rejects.toThrow(/Invalid cursor/);
+    await expect(app.channel.read('news', { after: 'nope' })).rejects.toThrow(/Invalid cursor/);
   });
 });
 

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { MessageTooLargeError, PistachioRootOptions } from '../../lib/index.js';
+import { MessageTooLargeError } from '../../lib/index.js';
 import { setups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
 import { request } from '../support/http-client.js';
-import { startPistachio, TestApp } from '../support/start-app.js';
+import { startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 
 describe.each(setups)('Limits on $name', ({ broker, adapter }) => {
   let app: TestApp;
 
-  async function start(options: Partial<PistachioRootOptions>): Promise<TestApp> {
+  async function start(options: Partial<TestOptions>): Promise<TestApp> {
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options }, { adapter });
     return app;
   }

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { PistachioRootOptions, QueueFullError } from '../../lib/index.js';
+import { QueueFullError } from '../../lib/index.js';
 import { brokers, freshNamespace } from '../support/brokers.js';
-import { startPistachio, TestApp } from '../support/start-app.js';
+import { startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 describe.each(brokers)('Queue bounds on the $name broker', (broker) => {
   let app: TestApp;
 
-  async function start(options: Partial<PistachioRootOptions>): Promise<TestApp> {
+  async function start(options: Partial<TestOptions>): Promise<TestApp> {
     app = await startPistachio({ namespace: freshNamespace(), ...broker.options(), ...options });
     return app;
   }
@@ -16,7 +16,7 @@ describe.each(brokers)('Queue bounds on the $name broker', (broker) => {
   async function drain(endpoint: string): Promise<string[]> {
     const messages: string[] = [];
     for (let n = await app.pistachio.length(endpoint); n > 0; n--) {
-      messages.push(String(await app.pistachio.receive(endpoint)));
+      messages.push(String(await app.queue.receive(endpoint)));
     }
     return messages;
   }

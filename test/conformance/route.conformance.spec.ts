@@ -1,16 +1,15 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Broker } from '../../lib/brokers/broker.interface.js';
 import { PISTACHIO_BROKER } from '../../lib/pistachio.constants.js';
-import { PistachioRootOptions } from '../../lib/index.js';
 import { setups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
 import { leavingPoll, request } from '../support/http-client.js';
-import { startPistachio, TestApp } from '../support/start-app.js';
+import { startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 
 describe.each(setups)('The route on $name', ({ broker, adapter }) => {
   let app: TestApp;
 
-  async function start(options: Partial<PistachioRootOptions> = {}): Promise<TestApp> {
+  async function start(options: Partial<TestOptions> = {}): Promise<TestApp> {
     app = await startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options }, { adapter });
     return app;
   }

@@ -20,10 +20,10 @@ describe.each(brokers)('PistachioService on the $name broker', (broker) => {
     await pistachio.publish('kinds', { id: 1, tags: ['a'] });
     await pistachio.publish('kinds', 42);
 
-    expect((await pistachio.receive('kinds'))?.toString('utf8')).toBe('héllo ✓');
-    expect(await pistachio.receive('kinds')).toEqual(bytes);
-    expect((await pistachio.receive('kinds'))?.toString()).toBe('{"id":1,"tags":["a"]}');
-    expect((await pistachio.receive('kinds'))?.toString()).toBe('42');
+    expect((await app.queue.receive('kinds'))?.toString('utf8')).toBe('héllo ✓');
+    expect(await app.queue.receive('kinds')).toEqual(bytes);
+    expect((await app.queue.receive('kinds'))?.toString()).toBe('{"id":1,"tags":["a"]}');
+    expect((await app.queue.receive('kinds'))?.toString()).toBe('42');
   });
 
   it('keeps each endpoint a FIFO queue of its own', async () => {
@@ -34,14 +34,14 @@ describe.each(brokers)('PistachioService on the $name broker', (broker) => {
 
     expect(await pistachio.length('a')).toBe(3);
     expect(await pistachio.length('b')).toBe(1);
-    const received = [await pistachio.receive('a'), await pistachio.receive('a'), await pistachio.receive('a')];
+    const received = [await app.queue.receive('a'), await app.queue.receive('a'), await app.queue.receive('a')];
     expect(received.map(String)).toEqual(['a1', 'a2', 'a3']);
     expect(await pistachio.length('a')).toBe(0);
-    expect(String(await pistachio.receive('b'))).toBe('b1');
+    expect(String(await app.queue.receive('b'))).toBe('b1');
   });
 
   it('serves waiting receivers in the order they came, one message each', async () => {
-    const receivers = [1, 2, 3].map(() => pistachio.receive('line'));
+    const receivers = [1, 2, 3].map(() => app.queue.receive('line'));
     for (const message of ['first', 'second', 'third']) {
       await pistachio.publish('line', message);
     }
@@ -50,7 +50,7 @@ describe.each(brokers)('PistachioService on the $name broker', (broker) => {
   });
 
   it('resolves null at the timeout and leaves no waiter behind', async () => {
-    expect(await pistachio.receive('idle', { timeout: 50 })).toBeNull();
+    expect(await app.queue.receive('idle', { timeout: 50 })).toBeNull();
 
     await pistachio.publish('idle', 'later');
     expect(await pistachio.length('idle')).toBe(1);
@@ -58,7 +58,7 @@ describe.each(brokers)('PistachioService on the $name broker', (broker) => {
 
   it('rejects with the abort reason when the signal aborts, and consumes nothing afterwards', async () => {
     const abort = new AbortController();
-    const receiving = pistachio.receive('aborted', { signal: abort.signal });
+    const receiving = app.queue.receive('aborted', { signal: abort.signal });
     const reason = new Error('gone');
     abort.abort(reason);
     await expect(receiving).rejects.toBe(reason);
@@ -69,7 +69,7 @@ describe.each(brokers)('PistachioService on the $name broker', (broker) => {
 
   it('rejects an already aborted receive without consuming the queued message', async () => {
     await pistachio.publish('queued', 'kept');
-    await expect(pistachio.receive('queued', { signal: AbortSignal.abort() })).rejects.toHaveProperty(
+    await expect(app.queue.receive('queued', { signal: AbortSignal.abort() })).rejects.toHaveProperty(
       'name',
       'AbortError',
     );
@@ -79,16 +79,16 @@ describe.each(brokers)('PistachioService on the $name broker', (broker) => {
   it('gives a requeued message to the head of the queue', async () => {
     await pistachio.publish('again', 'm1');
     await pistachio.publish('again', 'm2');
-    const first = await pistachio.receive('again');
-    await pistachio.requeue('again', first!);
+    const first = await app.queue.receive('again');
+    await app.queue.requeue('again', first!);
 
-    expect(String(await pistachio.receive('again'))).toBe('m1');
-    expect(String(await pistachio.receive('again'))).toBe('m2');
+    expect(String(await app.queue.receive('again'))).toBe('m1');
+    expect(String(await app.queue.receive('again'))).toBe('m2');
   });
 
   it('gives a requeued message to a waiting receiver first', async () => {
-    const waiting = pistachio.receive('handover');
-    await pistachio.requeue('handover', Buffer.from('returned'));
+    const waiting = app.queue.receive('handover');
+    await app.queue.requeue('handover', Buffer.from('returned'));
     expect(String(await waiting)).toBe('returned');
     expect(await pistachio.length('handover')).toBe(0);
   });
@@ -96,11 +96,11 @@ describe.each(brokers)('PistachioService on the $name broker', (broker) => {
   it('refuses invalid endpoint names, messages and timeouts with named errors, storing nothing', async () => {
     await expect(pistachio.publish('a/b', 'x')).rejects.toThrow(InvalidEndpointError);
     await expect(pistachio.publish('..', 'x')).rejects.toThrow(InvalidEndpointError);
-    await expect(pistachio.receive('x'.repeat(129))).rejects.toThrow(InvalidEndpointError);
+    await expect(app.queue.receive('x'.repeat(129))).rejects.toThrow(InvalidEndpointError);
     await expect(pistachio.length('#internal')).rejects.toThrow(InvalidEndpointError);
     await expect(pistachio.publish('ok', undefined)).rejects.toThrow(InvalidMessageError);
     await expect(pistachio.publish('ok', { big: 1n })).rejects.toThrow(InvalidMessageError);
-    await expect(pistachio.receive('ok', { timeout: 0 })).rejects.toThrow(InvalidOptionsError);
+    await expect(app.queue.receive('ok', { timeout: 0 })).rejects.toThrow(InvalidOptionsError);
     expect(await pistachio.length('ok')).toBe(0);
   });
 });

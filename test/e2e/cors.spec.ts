@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { PistachioRootOptions } from '../../lib/index.js';
 import { request } from '../support/http-client.js';
-import { startPistachio, TestApp } from '../support/start-app.js';
+import { startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 import { adapters } from '../support/adapters.js';
 
 const ORIGIN = 'https://app.example';
@@ -10,7 +9,7 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
   let app: TestApp;
   afterEach(() => app.app.close());
 
-  const start = async (options: Partial<PistachioRootOptions>) =>
+  const start = async (options: Partial<TestOptions>) =>
     (app = await startPistachio({ namespace: 'cors', path: '/messages', timeout: 1_000, ...options }, { adapter }));
   const fromOrigin = (origin = ORIGIN) => ({ headers: { Origin: origin } });
 

@@ -7,11 +7,10 @@ import {
   InvalidOptionsError,
   PistachioModule,
   PistachioModuleOptions,
-  PistachioRootOptions,
   PistachioService,
 } from '../../lib/index.js';
 import { request } from '../support/http-client.js';
-import { startApp, TestApp } from '../support/start-app.js';
+import { startApp, TestApp, pistachioModule, TestOptions } from '../support/start-app.js';
 import { adapters } from '../support/adapters.js';
 
 describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
@@ -103,7 +102,7 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
     expect(logged.filter((line) => line.includes('in-memory broker'))).toHaveLength(1);
   });
 
-  it.each<[string, Partial<PistachioRootOptions>]>([
+  it.each<[string, Partial<TestOptions>]>([
     ['namespace', {}],
     ['namespace', { namespace: '' }],
     ['namespace', { namespace: 'my app' }],
@@ -130,14 +129,44 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
     ['durability', { namespace: 'n', redis: 'redis://127.0.0.1:1', durability: 1 as unknown as { replicas: 1; timeout: 1 } }],
     ['durability.replicas', { namespace: 'n', redis: 'redis://127.0.0.1:1', durability: { replicas: 0, timeout: 1_000 } }],
     ['durability.timeout', { namespace: 'n', redis: 'redis://127.0.0.1:1', durability: { replicas: 1, timeout: -1 } }],
+    ['visibilityTimeout', { namespace: 'n', mode: 'broadcast', visibilityTimeout: 5_000 }],
+    ['maxQueueLength', { namespace: 'n', mode: 'broadcast', maxQueueLength: 10 }],
+    ['retention', { namespace: 'n', retention: 10 }],
+    ['maxDeliveries', { namespace: 'n', delivery: 'at-most-once', maxDeliveries: 3 }],
+    ['timout', { namespace: 'n', timout: 1_000 } as Partial<TestOptions>],
   ])('fails at start-up naming the option "%s" when it is invalid (%j)', async (option, options) => {
     const starting = Test.createTestingModule({
-      imports: [PistachioModule.forRoot(options as PistachioRootOptions)],
+      imports: [pistachioModule(options as TestOptions)],
     }).compile();
 
     await expect(starting).rejects.toThrow(InvalidOptionsError);
     await expect(starting).rejects.toHaveProperty('option', option);
     await expect(starting).rejects.toThrow(`"${option}"`);
+  });
+
+  it('names the option a mode does not have, and suggests the nearest name for one that does not exist', async () => {
+    const refusal = (options: object) => Test.createTestingModule({ imports: [pistachioModule(options as TestOptions)] }).compile();
+
+    await expect(refusal({ namespace: 'n', mode: 'broadcast', visibilityTimeout: 5_000 })).rejects.toThrow(
+      'Invalid PistachioModule option "visibilityTimeout": expected no value in a broadcast registration: only at-least-once queue registrations have it, got 5000',
+    );
+    await expect(refusal({ namespace: 'n', maxWaiter: 5 })).rejects.toThrow('(did you mean "maxWaiters"?)');
+    await expect(refusal({ namespace: 'n', zzz: 5 })).rejects.toThrow('Invalid PistachioModule option "zzz": expected a known option, got an unknown one');
+  });
+
+  it('checks a forRootAsync factory\'s options as forRoot\'s, its mode and delivery against the top-level ones', async () => {
+    const cases: [ReturnType<typeof PistachioModule.forRootAsync>, RegExp][] = [
+      [PistachioModule.forRootAsync({ useFactory: () => ({ namespace: 'n', timeot: 5 }) as PistachioModuleOptions }), /option "timeot".*did you mean "timeout"/],
+      [PistachioModule.forRootAsync({ useFactory: () => ({ namespace: 'n', mode: 'broadcast' }) }), /option "mode": expected given next to useFactory\/useClass in forRootAsync, where it is "queue"/],
+      [
+        PistachioModule.forRootAsync({ mode: 'broadcast', useFactory: () => ({ namespace: 'n', visibilityTimeout: 5 }) as PistachioModuleOptions }),
+        /option "visibilityTimeout": expected no value in a broadcast registration/,
+      ],
+      [PistachioModule.forRootAsync({ mode: 'broadcast', delivery: 'at-least-once', useFactory: () => ({ namespace: 'n' }) }), /option "delivery"/],
+    ];
+    for (const [registration, refusal] of cases) {
+      await expect(Test.createTestingModule({ imports: [registration] }).compile()).rejects.toThrow(refusal);
+    }
   });
 
   it('fails at start-up when a forRootAsync factory returns a path other than the top-level one', async () => {

@@ -8,7 +8,7 @@ import { FailoverClients } from '../support/failover-clients.js';
 import { LogCapture } from '../support/log-capture.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { RedisCluster } from '../support/redis/global-setup.js';
-import { startApp } from '../support/start-app.js';
+import { startApp, pistachioModule } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 const MESSAGES = 1_200;
@@ -35,7 +35,7 @@ describe('A Redis Cluster failing over, migrating a slot and cutting connections
     const redis = { cluster: { nodes: cluster.nodes.split(',') } };
     const app = await startApp(
       [
-        PistachioModule.forRoot({
+        pistachioModule({
           name: 'durable',
           namespace,
           path: '/messages',
@@ -48,7 +48,7 @@ describe('A Redis Cluster failing over, migrating a slot and cutting connections
         }),
         // Without durability, on the same connections: it serves again as soon as a replica took over, while the
         // registration above waits for the new master to have a replica again.
-        PistachioModule.forRoot({ name: 'plain', namespace: `${namespace}-plain`, path: '/plain', redis }),
+        pistachioModule({ name: 'plain', namespace: `${namespace}-plain`, path: '/plain', redis }),
       ],
       { logger: logs },
     );

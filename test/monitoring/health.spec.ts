@@ -1,18 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import {
-  DeliveryMode,
-  InjectPistachioHealthIndicator,
-  PistachioHealthIndicator,
-  PistachioModule,
-  PistachioRootOptions,
-} from '../../lib/index.js';
+import { DeliveryMode, InjectPistachioHealthIndicator, PistachioHealthIndicator, PistachioModule } from '../../lib/index.js';
 import { freshNamespace } from '../support/brokers.js';
 import { request } from '../support/http-client.js';
 import { LogCapture } from '../support/log-capture.js';
 import { RedisServer } from '../support/redis/global-setup.js';
-import { startApp, TestApp } from '../support/start-app.js';
+import { startApp, TestApp, TestOptions, pistachioModule } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 /** A health endpoint as an app writes it, with the unnamed registration's indicator. */
@@ -58,9 +52,9 @@ describe('PistachioHealthIndicator over HTTP', () => {
   let app: TestApp | undefined;
   afterEach(() => app?.app.close());
 
-  const start = async (options: Partial<PistachioRootOptions>, logger?: LogCapture) => {
+  const start = async (options: Partial<TestOptions>, logger?: LogCapture) => {
     @Module({
-      imports: [TerminusModule, PistachioModule.forRoot({ namespace: freshNamespace(), ...options })],
+      imports: [TerminusModule, pistachioModule({ namespace: freshNamespace(), ...options })],
       controllers: [HealthController],
     })
     class AppModule {}
@@ -100,7 +94,7 @@ describe('PistachioHealthIndicator over HTTP', () => {
   it('is injectable wherever PistachioService is, with isGlobal', async () => {
     @Module({ imports: [TerminusModule], controllers: [HealthController] })
     class HealthModule {}
-    app = await startApp([PistachioModule.forRoot({ namespace: freshNamespace(), isGlobal: true }), HealthModule]);
+    app = await startApp([pistachioModule({ namespace: freshNamespace(), isGlobal: true }), HealthModule]);
 
     expect(await health()).toEqual({ status: 200, body: body({ pistachio: up('memory') }) });
   });
@@ -135,8 +129,8 @@ describe('PistachioHealthIndicator of a named registration', () => {
     @Module({
       imports: [
         TerminusModule,
-        PistachioModule.forRoot({ namespace: freshNamespace() }),
-        PistachioModule.forRoot({ name: 'jobs', namespace: freshNamespace(), path: '/jobs', redis: server.url }),
+        pistachioModule({ namespace: freshNamespace() }),
+        pistachioModule({ name: 'jobs', namespace: freshNamespace(), path: '/jobs', redis: server.url }),
       ],
       controllers: [HealthOfBothController],
     })

@@ -2,14 +2,14 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { register, Registry } from 'prom-client';
-import { InvalidOptionsError, PistachioModule, PistachioRootOptions, PistachioService } from '../../lib/index.js';
+import { InvalidOptionsError, PistachioModule, PistachioService } from '../../lib/index.js';
 import { setups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
 import { readersWaiting } from '../support/channel-subscribers.js';
 import { leavingPoll, request } from '../support/http-client.js';
 import { metricsController, sample } from '../support/metrics.controller.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
-import { AppGlobals, startApp, TestApp } from '../support/start-app.js';
+import { AppGlobals, startApp, TestApp, TestOptions, pistachioModule } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
 describe.each(setups)('Metrics and stats on $name', ({ broker, adapter }) => {
@@ -20,11 +20,11 @@ describe.each(setups)('Metrics and stats on $name', ({ broker, adapter }) => {
   const atMostOnce = broker.delivery === 'at-most-once' ? it : it.skip;
   const atLeastOnce = broker.delivery === 'at-least-once' ? it : it.skip;
 
-  const start = async (options: Partial<PistachioRootOptions> = {}, globals: AppGlobals = {}) => {
+  const start = async (options: Partial<TestOptions> = {}, globals: AppGlobals = {}) => {
     registry = new Registry();
     namespace = freshNamespace();
     @Module({
-      imports: [PistachioModule.forRoot({ namespace, path: '/messages', metrics: { registry }, ...broker.options(), ...options })],
+      imports: [pistachioModule({ namespace, path: '/messages', metrics: { registry }, ...broker.options(), ...options })],
       controllers: [metricsController(registry)],
     })
     class AppModule {}
@@ -135,11 +135,11 @@ describe.each(setups)('Metrics and stats on $name', ({ broker, adapter }) => {
   atLeastOnce('counts redeliveries and dead letters', async () => {
     await start({ visibilityTimeout: 300, maxDeliveries: 2 });
     await app.pistachio.publish('flaky', 'twice');
-    await app.pistachio.receiveDelivery('flaky');
-    const again = await app.pistachio.receiveDelivery('flaky', { timeout: 5_000 });
+    await app.queue.receiveDelivery('flaky');
+    const again = await app.queue.receiveDelivery('flaky', { timeout: 5_000 });
     expect(again?.deliveryCount).toBe(2);
     // Redis moves it when it next claims on the endpoint, memory when its time is up.
-    await until(async () => (await app.pistachio.receiveDelivery('flaky', { timeout: 100 })) === null && app.pistachio.stats().messages.deadLettered === 1);
+    await until(async () => (await app.queue.receiveDelivery('flaky', { timeout: 100 })) === null && app.pistachio.stats().messages.deadLettered === 1);
 
     expect(app.pistachio.stats().messages).toMatchObject({ delivered: 2, redelivered: 1, deadLettered: 1 });
     expect(await series('messages_redelivered_total')).toBe(1);
@@ -156,9 +156,9 @@ describe('Metrics of several registrations', () => {
     const [a, b] = [freshNamespace(), freshNamespace()];
     @Module({
       imports: [
-        PistachioModule.forRoot({ name: 'a', namespace: a, path: '/a', metrics: { registry } }),
-        PistachioModule.forRoot({ name: 'b', namespace: b, path: '/b', metrics: { registry, prefix: 'push_' } }),
-        PistachioModule.forRoot({ name: 'c', namespace: b, path: '/c', metrics: { registry } }),
+        pistachioModule({ name: 'a', namespace: a, path: '/a', metrics: { registry } }),
+        pistachioModule({ name: 'b', namespace: b, path: '/b', metrics: { registry, prefix: 'push_' } }),
+        pistachioModule({ name: 'c', namespace: b, path: '/c', metrics: { registry } }),
       ],
       controllers: [metricsController(registry)],
     })
@@ -178,7 +178,7 @@ describe('Metrics of several registrations', () => {
 
   it('go to prom-client\'s default registry with metrics: true', async () => {
     const namespace = freshNamespace();
-    app = await startApp([PistachioModule.forRoot({ namespace, metrics: true })]);
+    app = await startApp([pistachioModule({ namespace, metrics: true })]);
     await app.pistachio.publish('e', 'x');
 
     expect(sample(await register.metrics(), `pistachio_messages_published_total{namespace="${namespace}",name=""}`)).toBe(1);
@@ -186,7 +186,7 @@ describe('Metrics of several registrations', () => {
 
   it('refuses a prefix that is not a Prometheus name', async () => {
     const starting = Test.createTestingModule({
-      imports: [PistachioModule.forRoot({ namespace: 'n', metrics: { prefix: 'my-app' } })],
+      imports: [pistachioModule({ namespace: 'n', metrics: { prefix: 'my-app' } })],
     }).compile();
     await expect(starting).rejects.toThrow(InvalidOptionsError);
   });

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ended, printedLine } from './child-process.js';
-import type { PistachioRootOptions } from '../../lib/index.js';
+import type { TestOptions } from './start-app.js';
 
 /** Module options that survive JSON: Redis as a URL, no hooks. */
-export type AppInstanceOptions = Omit<PistachioRootOptions, 'redis' | 'authorize' | 'cors' | 'guards'> & { redis?: string };
+export type AppInstanceOptions = Omit<TestOptions, 'redis' | 'authorize' | 'cors' | 'guards'> & { redis?: string };
 
 /** An app of a user's, with the module, in a process of its own: for tests that kill it. */
 export interface AppInstance {

@@ -1,13 +1,13 @@
 import { Cluster, Redis } from 'ioredis';
-import { DeliveryMode, PistachioRootOptions } from '../../lib/index.js';
+import { DeliveryMode } from '../../lib/index.js';
 import { masterAt, ownerOfSlot, slotOf } from '../../lib/redis/redis-client.js';
-import { TestApp } from './start-app.js';
+import { TestApp, TestOptions } from './start-app.js';
 
 /** A Redis deployment the tests run against: the run's single Redis, or its Cluster (see support/redis/global-setup.ts). */
 export interface TestDeployment {
   name: 'redis' | 'redis cluster';
   /** The `redis` option that puts a registration on it. */
-  option(): NonNullable<PistachioRootOptions['redis']>;
+  option(): NonNullable<TestOptions['redis']>;
   /** Runs `use` with a client of its own: on the Cluster, one that routes each command by its key. */
   with<T>(use: (client: Redis | Cluster) => Promise<T>): Promise<T>;
   /** How many connections subscribe to a shard channel, as the master that serves it says. */
@@ -40,7 +40,7 @@ export interface BrokerFixture {
   delivery: DeliveryMode;
   /** The Redis deployment it runs on; none for the memory broker. */
   redis?: TestDeployment;
-  options(): Partial<PistachioRootOptions>;
+  options(): Partial<TestOptions>;
   /** How many messages a queue holds once `app` has closed: what the next instance would find. */
   lengthAfterClose(app: TestApp, namespace: string, endpoint: string): Promise<number>;
 }

@@ -54,7 +54,7 @@ export async function drainAfterClients(app: TestApp, endpoints: string[]): Prom
   const left: string[] = [];
   for (const endpoint of endpoints) {
     for (let n = await app.pistachio.length(endpoint); n > 0; n--) {
-      left.push(String(await app.pistachio.receive(endpoint)));
+      left.push(String(await app.queue.receive(endpoint)));
     }
   }
   return left;

@@ -1,7 +1,17 @@
 import { CanActivate, INestApplication, LoggerService, ModuleMetadata, NestInterceptor } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AddressInfo } from 'node:net';
-import { PistachioModule, PistachioRootOptions, PistachioService } from '../../lib/index.js';
+import {
+  PistachioAcknowledgedQueue,
+  PistachioAtLeastOnceOptions,
+  PistachioChannel,
+  PistachioCommonOptions,
+  PistachioModule,
+  PistachioModuleExtras,
+  PistachioQueue,
+  PistachioRootOptions,
+  PistachioService,
+} from '../../lib/index.js';
 import { AdapterFixture } from './adapters.js';
 import { ArrivalsInterceptor } from './arrivals.interceptor.js';
 
@@ -10,7 +20,24 @@ export interface TestApp {
   /** Base URL of the listening server, e.g. `http://127.0.0.1:41234`. */
   url: string;
   pistachio: PistachioService;
+  /** The registration's queue, typed as acknowledged: at most once, its acknowledging methods do not exist. */
+  queue: PistachioAcknowledgedQueue;
+  /** The registration's channel, in a broadcast registration. */
+  channel: PistachioChannel;
   arrivals: ArrivalsInterceptor;
+}
+
+/**
+ * Options of any mode, flat: the suites run one spec over modes and deliveries that the module's types keep apart;
+ * the module checks them at start-up as it does a JavaScript app's.
+ */
+export type TestOptions = PistachioCommonOptions &
+  PistachioModuleExtras &
+  Partial<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'visibilityTimeout' | 'maxDeliveries'>> & { retention?: number };
+
+/** PistachioModule.forRoot() of options of any mode. */
+export function pistachioModule(options: TestOptions) {
+  return PistachioModule.forRoot(options as PistachioRootOptions);
 }
 
 /** What the app applies globally, as an app of a user's would. */
@@ -41,10 +68,22 @@ export async function startApp(
   app.useGlobalGuards(...guards);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}`, pistachio: app.get(PistachioService), arrivals };
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    pistachio: app.get(PistachioService),
+    // Looked up when used: a registration provides only its mode's injectable.
+    get queue() {
+      return app.get<PistachioAcknowledgedQueue>(PistachioQueue);
+    },
+    get channel() {
+      return app.get(PistachioChannel);
+    },
+    arrivals,
+  };
 }
 
 /** The common case: one registration. */
-export function startPistachio(options: PistachioRootOptions, globals?: AppGlobals): Promise<TestApp> {
-  return startApp([PistachioModule.forRoot(options)], globals);
+export function startPistachio(options: TestOptions, globals?: AppGlobals): Promise<TestApp> {
+  return startApp([pistachioModule(options)], globals);
 }

@@ -1,39 +1,40 @@
 import Denque from 'denque';
 import { QueueFullError } from '../../errors/index.js';
 import type { Delivery } from '../../interfaces/index.js';
-import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
-import { BrokerSettings } from '../broker-settings.interface.js';
+import { QueueLimits } from '../broker-settings.interface.js';
 import { Waiters } from '../waiters.js';
 import { ExpiringMap } from './expiring-map.js';
-import { MemoryAcknowledgements, QueuedMessage } from './memory-acknowledgements.js';
 
-/** Queues in this process's memory: the embedded default, for a single instance and for tests. */
+/** A message in a memory queue, and what acknowledged delivery keeps of it once it was handed out. */
+export interface QueuedMessage {
+  message: Buffer;
+  /** How many times it was handed out. */
+  deliveries: number;
+  /** Its id, from its first delivery on. */
+  id?: string;
+  /** Names its latest delivery in the receipt. */
+  nonce?: string;
+  /** The timer of its latest delivery (shared by a batch); unset once that delivery is settled or came back. */
+  visibility?: NodeJS.Timeout;
+}
+
+/** Queues in this process's memory, delivered at most once: the embedded default, for a single instance and for tests. */
 export class MemoryBroker implements Broker {
   readonly mode = 'queue';
   private readonly queues: ExpiringMap<Denque<QueuedMessage>>;
   private readonly waiters = new Waiters<Delivery[]>();
-  readonly acknowledgements?: MemoryAcknowledgements;
 
-  constructor(
-    private readonly settings: BrokerSettings,
-    events: BrokerEvents,
-  ) {
-    this.queues = new ExpiringMap(settings.messageTtl, () => new Denque<QueuedMessage>());
-    if (settings.delivery === 'at-least-once') {
-      this.acknowledgements = new MemoryAcknowledgements(settings, events, {
-        giveBack: (key, messages) => this.giveBack(key, messages),
-        append: (key, messages) => messages.forEach((queued) => this.append(key, queued)),
-      });
-    }
+  constructor(private readonly limits: QueueLimits) {
+    this.queues = new ExpiringMap(limits.messageTtl, () => new Denque<QueuedMessage>());
   }
 
   async publish(key: string, message: Buffer): Promise<void> {
     const messages = this.waiters.has(key) ? undefined : this.queues.write(key);
-    if (messages && messages.length >= this.settings.maxQueueLength) {
-      if (this.settings.overflow === 'reject') {
-        throw new QueueFullError(key, this.settings.maxQueueLength);
+    if (messages && messages.length >= this.limits.maxQueueLength) {
+      if (this.limits.overflow === 'reject') {
+        throw new QueueFullError(key, this.limits.maxQueueLength);
       }
       messages.shift();
     }
@@ -42,9 +43,6 @@ export class MemoryBroker implements Broker {
 
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
-    if (options.ack?.length) {
-      await this.acknowledgements!.ack(key, options.ack);
-    }
     const taken = this.take(key, options.max);
     return taken.length > 0 ? this.deliver(key, taken) : ((await this.waiters.wait(key, options)) ?? []);
   }
@@ -69,11 +67,10 @@ export class MemoryBroker implements Broker {
   /** The queues live in this process: they end with it. */
   async close(): Promise<void> {
     this.queues.stopExpiring();
-    this.acknowledgements?.close();
   }
 
   /** Hands a message to the oldest waiter, else appends it to the queue. */
-  private append(key: string, queued: QueuedMessage): void {
+  protected append(key: string, queued: QueuedMessage): void {
     if (this.waiters.has(key)) {
       this.waiters.hand(key, this.deliver(key, [queued]));
     } else {
@@ -85,7 +82,7 @@ export class MemoryBroker implements Broker {
    * Hands messages that came back to the oldest waiters, the rest to the head of the queue: in order, behind those that
    * came back before them and were handed out first.
    */
-  private giveBack(key: string, messages: QueuedMessage[]): void {
+  protected giveBack(key: string, messages: QueuedMessage[]): void {
     const rest = this.waiters.handOut(key, messages, (taken) => this.deliver(key, taken));
     if (rest.length === 0) {
       return;
@@ -109,11 +106,9 @@ export class MemoryBroker implements Broker {
     return taken;
   }
 
-  /** What the receivers get: at least once, each message claimed under a receipt. */
-  private deliver(key: string, messages: QueuedMessage[]): Delivery[] {
-    return this.acknowledgements
-      ? this.acknowledgements.claim(key, messages)
-      : messages.map(({ message }) => ({ message, deliveryCount: 1 }));
+  /** What the receivers get of the messages taken for them. */
+  protected deliver(_key: string, messages: QueuedMessage[]): Delivery[] {
+    return messages.map(({ message }) => ({ message, deliveryCount: 1 }));
   }
 }
 

@@ -2,12 +2,8 @@ import {
   All,
   ForbiddenException,
   GatewayTimeoutException,
-  HttpCode,
-  HttpStatus,
   Inject,
   MethodNotAllowedException,
-  NotFoundException,
-  Param,
   Req,
   Res,
   StreamableFile,
@@ -15,29 +11,26 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { answerBody } from './answer-body.js';
 import { delivered, departureSignal, rawResponse } from './departure-signal.js';
-import { assertEndpointName } from './endpoint-name.js';
-import { toHttpException } from './http/http-exception.js';
-import type { PollRequest, ResolvedPistachioOptions } from './interfaces/index.js';
+import { assertEndpointName } from '../endpoint-name.js';
+import { toHttpException } from './http-exception.js';
+import type { PollRequest, ResolvedPistachioOptions } from '../interfaces/index.js';
 import { toMultipart } from './multipart.js';
-import { monitoredPoll } from './monitoring/monitored-poll.js';
-import type { RegistrationMonitor } from './monitoring/registration-monitor.js';
-import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS } from './pistachio.constants.js';
-import { PistachioService } from './pistachio.service.js';
+import { monitoredPoll } from '../monitoring/monitored-poll.js';
+import type { RegistrationMonitor } from '../monitoring/registration-monitor.js';
+import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS } from '../pistachio.constants.js';
 import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface.js';
-import { parseReceipt } from './receipt.js';
 
 /**
- * The long-poll route, `GET {path}/:endpoint`, and at least once `DELETE {path}/:endpoint/:receipt`; its endpoints
- * answer as queues or as broadcast channels (`EndpointPolls`), the rest of the route is the same for both. Each
+ * The long-poll route, `GET {path}/:endpoint`; its endpoints answer as queues or as broadcast channels
+ * (`EndpointPolls`), the rest of the route is the same for both (at least once, AcknowledgingController adds `DELETE`). Each
  * registration serves it through a subclass of its own whose path comes from the options (see
  * `pistachio.route.ts`). It answers through Nest's pipeline (no bare `@Res()`), so the app's guards, interceptors and
  * filters apply; `route.middleware.ts` adds the headers that every answer carries.
  */
 export class PistachioController {
   constructor(
-    @Inject(PistachioService) private readonly pistachio: PistachioService,
     @Inject(PISTACHIO_POLLS) private readonly polls: EndpointPolls,
-    @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
+    @Inject(PISTACHIO_OPTIONS) protected readonly options: ResolvedPistachioOptions,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
   ) {}
@@ -73,30 +66,7 @@ export class PistachioController {
     return this.render(answer, response);
   }
 
-  /** At least once: acknowledges one delivery without polling, `204`. */
-  @All(':endpoint/:receipt')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  async acknowledge(
-    @Param('endpoint') endpoint: string,
-    @Param('receipt') receipt: string,
-    @Req() request: PollRequest,
-    @Res({ passthrough: true }) response: object,
-  ): Promise<void> {
-    if (this.options.delivery === 'at-most-once') {
-      throw new NotFoundException(`Nothing to acknowledge: this route ${this.options.mode === 'broadcast' ? 'broadcasts' : 'delivers at most once'}`);
-    }
-    this.allow('DELETE', request, response);
-    try {
-      assertEndpointName(endpoint);
-      parseReceipt(receipt);
-      await this.authorize(request, endpoint);
-      await this.pistachio.ack(endpoint, receipt);
-    } catch (error) {
-      throw this.toHttpException(error, response);
-    }
-  }
-
-  private allow(method: string, request: PollRequest, response: object): void {
+  protected allow(method: string, request: PollRequest, response: object): void {
     const http = this.adapterHost.httpAdapter;
     if (http.getRequestMethod(request) !== method) {
       http.setHeader(response, 'Allow', method);
@@ -117,13 +87,13 @@ export class PistachioController {
     return answerBody(http, response, body, type);
   }
 
-  private async authorize(request: PollRequest, endpoint: string): Promise<void> {
+  protected async authorize(request: PollRequest, endpoint: string): Promise<void> {
     if (this.options.authorize && !(await this.options.authorize(request, endpoint))) {
       throw new ForbiddenException('Not allowed to poll this endpoint');
     }
   }
 
-  private toHttpException(error: unknown, response: object): unknown {
+  protected toHttpException(error: unknown, response: object): unknown {
     return toHttpException(error, this.options.retryAfter, this.adapterHost.httpAdapter, response);
   }
 }

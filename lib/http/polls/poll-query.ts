@@ -1,7 +1,7 @@
-import { InvalidQueryError } from '../errors/index.js';
-import type { ResolvedPistachioOptions } from '../interfaces/index.js';
-import { MIN_REQUEST_TIMEOUT } from '../pistachio.constants.js';
-import { parseReceipt } from '../receipt.js';
+import { InvalidQueryError } from '../../errors/index.js';
+import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
+import { MIN_REQUEST_TIMEOUT } from '../../pistachio.constants.js';
+import { parseReceipt } from '../../receipt.js';
 
 /** How long a poll waits and for how many messages (`?timeout=`, `?max=`), checked: a 400 that says why otherwise. */
 export interface WaitQuery {

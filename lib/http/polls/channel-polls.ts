@@ -1,8 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { parseCursor } from '../channels/channel-id.js';
-import { InvalidQueryError } from '../errors/index.js';
-import type { ResolvedPistachioOptions } from '../interfaces/index.js';
-import type { PistachioService } from '../pistachio.service.js';
+import { parseCursor } from '../../channels/channel-id.js';
+import { InvalidQueryError } from '../../errors/index.js';
+import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
+import { PISTACHIO_MODE_API, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
+import type { PistachioChannel } from '../../pistachio-channel.js';
 import type { EndpointPolls, PollAnswer } from './endpoint-polls.interface.js';
 import { parseWaitQuery, WaitQuery } from './poll-query.js';
 
@@ -16,10 +18,11 @@ interface ChannelPoll extends WaitQuery {
  * after it, and `Pistachio-Gap` names the oldest retained message when messages after the cursor are gone. Nothing is
  * consumed, so a client that leaves loses nothing: it comes back with its cursor.
  */
+@Injectable()
 export class ChannelPolls implements EndpointPolls<ChannelPoll> {
   constructor(
-    private readonly pistachio: PistachioService,
-    private readonly options: ResolvedPistachioOptions,
+    @Inject(PISTACHIO_MODE_API) private readonly channel: PistachioChannel,
+    @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
   ) {}
 
   parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): ChannelPoll {
@@ -31,7 +34,7 @@ export class ChannelPolls implements EndpointPolls<ChannelPoll> {
   }
 
   async answer(endpoint: string, { timeout, max, after }: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
-    const { messages, gap } = await this.pistachio.read(endpoint, { after, timeout, max, signal: departure });
+    const { messages, gap } = await this.channel.read(endpoint, { after, timeout, max, signal: departure });
     if (messages.length === 0) {
       return undefined;
     }

@@ -4,37 +4,17 @@ import { ReceiptRefusal, ReceiptRefusedError } from '../../errors/index.js';
 import type { Delivery } from '../../interfaces/index.js';
 import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
 import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
-import { Acknowledgements } from '../broker.interface.js';
-import { AcknowledgementSettings } from '../broker-settings.interface.js';
+import { AcknowledgedBroker, AcknowledgedReceiveOptions } from '../broker.interface.js';
+import { AcknowledgementSettings, QueueLimits } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { ExpiringMap } from './expiring-map.js';
-
-/** A message in a memory queue, and what acknowledged delivery keeps of it once it was handed out. */
-export interface QueuedMessage {
-  message: Buffer;
-  /** How many times it was handed out. */
-  deliveries: number;
-  /** Its id, from its first delivery on. */
-  id?: string;
-  /** Names its latest delivery in the receipt. */
-  nonce?: string;
-  /** The timer of its latest delivery (shared by a batch); unset once that delivery is settled or came back. */
-  visibility?: NodeJS.Timeout;
-}
-
-/** What acknowledged delivery needs of the memory broker's queues; both hand to waiters first. */
-export interface MemoryQueues {
-  /** Puts messages that came back in front of their queue. */
-  giveBack(key: string, messages: QueuedMessage[]): void;
-  /** Appends messages to the tail of their queue, whatever its bound. */
-  append(key: string, messages: QueuedMessage[]): void;
-}
+import { MemoryBroker, QueuedMessage } from './memory.broker.js';
 
 /**
- * Acknowledged delivery in memory: a handed-out message stays known, under its id, until it is acknowledged; a timer
- * per delivery gives it back when the visibility timeout passes first.
+ * Queues in memory delivered at least once: a handed-out message stays known, under its id, until it is acknowledged;
+ * a timer per delivery gives it back when the visibility timeout passes first.
  */
-export class MemoryAcknowledgements implements Acknowledgements {
+export class AcknowledgedMemoryBroker extends MemoryBroker implements AcknowledgedBroker {
   private readonly logger = new Logger('MemoryBroker');
   /** The messages handed out and not yet acknowledged, by key and id: claimed, or back in the queue. */
   private readonly unsettled = new Map<string, Map<string, QueuedMessage>>();
@@ -44,15 +24,23 @@ export class MemoryAcknowledgements implements Acknowledgements {
   private lastId = 0;
 
   constructor(
-    private readonly settings: AcknowledgementSettings,
+    private readonly settings: QueueLimits & AcknowledgementSettings,
     private readonly events: BrokerEvents,
-    private readonly queues: MemoryQueues,
   ) {
+    super(settings);
     this.deadLetters = new ExpiringMap(settings.messageTtl, () => new Denque<Buffer>());
   }
 
+  async receive(key: string, options: AcknowledgedReceiveOptions): Promise<Delivery[]> {
+    options.signal?.throwIfAborted();
+    if (options.ack?.length) {
+      await this.ack(key, options.ack);
+    }
+    return super.receive(key, options);
+  }
+
   /** Hands messages out under fresh receipts, due for an acknowledgement within the visibility timeout, together. */
-  claim(key: string, messages: QueuedMessage[]): Delivery[] {
+  protected override deliver(key: string, messages: QueuedMessage[]): Delivery[] {
     const unsettled = this.unsettled.get(key) ?? new Map<string, QueuedMessage>();
     this.unsettled.set(key, unsettled);
     const visibility = setTimeout(() => {
@@ -89,7 +77,7 @@ export class MemoryAcknowledgements implements Acknowledgements {
   async requeueDeadLetters(key: string): Promise<number> {
     const letters = this.deadLetters.get(key)?.toArray() ?? [];
     this.deadLetters.delete(key);
-    this.queues.append(key, letters.map((message) => ({ message, deliveries: 0 })));
+    letters.forEach((message) => this.append(key, { message, deliveries: 0 }));
     return letters.length;
   }
 
@@ -99,7 +87,8 @@ export class MemoryAcknowledgements implements Acknowledgements {
     return count;
   }
 
-  close(): void {
+  override async close(): Promise<void> {
+    await super.close();
     this.outstanding.forEach((_, visibility) => clearTimeout(visibility));
     this.deadLetters.stopExpiring();
   }
@@ -152,6 +141,6 @@ export class MemoryAcknowledgements implements Acknowledgements {
       this.logger.warn(deadLetterWarning(key, dead.length, this.settings.maxDeliveries));
       this.events.deadLettered(dead.length);
     }
-    this.queues.giveBack(key, messages.filter((queued) => !dead.includes(queued)));
+    this.giveBack(key, messages.filter((queued) => !dead.includes(queued)));
   }
 }

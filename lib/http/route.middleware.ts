@@ -1,6 +1,6 @@
 import cors, { CorsOptions } from 'cors';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PistachioCorsOptions, ResolvedPistachioOptions } from './interfaces/index.js';
+import type { PistachioCorsOptions, ResolvedPistachioOptions } from '../interfaces/index.js';
 
 type Middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
 

@@ -1,0 +1,44 @@
+import type { Type } from '@nestjs/common';
+import { AcknowledgingController } from './http/acknowledging.controller.js';
+import { PistachioController } from './http/pistachio.controller.js';
+import { AcknowledgedQueuePolls } from './http/polls/acknowledged-queue-polls.js';
+import { ChannelPolls } from './http/polls/channel-polls.js';
+import type { EndpointPolls } from './http/polls/endpoint-polls.interface.js';
+import { QueuePolls } from './http/polls/queue-polls.js';
+import type { PistachioModuleExtras } from './interfaces/index.js';
+import { PistachioAcknowledgedQueue } from './pistachio-acknowledged-queue.js';
+import { PistachioChannel } from './pistachio-channel.js';
+import { PistachioQueue } from './pistachio-queue.js';
+import { getPistachioChannelToken, getPistachioQueueToken } from './pistachio-token.js';
+
+/** What a registration's mode makes of it: the injectable it offers beside PistachioService, and its route. */
+export interface PistachioMode {
+  /** The mode's own injectable. */
+  api: Type;
+  /** Its token for a registration's name (the unnamed one's may be another class: PistachioQueue for acknowledged). */
+  token: (name?: string) => string | Type;
+  /** How the route answers polls. */
+  polls: Type<EndpointPolls>;
+  /** The route's methods. */
+  controller: Type<PistachioController>;
+}
+
+const AT_MOST_ONCE: PistachioMode = { api: PistachioQueue, token: getPistachioQueueToken, polls: QueuePolls, controller: PistachioController };
+const AT_LEAST_ONCE: PistachioMode = {
+  api: PistachioAcknowledgedQueue,
+  token: getPistachioQueueToken,
+  polls: AcknowledgedQueuePolls,
+  controller: AcknowledgingController,
+};
+const BROADCAST: PistachioMode = { api: PistachioChannel, token: getPistachioChannelToken, polls: ChannelPolls, controller: PistachioController };
+
+/**
+ * The mode a registration's `mode` and `delivery` choose, when the module is defined; values that no mode has are
+ * refused at start-up with the options (see resolvePistachioOptions).
+ */
+export function pistachioMode({ mode, delivery }: Pick<PistachioModuleExtras, 'mode' | 'delivery'>): PistachioMode {
+  if (mode === 'broadcast') {
+    return BROADCAST;
+  }
+  return delivery === 'at-least-once' ? AT_LEAST_ONCE : AT_MOST_ONCE;
+}

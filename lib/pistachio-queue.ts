@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Broker, BrokerReceiveOptions } from './brokers/broker.interface.js';
+import { endpointKey } from './endpoint-key.js';
+import type { Delivery, ReceiveDeliveriesOptions, ReceiveOptions, ResolvedPistachioOptions } from './interfaces/index.js';
+import type { RegistrationMonitor } from './monitoring/registration-monitor.js';
+import { PISTACHIO_BROKER, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import { Receives } from './receives.js';
+
+/**
+ * Receives from the queues of a registration with `mode: 'queue'`: each message goes to one receiver. Injected with
+ * `@InjectPistachioQueue(name?)`; a registration that delivers at least once provides a PistachioAcknowledgedQueue.
+ */
+@Injectable()
+export class PistachioQueue {
+  private readonly logger = new Logger('PistachioService');
+
+  constructor(
+    @Inject(PISTACHIO_OPTIONS) protected readonly options: ResolvedPistachioOptions,
+    @Inject(PISTACHIO_BROKER) protected readonly broker: Broker,
+    @Inject(Receives) private readonly receives: Receives,
+    @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
+  ) {}
+
+  /** The next message of `endpoint` as stored, or `null` when none came within the timeout. */
+  async receive(endpoint: string, options: ReceiveOptions = {}): Promise<Buffer | null> {
+    return (await this.receiveDelivery(endpoint, options))?.message ?? null;
+  }
+
+  /** The next message of `endpoint` with its delivery count, or `null` when none came within the timeout. */
+  async receiveDelivery(endpoint: string, options: ReceiveOptions = {}): Promise<Delivery | null> {
+    const [delivery] = await this.receiveDeliveries(endpoint, { ...options, max: 1 });
+    return delivery ?? null;
+  }
+
+  /**
+   * Up to `max` messages of `endpoint`: waits for the first like receiveDelivery(), then takes those already queued;
+   * empty when none came within the timeout.
+   */
+  receiveDeliveries(endpoint: string, options: ReceiveDeliveriesOptions = {}): Promise<Delivery[]> {
+    return this.take(endpoint, options, (key, request) => this.broker.receive(key, request));
+  }
+
+  /** Gives back a received message that its receiver could not take: it goes to the next receiver first. */
+  async requeue(endpoint: string, message: Buffer): Promise<void> {
+    await this.giveBack(endpoint, [message]);
+  }
+
+  /**
+   * Follows received messages (a message as receive() returned it, or deliveries) to their client: when `delivered`
+   * resolves `false`, those delivered at most once go back to their queue, in order (acknowledged ones stay claimed:
+   * the client may have them). Shutdown waits for the hand-overs in progress, so that a message whose client leaves
+   * then still finds its queue open.
+   */
+  handOver(endpoint: string, received: Buffer | Delivery[], delivered: Promise<boolean>): Promise<void> {
+    const deliveries: Pick<Delivery, 'message' | 'receipt'>[] = Buffer.isBuffer(received) ? [{ message: received }] : received;
+    const unclaimed = deliveries.filter(({ receipt }) => receipt === undefined).map(({ message }) => message);
+    return this.receives.follow(
+      delivered
+        .then((reached) => (reached || unclaimed.length === 0 ? undefined : this.giveBack(endpoint, unclaimed)))
+        .catch((error: unknown) => {
+          this.logger.error(`Messages for "${endpoint}" whose client left could not be requeued and are lost`, error);
+          this.monitor.lost(unclaimed.length);
+        }),
+    );
+  }
+
+  /** Waits for and takes deliveries of `endpoint` as one of the registration's receives, with the broker call given. */
+  protected async take(
+    endpoint: string,
+    { timeout = this.options.timeout, signal, max = 1 }: ReceiveDeliveriesOptions,
+    receive: (key: string, request: BrokerReceiveOptions) => Promise<Delivery[]>,
+  ): Promise<Delivery[]> {
+    const key = this.keyOf(endpoint);
+    const deliveries = await this.receives.wait(endpoint, { timeout, max, signal }, 'receive()', (aborted) =>
+      receive(key, { timeout, signal: aborted, max }),
+    );
+    this.monitor.delivered(deliveries.length, deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length);
+    return deliveries;
+  }
+
+  protected keyOf(endpoint: string): string {
+    return endpointKey(this.options.namespace, endpoint);
+  }
+
+  private async giveBack(endpoint: string, messages: Buffer[]): Promise<void> {
+    await this.broker.requeue(this.keyOf(endpoint), messages);
+    this.monitor.requeued(messages.length);
+  }
+}
