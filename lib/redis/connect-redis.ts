@@ -3,7 +3,9 @@ import type { ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { InvalidOptionsError, RedisConnectionError, RedisVersionError } from '../errors/index.js';
 import type { PistachioClusterOption, PistachioModuleOptions, PistachioRedisClient } from '../interfaces/index.js';
 import { importPeer } from '../optional-peer.js';
-import { addressOf, clusterAddress, isCluster, RedisClient, wasRefusedByReplica } from './redis-client.js';
+import { addressOf, assertSupported, clusterAddress, isCluster, optionsOf, withoutRetries } from './ioredis-internals.js';
+import type { RedisClient } from './redis-client.js';
+import { wasRefusedByReplica } from './redis-replies.js';
 import { SINGLE_SEND_CLUSTER_OPTIONS, SINGLE_SEND_OPTIONS } from './single-send-connection.js';
 import type { Master } from './topology.js';
 
@@ -31,21 +33,17 @@ export function reconnectPromptly(attempt: number): number {
 export async function openClient(redis: RedisOption, connectionName: string): Promise<RedisClient> {
   const ioredis = await importPeer(() => import('ioredis'), 'ioredis', 'The "redis" option');
   const client = createClient(ioredis, redis, connectionName);
+  assertSupported(client);
   let cause: unknown;
   const remember = (error: unknown) => (cause = error);
   client.on('error', remember);
-  // The first attempt decides (retries would only delay a failing start); the retry strategy applies after.
-  const retries = isCluster(client) ? 'clusterRetryStrategy' : 'retryStrategy';
-  const options = client.options as Record<typeof retries, unknown>;
-  const retry = options[retries];
-  options[retries] = () => null;
   try {
-    await client.connect();
+    // The first attempt decides: retries would only delay a failing start.
+    await withoutRetries(client, () => client.connect());
   } catch (error) {
     client.disconnect();
     throw new RedisConnectionError(describe(client), cause ?? error);
   } finally {
-    options[retries] = retry;
     client.off('error', remember);
   }
   return client;
@@ -90,8 +88,8 @@ function createClient({ Redis, Cluster }: Pick<typeof import('ioredis'), 'Redis'
   if (isClient(redis)) {
     const client = redis as RedisClient;
     return isCluster(client)
-      ? client.duplicate([], clusterSettings(client.options, connectionName))
-      : client.duplicate({ ...settings, ...throughFailovers(client.options) });
+      ? client.duplicate([], clusterSettings(optionsOf(client), connectionName))
+      : client.duplicate({ ...settings, ...throughFailovers(optionsOf(client)) });
   }
   return typeof redis === 'string'
     ? new Redis(redis, { retryStrategy: reconnectPromptly, ...settings })

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { databaseOf } from './ioredis-internals.js';
 import { settleBy } from './settle-by.js';
 
 /**
@@ -28,7 +29,7 @@ export async function readNotifications(connection: Redis): Promise<KeyspaceNoti
   const reply = ((await settleBy(asking, Date.now() + ANSWER_WITHIN_MS, () => undefined)) ?? []) as unknown[];
   const flags = String(reply[1] ?? '');
   const pushes = /[Alt]/.test(flags);
-  return { keyspace: pushes && flags.includes('K'), keyevent: pushes && flags.includes('E'), db: connection.options.db ?? 0 };
+  return { keyspace: pushes && flags.includes('K'), keyevent: pushes && flags.includes('E'), db: databaseOf(connection) };
 }
 
 export function keyspaceChannel({ db }: KeyspaceNotifications, key: string): string {

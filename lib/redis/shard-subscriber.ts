@@ -9,7 +9,8 @@ import {
   pushedKey,
   readNotifications,
 } from './keyspace-notifications.js';
-import { isMoved } from './redis-client.js';
+import { dropConnection } from './ioredis-internals.js';
+import { isMoved } from './redis-replies.js';
 import type { Master } from './topology.js';
 
 export interface ShardSubscriberHooks {
@@ -154,7 +155,7 @@ export class ShardSubscriber {
     } else if (Date.now() - this.pingedAt > REPLY_TIMEOUT_MS) {
       this.logger.warn(`Redis at ${this.master.address} gave no reply in time: the connection is replaced`);
       this.pingedAt = undefined;
-      this.connection.stream?.destroy();
+      dropConnection(this.connection);
     }
   }
 

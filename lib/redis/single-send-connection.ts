@@ -1,19 +1,21 @@
 import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
 import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { abortable } from './abortable.js';
 import {
   addressOf,
-  connectionFor,
+  dropConnection,
   followsSentinels,
+  holdWrites,
   isCluster,
-  RedisClient,
-  RedisCommands,
   wasCutOff,
   wasNotSent,
   wasRefusedByCluster,
-  wasRefusedByReplica,
-} from './redis-client.js';
+  writesNow,
+} from './ioredis-internals.js';
+import { connectionFor, RedisClient, RedisCommands } from './redis-client.js';
+import { wasRefusedByReplica } from './redis-replies.js';
 
 /** The connection dropped after the command went out and before its reply came: Redis may or may not have run it. */
 export class ReplyLostError extends Error {
@@ -87,7 +89,8 @@ export class SingleSendConnection {
   private readonly unanswered = new Map<(error: Error) => void, { overdue: number; key?: string }>();
   private lastLook = Date.now();
   private lastRefresh = 0;
-  private readonly corked = new Set<Writable>();
+  /** The sockets whose writes are held until the end of this turn, by connection. */
+  private readonly held = new Map<Redis, Writable>();
   /** The client's next 'ready', shared by every command that waits for it (a listener each would pile up in an outage). */
   private nextReady?: Promise<void>;
 
@@ -108,7 +111,7 @@ export class SingleSendConnection {
   ready(key?: string): boolean {
     const { client } = this;
     if (!isCluster(client)) {
-      return client.status === 'ready' && client.stream?.writable === true;
+      return writesNow(client);
     }
     if (client.status !== 'ready' || key === undefined) {
       return client.status === 'ready';
@@ -195,23 +198,26 @@ export class SingleSendConnection {
    * fails like one whose reply was lost, which is what the caller assumes anyway.
    */
   private coalesceWrites(key: string | undefined): void {
-    const stream = this.streamFor(key);
-    if (!stream || this.corked.has(stream)) {
+    const connection = this.connectionOf(key);
+    if (!connection || this.held.has(connection)) {
       return;
     }
-    if (this.corked.size === 0) {
+    const socket = holdWrites(connection);
+    if (!socket) {
+      return;
+    }
+    if (this.held.size === 0) {
       setImmediate(() => {
-        this.corked.forEach((corked) => corked.uncork());
-        this.corked.clear();
+        this.held.forEach((held) => held.uncork());
+        this.held.clear();
       });
     }
-    this.corked.add(stream);
-    stream.cork();
+    this.held.set(connection, socket);
   }
 
-  private streamFor(key: string | undefined): Writable | undefined {
-    const connection = key === undefined && isCluster(this.client) ? undefined : connectionFor(this.client, key ?? '');
-    return connection?.stream;
+  /** The connection a command on `key` goes out on; on a Cluster, none for a command without a key. */
+  private connectionOf(key: string | undefined): Redis | undefined {
+    return key === undefined && isCluster(this.client) ? undefined : connectionFor(this.client, key ?? '');
   }
 
   /** Drops a connection (ioredis then reconnects) when a reply is overdue: the network under it has gone silent. */
@@ -225,11 +231,11 @@ export class SingleSendConnection {
     }
     for (const { overdue, key } of this.unanswered.values()) {
       if (overdue < now) {
-        const connection = isCluster(this.client) && key === undefined ? undefined : connectionFor(this.client, key ?? '');
+        const connection = this.connectionOf(key);
         const silent = connection ? [connection] : isCluster(this.client) ? this.client.nodes('master') : [];
         silent.forEach((node) => {
           this.logger.warn(`Redis at ${addressOf(node)} gave no reply in time: the connection is replaced`);
-          node.stream?.destroy();
+          dropConnection(node);
         });
         return;
       }

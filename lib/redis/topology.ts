@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { addressOf, masterAt, ownerOfSlot, RedisClient, slotOf } from './redis-client.js';
+import { addressOf, isCluster, ownerOfSlot } from './ioredis-internals.js';
+import { masterAt, RedisClient, slotOf } from './redis-client.js';
 
 /** A master of the deployment: where some keys live, and the commands connection to it. */
 export interface Master {
@@ -24,7 +25,7 @@ export interface Topology {
 }
 
 export function topologyOf(client: RedisClient): Topology {
-  return (client as Cluster).isCluster ? new ClusterMasters(client as Cluster) : new SingleMaster(client as Redis);
+  return isCluster(client) ? new ClusterMasters(client) : new SingleMaster(client);
 }
 
 class SingleMaster implements Topology {

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { RedisConnectionError, RedisShardedPubSubError } from '../errors/index.js';
 import { keyOfWakeChannel, wakeChannel } from './key-layout.js';
 import { reportOutages } from './connect-redis.js';
+import { lostTrackOfReplies } from './ioredis-internals.js';
 import { settleBy } from './settle-by.js';
 import { ShardSubscriber } from './shard-subscriber.js';
 import type { Master, Topology } from './topology.js';
@@ -141,9 +142,8 @@ export class WakeSubscriptions {
       const connection = this.open(master);
       reportOutages(connection, this.logger);
       connection.on('error', (error: Error) => {
-        // ioredis lost track of which reply answers which command (seen with a MOVED in the middle of a migration):
-        // start afresh, subscribing everything again.
-        if (error.message.startsWith('Command queue state error')) {
+        // Start afresh, subscribing everything again.
+        if (lostTrackOfReplies(error)) {
           connection.disconnect(true);
         }
       });

@@ -1,23 +1,20 @@
-import { Logger } from '@nestjs/common';
 import { AcknowledgementOutcomeUnknownError, ReceiptRefusal, ReceiptRefusedError, WrongKeyTypeError } from '../../errors/index.js';
 import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
-import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
 import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
 import { REDIS_WAIT_MS } from '../../redis/broker-commands.js';
+import { DeploymentBroker, DeploymentShare } from '../../redis/deployment-broker.js';
 import { NotDurableError } from '../../redis/durable-writes.js';
-import { KeySweep } from '../../redis/key-sweep.js';
 import { companionKey, wakeChannel } from '../../redis/key-layout.js';
-import type { RedisDeployment } from '../../redis/redis-deployment.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
-import { AcknowledgedBroker, AcknowledgedReceiveOptions, BrokerHealth } from '../broker.interface.js';
+import { AcknowledgedBroker, AcknowledgedReceiveOptions } from '../broker.interface.js';
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { CLAIMABLE, ClaimReply, claimScripts, SettleMode } from './claim-scripts.js';
-import { QueueCommands } from './queue-commands.js';
-import { WaitedKeys } from './waited-keys.js';
+import { RedisQueueBroker } from './redis-queue-broker.js';
+import { Taken } from './waited-keys.js';
 
 /** The keys acknowledged delivery keeps beside a queue, in its hash slot. */
 function claimKeys(key: string): { claims: string; deadlines: string; dead: string } {
@@ -30,54 +27,22 @@ function claimKeys(key: string): { claims: string; deadlines: string; dead: stri
  * one, and a claim not acknowledged in time is delivered again. Waiting polls wait as at most once (see WaitedKeys):
  * woken by the publish, this instance claims for its oldest waiter.
  */
-export class AcknowledgedRedisBroker implements AcknowledgedBroker {
-  readonly mode = 'queue';
-  private readonly logger = new Logger('RedisBroker');
-  private readonly keys: WaitedKeys<Delivery>;
-  private readonly sweep: KeySweep;
-
+export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implements AcknowledgedBroker {
   private constructor(
-    private readonly deployment: RedisDeployment,
-    private readonly commands: QueueCommands,
-    private readonly letGo: () => Promise<void>,
+    share: DeploymentShare,
     private readonly settings: BrokerSettings,
     private readonly events: BrokerEvents,
   ) {
-    this.sweep = new KeySweep(deployment.topology, CLAIMABLE);
-    this.keys = new WaitedKeys(
-      deployment.wakes,
-      {
-        take: async (key, max) => {
-          const taken = await this.claim(key, max);
-          return { taken, emptied: taken.length < max };
-        },
-        giveBack: (key, deliveries) => this.unclaim(key, deliveries),
-        failed: (key, error) => this.claimFailed(key, error),
-        holding: (keys) => this.sweep.holding(keys),
-      },
-      deployment.commands.client,
-    );
+    super(share, settings, CLAIMABLE);
   }
 
   /** Connects (or shares) the deployment; rejects with the module's error if Redis is away or unfit. */
-  static async connect(
+  static connect(
     options: ResolvedPistachioOptions,
     events: BrokerEvents,
     deployments: RedisDeployments,
   ): Promise<AcknowledgedRedisBroker> {
-    const deployment = await deployments.acquire(options.redis!, options.namespace);
-    try {
-      const durable = options.durability ? await deployment.durableWritesFor(options.durability) : undefined;
-      const commands = new QueueCommands(deployment.commands, options, new Logger('RedisBroker'), durable);
-      return new AcknowledgedRedisBroker(deployment, commands, () => deployments.release(deployment), options, events);
-    } catch (error) {
-      await deployments.release(deployment);
-      throw error;
-    }
-  }
-
-  publish(key: string, message: Buffer): Promise<void> {
-    return this.commands.publish(key, message);
+    return DeploymentBroker.open(options, deployments, (share) => new AcknowledgedRedisBroker(share, options, events));
   }
 
   /**
@@ -96,7 +61,7 @@ export class AcknowledgedRedisBroker implements AcknowledgedBroker {
         wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
         if (deliveries && deliveries.length > 0) {
           if (options.signal?.aborted) {
-            await this.unclaim(key, deliveries);
+            await this.giveBack(key, deliveries);
             options.signal.throwIfAborted();
           }
           return deliveries;
@@ -145,21 +110,12 @@ export class AcknowledgedRedisBroker implements AcknowledgedBroker {
     return this.commands.idempotent(key, (client) => claimScripts(client).purgeDead(claimKeys(key).dead));
   }
 
-  stats(): BrokerStats {
-    return this.deployment.stats();
+  protected async take(key: string, max: number): Promise<Taken<Delivery>> {
+    const taken = await this.claim(key, max);
+    return { taken, emptied: taken.length < max };
   }
 
-  health(): Promise<BrokerHealth> {
-    return this.deployment.health();
-  }
-
-  /** Stops taking, lets the claims in progress settle (what nobody takes is unclaimed), then lets go of the deployment. */
-  async close(): Promise<void> {
-    await this.keys.close();
-    await this.letGo();
-  }
-
-  private claimFailed(key: string, error: unknown): void {
+  protected takeFailed(key: string, error: unknown): void {
     if (error instanceof NotSentError) {
       return; // The connection is down: its 'ready' serves the key again.
     }
@@ -201,7 +157,7 @@ export class AcknowledgedRedisBroker implements AcknowledgedBroker {
       return this.claimed(key, reply, nonce, acknowledged);
     } catch (error) {
       if (error instanceof NotDurableError) {
-        await this.unclaim(key, this.claimed(key, error.written as ClaimReply, nonce, acknowledged));
+        await this.giveBack(key, this.claimed(key, error.written as ClaimReply, nonce, acknowledged));
       }
       throw error;
     }
@@ -239,7 +195,7 @@ export class AcknowledgedRedisBroker implements AcknowledgedBroker {
   }
 
   /** Gives back claims that reached nobody, uncounted; should that fail, they come back after the visibility timeout. */
-  private async unclaim(key: string, deliveries: Delivery[]): Promise<void> {
+  protected async giveBack(key: string, deliveries: Delivery[]): Promise<void> {
     await this.settle(key, 'unclaim', deliveries.map(({ receipt }) => receipt!)).catch((error: unknown) => {
       this.logger.warn(`Claims on "${key}" that reached nobody come back after the visibility timeout: ${(error as Error).message}`);
     });

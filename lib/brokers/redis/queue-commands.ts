@@ -1,10 +1,10 @@
 import type { Logger } from '@nestjs/common';
-import { PublishOutcomeUnknownError, QueueFullError } from '../../errors/index.js';
-import { BrokerCommands, REDIS_WAIT_MS } from '../../redis/broker-commands.js';
-import { DurableWrites, NotDurableError } from '../../redis/durable-writes.js';
+import { QueueFullError } from '../../errors/index.js';
+import { BrokerCommands } from '../../redis/broker-commands.js';
+import type { DurableWrites } from '../../redis/durable-writes.js';
 import { wakeChannel } from '../../redis/key-layout.js';
 import type { RedisCommands } from '../../redis/redis-client.js';
-import { ReplyLostError, SingleSendConnection } from '../../redis/single-send-connection.js';
+import type { SingleSendConnection } from '../../redis/single-send-connection.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { queueScripts } from './queue-scripts.js';
 
@@ -14,25 +14,17 @@ export class QueueCommands extends BrokerCommands {
     connection: SingleSendConnection,
     private readonly limits: QueueLimits,
     logger: Logger,
-    /** With `durability`: where the writes go that replicas must confirm. */
-    private readonly durable: DurableWrites | undefined,
+    durable: DurableWrites | undefined,
   ) {
-    super(connection, logger);
+    super(connection, logger, durable);
   }
 
   /** Appends a message to the queue within its bounds and wakes the instances that wait on it. */
   async publish(key: string, message: Buffer): Promise<void> {
     const { maxQueueLength, overflow, messageTtl } = this.limits;
-    let length: number;
-    try {
-      length = await this.write(key, (client) =>
-        queueScripts(client).publishBounded(key, message, maxQueueLength, overflow, messageTtl, wakeChannel(key)),
-      );
-    } catch (error) {
-      throw error instanceof ReplyLostError || error instanceof NotDurableError
-        ? new PublishOutcomeUnknownError(key)
-        : this.failure(key, error);
-    }
+    const length = await this.append(key, (client) =>
+      queueScripts(client).publishBounded(key, message, maxQueueLength, overflow, messageTtl, wakeChannel(key)),
+    );
     if (length < 0) {
       throw new QueueFullError(key, maxQueueLength);
     }
@@ -52,11 +44,5 @@ export class QueueCommands extends BrokerCommands {
    */
   take<T>(key: string, command: (client: RedisCommands) => Promise<T>): Promise<T> {
     return this.durable ? this.write(key, command) : this.connection.send(command, { key });
-  }
-
-  /** Sends a write that a failover must not lose: confirmed by replicas when the registration asks for `durability`. */
-  private write<T>(key: string, command: (client: RedisCommands) => Promise<T>): Promise<T> {
-    const options = { key, within: REDIS_WAIT_MS };
-    return this.durable ? this.durable.write(command, options) : this.connection.sendWhenReady(command, options);
   }
 }

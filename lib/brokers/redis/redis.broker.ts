@@ -1,66 +1,35 @@
-import { Logger } from '@nestjs/common';
 import { WrongKeyTypeError } from '../../errors/index.js';
 import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
-import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
-import type { RedisDeployment } from '../../redis/redis-deployment.js';
+import { DeploymentBroker, DeploymentShare } from '../../redis/deployment-broker.js';
+import { NotDurableError } from '../../redis/durable-writes.js';
+import type { RedisCommands } from '../../redis/redis-client.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
-import { NotDurableError } from '../../redis/durable-writes.js';
-import { KeySweep } from '../../redis/key-sweep.js';
-import type { RedisCommands } from '../../redis/redis-client.js';
 import { settleBy } from '../../redis/settle-by.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
-import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
-import { QueueCommands } from './queue-commands.js';
+import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
 import { QUEUED, queueScripts } from './queue-scripts.js';
-import { Taken, WaitedKeys } from './waited-keys.js';
+import { RedisQueueBroker } from './redis-queue-broker.js';
+import { Taken } from './waited-keys.js';
 
 /**
  * At-most-once queues as Redis lists at `<namespace>:<endpoint>`, shared by every instance of the app. A waiting poll
  * is an entry in a local FIFO (see WaitedKeys); a publish wakes the instances that wait on the key, and each pops for
  * its oldest waiter. Every command is sent once at most (see SingleSendConnection): a reconnect never runs one twice.
  */
-export class RedisBroker implements Broker {
-  readonly mode = 'queue';
-  private readonly logger = new Logger(RedisBroker.name);
-  private readonly keys: WaitedKeys<Buffer>;
-  private readonly sweep: KeySweep;
-
+export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
   private constructor(
-    private readonly deployment: RedisDeployment,
-    private readonly commands: QueueCommands,
-    private readonly letGo: () => Promise<void>,
+    share: DeploymentShare,
+    options: ResolvedPistachioOptions,
     private readonly events: BrokerEvents,
   ) {
-    this.sweep = new KeySweep(deployment.topology, QUEUED);
-    this.keys = new WaitedKeys(
-      deployment.wakes,
-      {
-        take: (key, max) => this.pop(key, max),
-        giveBack: (key, messages) => this.handOn(key, messages),
-        failed: (key, error) => this.popFailed(key, error),
-        holding: (keys) => this.sweep.holding(keys),
-      },
-      deployment.commands.client,
-    );
+    super(share, options, QUEUED);
   }
 
   /** Connects (or shares) the deployment; rejects with the module's error if Redis is away or unfit. */
-  static async connect(options: ResolvedPistachioOptions, events: BrokerEvents, deployments: RedisDeployments): Promise<RedisBroker> {
-    const deployment = await deployments.acquire(options.redis!, options.namespace);
-    try {
-      const durable = options.durability ? await deployment.durableWritesFor(options.durability) : undefined;
-      const commands = new QueueCommands(deployment.commands, options, new Logger(RedisBroker.name), durable);
-      return new RedisBroker(deployment, commands, () => deployments.release(deployment), events);
-    } catch (error) {
-      await deployments.release(deployment);
-      throw error;
-    }
-  }
-
-  publish(key: string, message: Buffer): Promise<void> {
-    return this.commands.publish(key, message);
+  static connect(options: ResolvedPistachioOptions, events: BrokerEvents, deployments: RedisDeployments): Promise<RedisBroker> {
+    return DeploymentBroker.open(options, deployments, (share) => new RedisBroker(share, options, events));
   }
 
   /**
@@ -74,12 +43,12 @@ export class RedisBroker implements Broker {
     let wokenMeanwhile = false;
     if (!this.keys.busy(key) && !this.keys.drained(key) && this.commands.connection.ready(key)) {
       const wakesBefore = this.keys.wakesOf(key);
-      const popping = this.pop(key, options.max, true).catch(() => undefined);
-      const popped = await settleBy(popping, deadline, (late) => late && late.taken.length > 0 && this.handOn(key, late.taken));
+      const popping = this.take(key, options.max, true).catch(() => undefined);
+      const popped = await settleBy(popping, deadline, (late) => late && late.taken.length > 0 && this.giveBack(key, late.taken));
       wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
       if (popped?.taken.length) {
         if (options.signal?.aborted) {
-          await this.handOn(key, popped.taken);
+          await this.giveBack(key, popped.taken);
           options.signal.throwIfAborted();
         }
         return delivered(popped.taken);
@@ -104,27 +73,13 @@ export class RedisBroker implements Broker {
     return this.commands.idempotent(key, (client) => client.llen(key));
   }
 
-  stats(): BrokerStats {
-    return this.deployment.stats();
-  }
-
-  health(): Promise<BrokerHealth> {
-    return this.deployment.health();
-  }
-
-  /** Stops taking (a pop on its way gives what it brings back to its queue), then lets go of the deployment. */
-  async close(): Promise<void> {
-    await this.keys.close();
-    await this.letGo();
-  }
-
   /**
    * Pops up to `count`: for a waiter by the pop script, straight from a queue as a poll comes (`plain`) by an LPOP.
    * Nothing when the reply was lost with its connection (logged: what it popped is gone). With `durability`, a pop that too
    * few replicas confirmed goes back to the head of the queue (a failover could undo it, and its messages would be
    * delivered twice), and the take fails.
    */
-  private async pop(key: string, count: number, plain = false): Promise<Taken<Buffer>> {
+  protected async take(key: string, count: number, plain = false): Promise<Taken<Buffer>> {
     const popping = plain ? lpop(key, count) : popScript(key, count);
     try {
       return popping.taken(await this.commands.take(key, popping.command));
@@ -143,7 +98,7 @@ export class RedisBroker implements Broker {
     }
   }
 
-  private popFailed(key: string, error: unknown): void {
+  protected takeFailed(key: string, error: unknown): void {
     if (error instanceof NotSentError) {
       return; // The connection is down: the key is served again once it is back.
     }
@@ -159,7 +114,7 @@ export class RedisBroker implements Broker {
   }
 
   /** Gives back what was popped for a waiter that had gone: to the next waiter here, else to the head of its queue. */
-  private async handOn(key: string, messages: Buffer[]): Promise<void> {
+  protected async giveBack(key: string, messages: Buffer[]): Promise<void> {
     try {
       await this.requeue(key, messages);
     } catch (error) {

@@ -1,4 +1,3 @@
-import type { RedisClient } from '../../redis/redis-client.js';
 import type { WakeListener, WakeSubscriptions } from '../../redis/wake-subscriptions.js';
 import type { BrokerReceiveOptions } from '../broker.interface.js';
 import { Waiters } from '../waiters.js';
@@ -60,14 +59,14 @@ export class WaitedKeys<T> implements WakeListener {
   constructor(
     private readonly subscriptions: WakeSubscriptions,
     private readonly taker: KeyTaker<T>,
-    client: RedisClient,
   ) {
-    // What was published or came due while the connection was down, unheard.
-    client.on('ready', () => {
-      this.emptied.clear();
-      [...this.waiters.keys()].forEach((key) => this.serve(key));
-    });
     this.sweep = setInterval(() => this.sweepKeys(), SWEEP_EVERY_MS).unref();
+  }
+
+  /** The commands connection is back: what was published or came due while it was down went unheard. */
+  reconnected(): void {
+    this.emptied.clear();
+    [...this.waiters.keys()].forEach((key) => this.serve(key));
   }
 
   /**

@@ -1,22 +1,16 @@
-import { Logger } from '@nestjs/common';
-import type { BrokerHealth } from '../../brokers/broker.interface.js';
-import { InvalidCursorError, PublishOutcomeUnknownError } from '../../errors/index.js';
+import { InvalidCursorError } from '../../errors/index.js';
 import type { ChannelMessage, ChannelRead, ResolvedPistachioOptions } from '../../interfaces/index.js';
-import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
-import { BrokerCommands, REDIS_WAIT_MS } from '../../redis/broker-commands.js';
-import { DurableWrites, NotDurableError } from '../../redis/durable-writes.js';
+import { Waiters } from '../../brokers/waiters.js';
+import { abortable } from '../../redis/abortable.js';
+import { BrokerCommands } from '../../redis/broker-commands.js';
+import { DeploymentBroker, DeploymentShare } from '../../redis/deployment-broker.js';
 import { wakeChannel } from '../../redis/key-layout.js';
-import type { RedisCommands } from '../../redis/redis-client.js';
-import type { RedisDeployment } from '../../redis/redis-deployment.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { settleBy } from '../../redis/settle-by.js';
-import { ReplyLostError } from '../../redis/single-send-connection.js';
 import type { WakeListener } from '../../redis/wake-subscriptions.js';
-import { Waiters } from '../../brokers/waiters.js';
 import { ChannelBroker, ChannelReadRequest, ChannelSettings } from '../channel-broker.interface.js';
 import { compareIds, isChannelId } from '../channel-id.js';
 import { ChannelFeed, Heard, RedisRead } from './channel-feed.js';
-import { abortable } from '../../redis/abortable.js';
 import { channelScripts, StreamEntry } from './channel-scripts.js';
 
 /** Most messages of a channel each instance keeps at hand, to answer the cursors of subscribers that poll again. */
@@ -35,23 +29,21 @@ const CHECK_EVERY_MS = 1_000;
  * channel) appends it to its feed and hands it to every read waiting there. So a message costs one wake-up per
  * instance, however many of its subscribers wait, and the connections are the deployment's, however many channels.
  */
-export class RedisChannelBroker implements ChannelBroker, WakeListener {
+export class RedisChannelBroker extends DeploymentBroker implements ChannelBroker, WakeListener {
   readonly mode = 'broadcast';
-  private readonly logger = new Logger('RedisBroker');
   private readonly commands: BrokerCommands;
   private readonly feeds = new Map<string, { feed: ChannelFeed; opening: Promise<void> }>();
   private readonly waiters = new Waiters<ChannelRead>();
   private readonly sweep: NodeJS.Timeout;
 
   private constructor(
-    private readonly deployment: RedisDeployment,
-    private readonly durable: DurableWrites | undefined,
-    private readonly letGo: () => Promise<void>,
+    share: DeploymentShare,
     private readonly settings: ChannelSettings,
   ) {
-    this.commands = new BrokerCommands(deployment.commands, this.logger);
+    super(share);
+    this.commands = new BrokerCommands(share.deployment.commands, this.logger, share.durable);
     // Reads that failed while Redis was away left feeds behind.
-    deployment.commands.client.on('ready', () => this.feeds.forEach(({ feed }) => feed.opened && void feed.catchUp()));
+    this.whenReconnected(() => this.feeds.forEach(({ feed }) => feed.opened && void feed.catchUp()));
     this.sweep = setInterval(() => {
       const due = Date.now() - CHECK_EVERY_MS;
       this.feeds.forEach(({ feed }, key) => {
@@ -60,22 +52,15 @@ export class RedisChannelBroker implements ChannelBroker, WakeListener {
           void (feed.opened && feed.checkedAt <= due && feed.catchUp());
         } else if (feed.readers === 0 && feed.readAt <= due) {
           this.feeds.delete(key);
-          deployment.wakes.unwatch(key, this);
+          share.deployment.wakes.unwatch(key, this);
         }
       });
     }, SWEEP_EVERY_MS).unref();
   }
 
   /** Connects (or shares) the deployment; rejects with the module's error if Redis is away or unfit. */
-  static async connect(options: ResolvedPistachioOptions, deployments: RedisDeployments): Promise<RedisChannelBroker> {
-    const deployment = await deployments.acquire(options.redis!, options.namespace);
-    try {
-      const durable = options.durability ? await deployment.durableWritesFor(options.durability) : undefined;
-      return new RedisChannelBroker(deployment, durable, () => deployments.release(deployment), options);
-    } catch (error) {
-      await deployments.release(deployment);
-      throw error;
-    }
+  static connect(options: ResolvedPistachioOptions, deployments: RedisDeployments): Promise<RedisChannelBroker> {
+    return DeploymentBroker.open(options, deployments, (share) => new RedisChannelBroker(share, options));
   }
 
   /** A message heard on a channel's wake channel; anything else published there sends the feed to read what came. */
@@ -91,17 +76,11 @@ export class RedisChannelBroker implements ChannelBroker, WakeListener {
     void (feed?.opened && feed.catchUp());
   }
 
-  async publish(key: string, message: Buffer): Promise<string> {
+  publish(key: string, message: Buffer): Promise<string> {
     const { retention, messageTtl } = this.settings;
-    const append = (client: RedisCommands) => channelScripts(client).appendToChannel(key, message, retention, messageTtl, wakeChannel(key));
-    const options = { key, within: REDIS_WAIT_MS };
-    try {
-      return await (this.durable ? this.durable.write(append, options) : this.commands.connection.sendWhenReady(append, options));
-    } catch (error) {
-      throw error instanceof ReplyLostError || error instanceof NotDurableError
-        ? new PublishOutcomeUnknownError(key)
-        : this.commands.failure(key, error);
-    }
+    return this.commands.append(key, (client) =>
+      channelScripts(client).appendToChannel(key, message, retention, messageTtl, wakeChannel(key)),
+    );
   }
 
   /**
@@ -133,19 +112,11 @@ export class RedisChannelBroker implements ChannelBroker, WakeListener {
     return this.commands.idempotent(key, (client) => client.xlen(key));
   }
 
-  stats(): BrokerStats {
-    return this.deployment.stats();
-  }
-
-  health(): Promise<BrokerHealth> {
-    return this.deployment.health();
-  }
-
-  async close(): Promise<void> {
+  /** Stops looking over the feeds and unsubscribes their channels. */
+  protected async stop(): Promise<void> {
     clearInterval(this.sweep);
-    this.feeds.forEach((_, key) => this.deployment.wakes.unwatch(key, this));
+    this.feeds.forEach((_, key) => this.share.deployment.wakes.unwatch(key, this));
     this.feeds.clear();
-    await this.letGo();
   }
 
   /** The feed of `key`, subscribed and opened at the channel's latest id before it answers. */
@@ -159,7 +130,7 @@ export class RedisChannelBroker implements ChannelBroker, WakeListener {
         },
         Math.min(this.settings.retention, CACHED_PER_CHANNEL),
       );
-      const opening = this.deployment.wakes
+      const opening = this.share.deployment.wakes
         .watch(key, this)
         .then(() => this.readAfter(key, '', 1))
         .then(({ last }) => feed.open(last));
