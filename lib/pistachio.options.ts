@@ -169,7 +169,7 @@ function assertShape(options: object, { path, name, mode, delivery }: Registrati
     }
     if (!EVERY_OPTION.includes(option as never)) {
       const nearest = nearestOption(option);
-      throw new InvalidOptionsError(option, `a known option${nearest ? ` (did you mean "${nearest}"?)` : ''}`, 'an unknown one');
+      throw new InvalidOptionsError(option, `a known option${nearest ? ` (did you mean "${nearest}"?)` : ''}`, value);
     }
     const owners = (Object.keys(SHAPE_OPTIONS) as Shape[]).filter((kind) => SHAPE_OPTIONS[kind].includes(option as never));
     if (owners.length > 0 && !owners.includes(shape)) {

@@ -90,17 +90,17 @@ export class PistachioService implements BeforeApplicationShutdown {
   }
 
   /** @deprecated Use PistachioQueue.receive() (`@InjectPistachioQueue()`); goes in 0.4. */
-  receive(endpoint: string, options?: ReceiveOptions): Promise<Buffer | null> {
+  async receive(endpoint: string, options?: ReceiveOptions): Promise<Buffer | null> {
     return this.queue('receive()').receive(endpoint, options);
   }
 
   /** @deprecated Use PistachioQueue.receiveDelivery() (`@InjectPistachioQueue()`); goes in 0.4. */
-  receiveDelivery(endpoint: string, options?: ReceiveOptions): Promise<Delivery | null> {
+  async receiveDelivery(endpoint: string, options?: ReceiveOptions): Promise<Delivery | null> {
     return this.queue('receiveDelivery()').receiveDelivery(endpoint, options);
   }
 
   /** @deprecated Use PistachioQueue.receiveDeliveries() (`@InjectPistachioQueue()`); goes in 0.4. */
-  receiveDeliveries(endpoint: string, options: AcknowledgedReceiveOptions = {}): Promise<Delivery[]> {
+  async receiveDeliveries(endpoint: string, options: AcknowledgedReceiveOptions = {}): Promise<Delivery[]> {
     const queue = this.queue('receiveDeliveries()');
     if (options.ack !== undefined && !(queue instanceof PistachioAcknowledgedQueue)) {
       throw new AtLeastOnceRequiredError('Acknowledging');
@@ -109,7 +109,7 @@ export class PistachioService implements BeforeApplicationShutdown {
   }
 
   /** @deprecated Use PistachioQueue.requeue() (`@InjectPistachioQueue()`); goes in 0.4. */
-  requeue(endpoint: string, message: Buffer): Promise<void> {
+  async requeue(endpoint: string, message: Buffer): Promise<void> {
     return this.queue('requeue()').requeue(endpoint, message);
   }
 
@@ -119,12 +119,12 @@ export class PistachioService implements BeforeApplicationShutdown {
   }
 
   /** @deprecated Use PistachioAcknowledgedQueue.ack() (`@InjectPistachioQueue()`); goes in 0.4. */
-  ack(endpoint: string, receipts: string | string[]): Promise<void> {
+  async ack(endpoint: string, receipts: string | string[]): Promise<void> {
     return this.acknowledgedQueue('ack()').ack(endpoint, receipts);
   }
 
   /** @deprecated Use PistachioAcknowledgedQueue.release() (`@InjectPistachioQueue()`); goes in 0.4. */
-  release(endpoint: string, receipts: string | string[]): Promise<void> {
+  async release(endpoint: string, receipts: string | string[]): Promise<void> {
     return this.acknowledgedQueue('release()').release(endpoint, receipts);
   }
 
@@ -137,7 +137,7 @@ export class PistachioService implements BeforeApplicationShutdown {
   };
 
   /** @deprecated Use PistachioChannel.read() (`@InjectPistachioChannel()`); goes in 0.4. */
-  read(endpoint: string, options?: ChannelReadOptions): Promise<ChannelRead> {
+  async read(endpoint: string, options?: ChannelReadOptions): Promise<ChannelRead> {
     return this.channel('read()').read(endpoint, options);
   }
 
