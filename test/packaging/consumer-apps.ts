@@ -68,6 +68,8 @@ export async function installFixture(name: string, parent: string, tarball: Prom
 
 export interface AppProcess {
   url: string;
+  /** What the app printed so far, on stdout and stderr. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -78,9 +80,13 @@ export async function startFixtureApp(app: string, entry: string): Promise<AppPr
     env: { ...process.env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   const [, url] = await printedLine(child, /^listening on (http:\/\/\S+)$/m, 'the fixture app');
   return {
     url,
+    output: () => output,
     stop: () => ended(child),
   };
 }
