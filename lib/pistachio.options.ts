@@ -173,7 +173,8 @@ function assertShape(options: object, { path, name, mode, delivery }: Registrati
     }
     const owners = (Object.keys(SHAPE_OPTIONS) as Shape[]).filter((kind) => SHAPE_OPTIONS[kind].includes(option as never));
     if (owners.length > 0 && !owners.includes(shape)) {
-      throw new InvalidOptionsError(option, `no value in a ${describeKind(shape)} registration: only ${owners.map(describeKind).join(' and ')} registrations have it`, value);
+      const having = owners.map(describeKind).join(' and ');
+      throw new InvalidOptionsError(option, `no value in ${article(shape)} ${describeKind(shape)} registration: only ${having} registrations have it`, value);
     }
   }
 }
@@ -184,6 +185,10 @@ function describeShape(value: unknown): string {
 
 function describeKind(shape: Shape): string {
   return shape === 'broadcast' ? 'broadcast' : `${shape} queue`;
+}
+
+function article(shape: Shape): string {
+  return shape === 'broadcast' ? 'a' : 'an';
 }
 
 /** The known option closest to a misspelt one (at most a third of its letters apart), to suggest it. */

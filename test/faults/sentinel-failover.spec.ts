@@ -57,8 +57,7 @@ describe.each(Object.keys(FAILOVERS))('A Sentinel failover under traffic: %s', (
         redis: { sentinels: sentinels.addresses, name: 'mymaster' },
         delivery,
         durability: { replicas: 1, timeout: 1_000 },
-        visibilityTimeout: 1_000,
-        maxDeliveries: 100,
+        ...(delivery === 'at-least-once' ? { visibilityTimeout: 1_000, maxDeliveries: 100 } : {}),
       },
       { logger: logs },
     );
