@@ -12,6 +12,7 @@ import { PistachioQueue } from './pistachio-queue.js';
  */
 @Injectable()
 export class PistachioAcknowledgedQueue extends PistachioQueue {
+  /** @internal */
   declare protected readonly broker: AcknowledgedBroker;
 
   /** The messages that went unacknowledged through `maxDeliveries` deliveries, by endpoint. */

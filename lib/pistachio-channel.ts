@@ -13,6 +13,7 @@ import { Receives } from './receives.js';
  */
 @Injectable()
 export class PistachioChannel {
+  /** @internal Nest creates it for the registration. */
   constructor(
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
     @Inject(PISTACHIO_BROKER) private readonly broker: ChannelBroker,

@@ -14,12 +14,21 @@ import { Receives } from './receives.js';
 export class PistachioQueue {
   private readonly logger = new Logger('PistachioService');
 
+  /** @internal */
+  protected readonly options: ResolvedPistachioOptions;
+  /** @internal */
+  protected readonly broker: Broker;
+
+  /** @internal Nest creates it for the registration. */
   constructor(
-    @Inject(PISTACHIO_OPTIONS) protected readonly options: ResolvedPistachioOptions,
-    @Inject(PISTACHIO_BROKER) protected readonly broker: Broker,
+    @Inject(PISTACHIO_OPTIONS) options: ResolvedPistachioOptions,
+    @Inject(PISTACHIO_BROKER) broker: Broker,
     @Inject(Receives) private readonly receives: Receives,
     @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
-  ) {}
+  ) {
+    this.options = options;
+    this.broker = broker;
+  }
 
   /** The next message of `endpoint` as stored, or `null` when none came within the timeout. */
   async receive(endpoint: string, options: ReceiveOptions = {}): Promise<Buffer | null> {
@@ -64,7 +73,7 @@ export class PistachioQueue {
     );
   }
 
-  /** Waits for and takes deliveries of `endpoint` as one of the registration's receives, with the broker call given. */
+  /** @internal Waits for and takes deliveries of `endpoint` as one of the registration's receives, with the broker call given. */
   protected async take(
     endpoint: string,
     { timeout = this.options.timeout, signal, max = 1 }: ReceiveDeliveriesOptions,
@@ -78,6 +87,7 @@ export class PistachioQueue {
     return deliveries;
   }
 
+  /** @internal */
   protected keyOf(endpoint: string): string {
     return endpointKey(this.options.namespace, endpoint);
   }

@@ -14,6 +14,7 @@ import { routeMiddleware } from './http/route.middleware.js';
  */
 @Module({})
 export class PistachioModule extends ConfigurableModuleClass implements NestModule, OnModuleInit {
+  /** @internal Nest creates it for the registration. */
   constructor(
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
     @Inject(PISTACHIO_CONTROLLER) private readonly controller: Type<PistachioController>,

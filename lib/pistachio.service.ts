@@ -32,6 +32,7 @@ const warned = new Set<string>();
 export class PistachioService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('PistachioService');
 
+  /** @internal Nest creates it for the registration. */
   constructor(
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
     @Inject(PISTACHIO_BROKER) private readonly broker: Broker | ChannelBroker,

@@ -20,6 +20,7 @@ export class PistachioHealthIndicator {
   /** Loaded at the first check: Terminus is an optional peer, which apps without health checks do not install. */
   private terminus?: Promise<HealthIndicatorService>;
 
+  /** @internal Nest creates it for the registration. */
   constructor(@Inject(PISTACHIO_BROKER) private readonly broker: Pick<Broker | ChannelBroker, 'health' | 'stats'>) {}
 
   /**

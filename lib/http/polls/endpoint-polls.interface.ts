@@ -20,7 +20,7 @@ export interface PollAnswer {
  * the route (methods, names, authorization, errors, the 504) the same for both.
  */
 export interface EndpointPolls<Asked = unknown> {
-  /** What the poll asks, checked before anything else: a 400 (an HttpException or a module error) says what is wrong. */
+  /** What the poll asks, checked before anything else: a module error with its 400 says what is wrong. */
   parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): Asked;
   /**
    * Waits for what was asked until the departure signal aborts; undefined when nothing came in time. `delivered`
