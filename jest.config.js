@@ -12,6 +12,9 @@ export default {
   moduleNameMapper: {
     '^nestjs-pistachio$': '<rootDir>/lib/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    // PISTACHIO_IOREDIS=5 runs the tests, and the library's own import of ioredis, on ioredis 5 (the devDependency
+    // `ioredis5`): the peer range is `^5 || ^6` (see the test:ioredis5 script).
+    ...(process.env.PISTACHIO_IOREDIS === '5' ? { '^ioredis$': 'ioredis5' } : {}),
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.spec.json' }],
