@@ -44,11 +44,15 @@ const SHAPE_OPTIONS: Record<Shape, readonly (keyof PistachioAtLeastOnceOptions |
   broadcast: ['retention'],
 };
 const COMMON_OPTIONS: readonly (keyof PistachioCommonOptions | keyof PistachioModuleExtras)[] = [
-  'namespace', 'timeout', 'contentType', 'retryAfter', 'redis', 'durability', 'blockingConnections', 'messageTtl',
+  'namespace', 'timeout', 'contentType', 'retryAfter', 'redis', 'durability', 'messageTtl',
   'authorize', 'cors', 'maxWaiters', 'maxWaitersPerEndpoint', 'maxMessageBytes', 'shutdownGrace', 'maxBatch', 'metrics',
   // Structural options: a forRootAsync factory may repeat them, as long as they agree with the top-level ones.
   'mode', 'delivery', 'path', 'name', 'isGlobal', 'guards',
 ];
+/** Options that earlier releases took, and why they are gone. */
+const REMOVED_OPTIONS: Record<string, string> = {
+  blockingConnections: 'to be left out: it is gone since 0.3 (0.2 ignored it), as waiting polls hold no Redis connection of their own',
+};
 const EVERY_OPTION = [...new Set([...COMMON_OPTIONS, ...Object.values(SHAPE_OPTIONS).flat()])];
 
 /** A static route: slash-separated segments with no route parameters or wildcards. */
@@ -115,12 +119,6 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
   if (resolved.redis !== undefined && (resolved.redis === null || !['string', 'object'].includes(typeof resolved.redis))) {
     throw new InvalidOptionsError('redis', 'a Redis URL, ioredis options or an ioredis client', resolved.redis);
   }
-  if (options.blockingConnections !== undefined) {
-    new Logger('PistachioModule').warn(
-      'The option "blockingConnections" is deprecated and ignored: waiting polls hold no Redis connection of their own ' +
-        'since 0.2 (see the changelog); remove it, as 0.3 will refuse it',
-    );
-  }
   assertDurability(resolved);
   assertPositiveInteger(resolved.retention, 'retention');
   assertPositiveInteger(resolved.maxQueueLength, 'maxQueueLength');
@@ -166,6 +164,9 @@ function assertShape(options: object, { path, name, mode, delivery }: Registrati
     }
     if (option in structural && value !== structural[option]) {
       throw new InvalidOptionsError(option, `given next to useFactory/useClass in forRootAsync, where it is ${describeShape(structural[option])}`, value);
+    }
+    if (option in REMOVED_OPTIONS) {
+      throw new InvalidOptionsError(option, REMOVED_OPTIONS[option], value);
     }
     if (!EVERY_OPTION.includes(option as never)) {
       const nearest = nearestOption(option);

@@ -10,7 +10,7 @@ export interface BrokerReceiveOptions {
   max: number;
 }
 
-export interface AcknowledgedReceiveOptions extends BrokerReceiveOptions {
+export interface AcknowledgingReceiveOptions extends BrokerReceiveOptions {
   /** Receipts to acknowledge first, all or none; a refusal rejects before anything is taken. */
   ack?: string[];
 }
@@ -42,7 +42,7 @@ export type BrokerHealth = { up: true } | { up: false; reason: string };
 
 /** Queues delivered at least once: a broker of queues that also takes acknowledgements. */
 export interface AcknowledgedBroker extends Broker, Acknowledgements {
-  receive(key: string, options: AcknowledgedReceiveOptions): Promise<Delivery[]>;
+  receive(key: string, options: AcknowledgingReceiveOptions): Promise<Delivery[]>;
 }
 
 /**

@@ -20,5 +20,6 @@ export * from './redis-unavailable.error.js';
 export * from './redis-version.error.js';
 export * from './shutting-down.error.js';
 export * from './too-many-waiters.error.js';
+export * from './unsupported-ioredis.error.js';
 export * from './wrong-key-type.error.js';
 export * from './wrong-mode.error.js';

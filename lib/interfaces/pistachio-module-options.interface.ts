@@ -121,8 +121,6 @@ export interface PistachioCommonOptions {
    * loses, see README).
    */
   durability?: PistachioDurability;
-  /** @deprecated Ignored since 0.2: waiting polls no longer hold blocking connections. Logs a warning; goes in 0.3. */
-  blockingConnections?: number;
   /**
    * Milliseconds after its latest publish that a queue nobody empties, or a channel, is deleted. Default 86 400 000
    * (a day).
@@ -216,7 +214,7 @@ export type PistachioRootOptions = PistachioModuleOptions & PistachioModuleExtra
 
 /** The options of a registration as the module uses them: checked, flat, defaults applied. */
 export type ResolvedPistachioOptions = Required<
-  Omit<PistachioCommonOptions, 'redis' | 'authorize' | 'cors' | 'metrics' | 'durability' | 'blockingConnections'>
+  Omit<PistachioCommonOptions, 'redis' | 'authorize' | 'cors' | 'metrics' | 'durability'>
 > &
   Pick<PistachioCommonOptions, 'redis' | 'authorize' | 'durability'> &
   Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'visibilityTimeout' | 'maxDeliveries'>> &

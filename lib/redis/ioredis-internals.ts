@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Writable } from 'node:stream';
+import { UnsupportedIoredisError } from '../errors/index.js';
 import type { RedisClient } from './redis-client.js';
 
 /**
@@ -13,14 +14,6 @@ import type { RedisClient } from './redis-client.js';
 /** Whether the client is a Cluster (a Redis answers `isCluster` false). */
 export function isCluster(client: object): client is Cluster {
   return (client as Cluster).isCluster === true;
-}
-
-/** The ioredis installed lacks something the module reads of it. */
-export class UnsupportedIoredisError extends Error {
-  constructor(what: string) {
-    super(`The installed ioredis has no ${what}, which nestjs-pistachio needs: install ioredis 5 or 6 (its peer range is "^5 || ^6")`);
-    this.name = 'UnsupportedIoredisError';
-  }
 }
 
 /** Fails with an UnsupportedIoredisError when the client lacks what the module cannot do without; run before connecting. */

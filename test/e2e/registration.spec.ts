@@ -137,6 +137,7 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
     ['visibilityTimeout', { namespace: 'n', visibilityTimeout: 5_000 }],
     ['mode', { namespace: 'n', mode: 'fanout' as 'queue' }],
     ['timout', { namespace: 'n', timout: 1_000 } as Partial<TestOptions>],
+    ['blockingConnections', { namespace: 'n', blockingConnections: 4 } as Partial<TestOptions>],
   ])('fails at start-up naming the option "%s" when it is invalid (%j)', async (option, options) => {
     const starting = Test.createTestingModule({
       imports: [pistachioModule(options as TestOptions)],

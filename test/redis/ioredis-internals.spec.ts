@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Cluster, Redis } from 'ioredis';
 import { once } from 'node:events';
+import { UnsupportedIoredisError } from '../../lib/index.js';
 import {
   addressOf,
   assertSupported,
@@ -8,7 +9,6 @@ import {
   dropConnection,
   holdWrites,
   ownerOfSlot,
-  UnsupportedIoredisError,
   wasCutOff,
   wasNotSent,
   writesNow,

@@ -3,7 +3,6 @@ import { Redis } from 'ioredis';
 import { getPistachioToken, PistachioModule, PistachioService } from '../../lib/index.js';
 import { freshNamespace, redisUrl } from '../support/brokers.js';
 import { connectionsOf } from '../support/client-list.js';
-import { LogCapture } from '../support/log-capture.js';
 import { startApp, startPistachio, TestApp } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
@@ -49,13 +48,5 @@ describe('The connections of an app to one Redis', () => {
     } finally {
       client.disconnect();
     }
-  });
-
-  it('logs that blockingConnections is deprecated, and runs without it', async () => {
-    const logs = new LogCapture();
-    app = await startPistachio({ namespace: freshNamespace(), redis: redisUrl(), blockingConnections: 4 }, { logger: logs });
-    expect(logs.count('warn', /"blockingConnections" is deprecated and ignored/)).toBe(1);
-    await app.pistachio.publish('e', 'still served');
-    expect(String(await app.pistachio.receive('e'))).toBe('still served');
   });
 });

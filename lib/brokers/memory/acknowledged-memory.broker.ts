@@ -4,7 +4,7 @@ import { ReceiptRefusal, ReceiptRefusedError } from '../../errors/index.js';
 import type { Delivery } from '../../interfaces/index.js';
 import { formatReceipt, newNonce, parseReceipt } from '../../receipt.js';
 import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
-import { AcknowledgedBroker, AcknowledgedReceiveOptions } from '../broker.interface.js';
+import { AcknowledgedBroker, AcknowledgingReceiveOptions } from '../broker.interface.js';
 import { AcknowledgementSettings, QueueLimits } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { ExpiringMap } from './expiring-map.js';
@@ -31,7 +31,7 @@ export class AcknowledgedMemoryBroker extends MemoryBroker implements Acknowledg
     this.deadLetters = new ExpiringMap(settings.messageTtl, () => new Denque<Buffer>());
   }
 
-  async receive(key: string, options: AcknowledgedReceiveOptions): Promise<Delivery[]> {
+  async receive(key: string, options: AcknowledgingReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
     if (options.ack?.length) {
       await this.ack(key, options.ack);

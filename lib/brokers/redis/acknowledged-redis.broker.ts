@@ -9,7 +9,7 @@ import { companionKey, wakeChannel } from '../../redis/key-layout.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
-import { AcknowledgedBroker, AcknowledgedReceiveOptions } from '../broker.interface.js';
+import { AcknowledgedBroker, AcknowledgingReceiveOptions } from '../broker.interface.js';
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { CLAIMABLE, ClaimReply, claimScripts, SettleMode } from './claim-scripts.js';
@@ -49,7 +49,7 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
    * Waits in line for this instance's claims (see WaitedKeys). A receive that acknowledges (a looping client's next
    * poll) and finds nobody in line does both in one claim.
    */
-  async receive(key: string, options: AcknowledgedReceiveOptions): Promise<Delivery[]> {
+  async receive(key: string, options: AcknowledgingReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
     let wokenMeanwhile = false;
     if (options.ack?.length) {
