@@ -15,9 +15,12 @@ export class PistachioAcknowledgedQueue extends PistachioQueue {
   /** @internal */
   declare protected readonly broker: AcknowledgedBroker;
 
+  private letters?: DeadLetters;
+
   /** The messages that went unacknowledged through `maxDeliveries` deliveries, by endpoint. */
   get deadLetters(): DeadLetters {
-    return new EndpointDeadLetters((endpoint) => this.keyOf(endpoint), this.broker);
+    // Made on first use: the broker is set by PistachioQueue's constructor, after this class's fields.
+    return (this.letters ??= new EndpointDeadLetters((endpoint) => this.keyOf(endpoint), this.broker));
   }
 
   /** The next message of `endpoint`, acknowledged as it is returned: use receiveDelivery() to acknowledge it when done. */

@@ -1,4 +1,11 @@
 import type { Type } from '@nestjs/common';
+import type { ModeBrokers } from './brokers/broker.provider.js';
+import { AcknowledgedMemoryBroker } from './brokers/memory/acknowledged-memory.broker.js';
+import { MemoryBroker } from './brokers/memory/memory.broker.js';
+import { AcknowledgedRedisBroker } from './brokers/redis/acknowledged-redis.broker.js';
+import { RedisBroker } from './brokers/redis/redis.broker.js';
+import { MemoryChannelBroker } from './channels/memory/memory-channel.broker.js';
+import { RedisChannelBroker } from './channels/redis/redis-channel.broker.js';
 import { AcknowledgingController } from './http/acknowledging.controller.js';
 import { PistachioController } from './http/pistachio.controller.js';
 import { AcknowledgedQueuePolls } from './http/polls/acknowledged-queue-polls.js';
@@ -11,8 +18,10 @@ import { PistachioChannel } from './pistachio-channel.js';
 import { PistachioQueue } from './pistachio-queue.js';
 import { getPistachioChannelToken, getPistachioQueueToken } from './pistachio-token.js';
 
-/** What a registration's mode makes of it: the injectable it offers beside PistachioService, and its route. */
+/** What a registration's mode makes of it: its brokers, the injectable it offers beside PistachioService, its route. */
 export interface PistachioMode {
+  /** Where its endpoints are stored. */
+  brokers: ModeBrokers;
   /** The mode's own injectable. */
   api: Type;
   /** Its token for a registration's name (the unnamed one's may be another class: PistachioQueue for acknowledged). */
@@ -23,14 +32,39 @@ export interface PistachioMode {
   controller: Type<PistachioController>;
 }
 
-const AT_MOST_ONCE: PistachioMode = { api: PistachioQueue, token: getPistachioQueueToken, polls: QueuePolls, controller: PistachioController };
+const AT_MOST_ONCE: PistachioMode = {
+  brokers: {
+    endpoints: 'queues',
+    memory: (options) => new MemoryBroker(options),
+    redis: (options, events, deployments) => RedisBroker.connect(options, events, deployments),
+  },
+  api: PistachioQueue,
+  token: getPistachioQueueToken,
+  polls: QueuePolls,
+  controller: PistachioController,
+};
 const AT_LEAST_ONCE: PistachioMode = {
+  brokers: {
+    endpoints: 'queues',
+    memory: (options, events) => new AcknowledgedMemoryBroker(options, events),
+    redis: (options, events, deployments) => AcknowledgedRedisBroker.connect(options, events, deployments),
+  },
   api: PistachioAcknowledgedQueue,
   token: getPistachioQueueToken,
   polls: AcknowledgedQueuePolls,
   controller: AcknowledgingController,
 };
-const BROADCAST: PistachioMode = { api: PistachioChannel, token: getPistachioChannelToken, polls: ChannelPolls, controller: PistachioController };
+const BROADCAST: PistachioMode = {
+  brokers: {
+    endpoints: 'channels',
+    memory: (options) => new MemoryChannelBroker(options),
+    redis: (options, _, deployments) => RedisChannelBroker.connect(options, deployments),
+  },
+  api: PistachioChannel,
+  token: getPistachioChannelToken,
+  polls: ChannelPolls,
+  controller: PistachioController,
+};
 
 /**
  * The mode a registration's `mode` and `delivery` choose, when the module is defined; values that no mode has are

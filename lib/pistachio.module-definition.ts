@@ -57,7 +57,7 @@ function registration(
       },
       { provide: PISTACHIO_CONTROLLER, useValue: controller },
       monitorProvider,
-      brokerProvider,
+      brokerProvider(kind.brokers),
       Receives,
       PistachioService,
       kind.api,

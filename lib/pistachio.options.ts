@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { InvalidOptionsError } from './errors/index.js';
 import { isEndpointName } from './endpoint-name.js';
 import type {
@@ -8,6 +7,7 @@ import type {
   PistachioBroadcastOptions,
   PistachioCommonOptions,
   PistachioModuleExtras,
+  PistachioQueueCommonOptions,
   PistachioModuleOptions,
   RegistrationMode,
   ResolvedPistachioOptions,
@@ -35,25 +35,40 @@ const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['reject', 'drop-oldest'];
 const DELIVERY_MODES: readonly DeliveryMode[] = ['at-most-once', 'at-least-once'];
 const REGISTRATION_MODES: readonly RegistrationMode[] = ['queue', 'broadcast'];
 
+/** The options of `Options` that are its own: not in `Base`, not structural, and not typed `never` (refused there). */
+type OwnOptions<Options, Base> = {
+  [K in Exclude<keyof Options, keyof Base | 'mode' | 'delivery'>]-?: [NonNullable<Options[K]>] extends [never] ? never : K;
+}[Exclude<keyof Options, keyof Base | 'mode' | 'delivery'>];
+
+/** A record of every option of a kind: the compiler refuses one that misses an option of its interface. */
+type Every<Key extends PropertyKey> = Record<Key, true>;
+
+const COMMON: Every<keyof PistachioCommonOptions> = {
+  namespace: true, timeout: true, contentType: true, retryAfter: true, redis: true, durability: true, messageTtl: true,
+  authorize: true, cors: true, maxWaiters: true, maxWaitersPerEndpoint: true, maxMessageBytes: true, shutdownGrace: true,
+  maxBatch: true, metrics: true,
+};
+const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true };
+const AT_LEAST_ONCE: Every<OwnOptions<PistachioAtLeastOnceOptions, PistachioQueueCommonOptions>> = { visibilityTimeout: true, maxDeliveries: true };
+const BROADCAST: Every<OwnOptions<PistachioBroadcastOptions, PistachioCommonOptions>> = { retention: true };
+
 /** What each shape of registration takes besides the common options (see PistachioModuleOptions). */
 type Shape = 'at-most-once' | 'at-least-once' | 'broadcast';
-const QUEUE_OPTIONS = ['maxQueueLength', 'overflow'] as const;
-const SHAPE_OPTIONS: Record<Shape, readonly (keyof PistachioAtLeastOnceOptions | keyof PistachioBroadcastOptions)[]> = {
-  'at-most-once': QUEUE_OPTIONS,
-  'at-least-once': [...QUEUE_OPTIONS, 'visibilityTimeout', 'maxDeliveries'],
-  broadcast: ['retention'],
+const SHAPE_OPTIONS: Record<Shape, string[]> = {
+  'at-most-once': Object.keys(QUEUE),
+  'at-least-once': Object.keys({ ...QUEUE, ...AT_LEAST_ONCE }),
+  broadcast: Object.keys(BROADCAST),
 };
-const COMMON_OPTIONS: readonly (keyof PistachioCommonOptions | keyof PistachioModuleExtras)[] = [
-  'namespace', 'timeout', 'contentType', 'retryAfter', 'redis', 'durability', 'messageTtl',
-  'authorize', 'cors', 'maxWaiters', 'maxWaitersPerEndpoint', 'maxMessageBytes', 'shutdownGrace', 'maxBatch', 'metrics',
-  // Structural options: a forRootAsync factory may repeat them, as long as they agree with the top-level ones.
-  'mode', 'delivery', 'path', 'name', 'isGlobal', 'guards',
-];
+/** Structural options that cannot be compared by value: a forRootAsync factory may not return them at all. */
+const DEFINITION_ONLY: Every<Exclude<keyof PistachioModuleExtras, keyof RegistrationShape>> = { guards: true, isGlobal: true };
 /** Options that earlier releases took, and why they are gone. */
 const REMOVED_OPTIONS: Record<string, string> = {
   blockingConnections: 'to be left out: it is gone since 0.3 (0.2 ignored it), as waiting polls hold no Redis connection of their own',
 };
-const EVERY_OPTION = [...new Set([...COMMON_OPTIONS, ...Object.values(SHAPE_OPTIONS).flat()])];
+const STRUCTURAL: Every<keyof RegistrationShape> = { path: true, name: true, mode: true, delivery: true };
+const EVERY_OPTION = [
+  ...new Set([...Object.keys(COMMON), ...Object.values(SHAPE_OPTIONS).flat(), ...Object.keys(STRUCTURAL), ...Object.keys(DEFINITION_ONLY)]),
+];
 
 /** A static route: slash-separated segments with no route parameters or wildcards. */
 const ROUTE_PATH = /^(\/[A-Za-z0-9_.~-]+)+$|^\/$/;
@@ -162,17 +177,22 @@ function assertShape(options: object, { path, name, mode, delivery }: Registrati
     if (value === undefined) {
       continue;
     }
+    if (option in DEFINITION_ONLY) {
+      throw new InvalidOptionsError(option, 'to be given next to useFactory/useClass in forRootAsync, not by them', value);
+    }
     if (option in structural && value !== structural[option]) {
-      throw new InvalidOptionsError(option, `given next to useFactory/useClass in forRootAsync, where it is ${describeShape(structural[option])}`, value);
+      const given = structural[option];
+      const defined = given === undefined ? 'none' : `${JSON.stringify(given)}, the default unless given there`;
+      throw new InvalidOptionsError(option, `the value given next to useFactory/useClass in forRootAsync (${defined})`, value);
     }
     if (option in REMOVED_OPTIONS) {
       throw new InvalidOptionsError(option, REMOVED_OPTIONS[option], value);
     }
-    if (!EVERY_OPTION.includes(option as never)) {
+    if (!EVERY_OPTION.includes(option)) {
       const nearest = nearestOption(option);
       throw new InvalidOptionsError(option, `a known option${nearest ? ` (did you mean "${nearest}"?)` : ''}`, value);
     }
-    const owners = (Object.keys(SHAPE_OPTIONS) as Shape[]).filter((kind) => SHAPE_OPTIONS[kind].includes(option as never));
+    const owners = (Object.keys(SHAPE_OPTIONS) as Shape[]).filter((kind) => SHAPE_OPTIONS[kind].includes(option));
     if (owners.length > 0 && !owners.includes(shape)) {
       const having = owners.map(describeKind).join(' and ');
       throw new InvalidOptionsError(option, `no value in ${article(shape)} ${describeKind(shape)} registration: only ${having} registrations have it`, value);
@@ -180,9 +200,6 @@ function assertShape(options: object, { path, name, mode, delivery }: Registrati
   }
 }
 
-function describeShape(value: unknown): string {
-  return value === undefined ? 'not given' : JSON.stringify(value);
-}
 
 function describeKind(shape: Shape): string {
   return shape === 'broadcast' ? 'broadcast' : `${shape} queue`;

@@ -169,9 +169,10 @@ export class PistachioService implements BeforeApplicationShutdown {
   private deprecated(operation: string, replacement: string): void {
     if (!warned.has(operation)) {
       warned.add(operation);
+      const decorator = replacement === 'PistachioChannel' ? 'InjectPistachioChannel' : 'InjectPistachioQueue';
+      const name = this.options.name === undefined ? '' : JSON.stringify(this.options.name);
       this.logger.warn(
-        `PistachioService.${operation} is deprecated and goes in 0.4: inject ${replacement} ` +
-          `(@Inject${replacement === 'PistachioChannel' ? 'PistachioChannel' : 'PistachioQueue'}()) and call it there`,
+        `PistachioService.${operation} is deprecated and goes in 0.4: inject ${replacement} (@${decorator}(${name})) and call it there`,
       );
     }
   }

@@ -21,7 +21,6 @@ export interface AcknowledgingReceiveOptions extends BrokerReceiveOptions {
  * broker passes.
  */
 export interface Broker {
-  readonly mode: 'queue';
   /** Appends a message to the tail of the queue, or hands it to the oldest waiter. */
   publish(key: string, message: Buffer): Promise<void>;
   /** The next messages of the queue, up to `max`, waiting up to `timeout` for the first; empty when none came in time. */

@@ -2,6 +2,6 @@
 export function deadLetterWarning(key: string, count: number, maxDeliveries: number): string {
   return (
     `${count} message${count === 1 ? '' : 's'} of "${key}" went unacknowledged through ${maxDeliveries} deliveries ` +
-    'and moved to its dead letters (PistachioService.deadLetters)'
+    'and moved to its dead letters (PistachioAcknowledgedQueue.deadLetters)'
   );
 }

@@ -22,7 +22,6 @@ export interface ChannelReadRequest {
  * `test/` holds the spec every channel broker passes.
  */
 export interface ChannelBroker {
-  readonly mode: 'broadcast';
   /** Appends a message to the channel and wakes its readers; answers the message's id. */
   publish(key: string, message: Buffer): Promise<string>;
   /** The retained messages after the cursor, up to `max`, or the next to come within the timeout. */

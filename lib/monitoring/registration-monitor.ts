@@ -29,7 +29,7 @@ export class RegistrationMonitor implements DeliveryEvents {
     return this.readWaiting();
   }
 
-  /** Where the waiting receives are counted (the service's admission does it). */
+  /** Where the waiting receives are counted (Receives admits them). */
   countWaitingWith(read: () => number): void {
     this.readWaiting = read;
   }

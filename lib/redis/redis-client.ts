@@ -2,11 +2,6 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis, RedisCommander } from 'ioredis';
 import { addressOf, isCluster, ownerOfSlot } from './ioredis-internals.js';
 
-// The tests find where a key lives through this file.
-export { ownerOfSlot };
-
-/** The module's clients, and where a key lives on them; what it reads of ioredis beyond that is in ioredis-internals.ts. */
-
 /** A client of the module's own: one Redis node (or the master that Sentinel names), or a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
 

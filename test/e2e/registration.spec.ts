@@ -119,8 +119,8 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
     ['retryAfter', { namespace: 'n', retryAfter: 1.5 }],
     ['shutdownGrace', { namespace: 'n', shutdownGrace: -1 }],
     ['delivery', { namespace: 'n', delivery: 'exactly-once' as 'at-least-once' }],
-    ['visibilityTimeout', { namespace: 'n', visibilityTimeout: 0 }],
-    ['maxDeliveries', { namespace: 'n', maxDeliveries: 0 }],
+    ['visibilityTimeout', { namespace: 'n', delivery: 'at-least-once', visibilityTimeout: 0 }],
+    ['maxDeliveries', { namespace: 'n', delivery: 'at-least-once', maxDeliveries: 0 }],
     ['maxBatch', { namespace: 'n', maxBatch: 2.5 }],
     ['mode', { namespace: 'n', mode: 'fanout' as 'broadcast' }],
     ['retention', { namespace: 'n', mode: 'broadcast', retention: 0 }],
@@ -161,12 +161,13 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
   it('checks a forRootAsync factory\'s options as forRoot\'s, its mode and delivery against the top-level ones', async () => {
     const cases: [ReturnType<typeof PistachioModule.forRootAsync>, RegExp][] = [
       [PistachioModule.forRootAsync({ useFactory: () => ({ namespace: 'n', timeot: 5 }) as PistachioModuleOptions }), /option "timeot".*did you mean "timeout"/],
-      [PistachioModule.forRootAsync({ useFactory: () => ({ namespace: 'n', mode: 'broadcast' }) }), /option "mode": expected given next to useFactory\/useClass in forRootAsync, where it is "queue"/],
+      [PistachioModule.forRootAsync({ useFactory: () => ({ namespace: 'n', mode: 'broadcast' }) }), /option "mode": expected the value given next to useFactory\/useClass in forRootAsync \("queue", the default unless given there\), got "broadcast"/],
       [
         PistachioModule.forRootAsync({ mode: 'broadcast', useFactory: () => ({ namespace: 'n', visibilityTimeout: 5 }) as PistachioModuleOptions }),
         /option "visibilityTimeout": expected no value in a broadcast registration/,
       ],
       [PistachioModule.forRootAsync({ mode: 'broadcast', delivery: 'at-least-once', useFactory: () => ({ namespace: 'n' }) }), /option "delivery"/],
+      [PistachioModule.forRootAsync({ useFactory: () => ({ namespace: 'n', guards: [] }) as PistachioModuleOptions }), /option "guards": expected to be given next to useFactory/],
     ];
     for (const [registration, refusal] of cases) {
       await expect(Test.createTestingModule({ imports: [registration] }).compile()).rejects.toThrow(refusal);
@@ -180,7 +181,7 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
       PistachioModule.forRootAsync({ useFactory: factory }),
     ]) {
       const starting = Test.createTestingModule({ imports: [registration] }).compile();
-      await expect(starting).rejects.toThrow(/option "path": expected given next to useFactory/);
+      await expect(starting).rejects.toThrow(/option "path": expected the value given next to useFactory/);
     }
   });
 

@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { DeliveryMode } from '../../lib/index.js';
-import { masterAt, ownerOfSlot, slotOf } from '../../lib/redis/redis-client.js';
+import { ownerOfSlot } from '../../lib/redis/ioredis-internals.js';
+import { masterAt, slotOf } from '../../lib/redis/redis-client.js';
 import { TestApp, TestOptions } from './start-app.js';
 
 /** A Redis deployment the tests run against: the run's single Redis, or its Cluster (see support/redis/global-setup.ts). */

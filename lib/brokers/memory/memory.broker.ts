@@ -22,7 +22,6 @@ export interface QueuedMessage {
 
 /** Queues in this process's memory, delivered at most once: the embedded default, for a single instance and for tests. */
 export class MemoryBroker implements Broker {
-  readonly mode = 'queue';
   private readonly queues: ExpiringMap<Denque<QueuedMessage>>;
   private readonly waiters = new Waiters<Delivery[]>();
 

@@ -10,7 +10,6 @@ import { Taken, WaitedKeys } from './waited-keys.js';
  * mode says how it takes from a key, gives back what reached nobody, and answers a take that failed.
  */
 export abstract class RedisQueueBroker<T> extends DeploymentBroker {
-  readonly mode = 'queue';
   protected readonly commands: QueueCommands;
   protected readonly keys: WaitedKeys<T>;
 

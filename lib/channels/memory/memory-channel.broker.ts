@@ -10,7 +10,6 @@ import { RetainedLog } from '../retained-log.js';
 
 /** Channels in this process's memory, each a ring of its latest messages: for a single instance and for tests. */
 export class MemoryChannelBroker implements ChannelBroker {
-  readonly mode = 'broadcast';
   private readonly channels: ExpiringMap<RetainedLog>;
   private readonly waiters = new Waiters<ChannelRead>();
   /** The latest id given out, by any channel: a channel that expired and comes back goes on after its old ids. */

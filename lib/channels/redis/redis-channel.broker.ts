@@ -30,7 +30,6 @@ const CHECK_EVERY_MS = 1_000;
  * instance, however many of its subscribers wait, and the connections are the deployment's, however many channels.
  */
 export class RedisChannelBroker extends DeploymentBroker implements ChannelBroker, WakeListener {
-  readonly mode = 'broadcast';
   private readonly commands: BrokerCommands;
   private readonly feeds = new Map<string, { feed: ChannelFeed; opening: Promise<void> }>();
   private readonly waiters = new Waiters<ChannelRead>();
