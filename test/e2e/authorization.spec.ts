@@ -75,6 +75,8 @@ describe.each(adapters)('Authorization of polls on $name', (adapter) => {
     const answer = await request(`${app.url}/push_messages/kept`);
     expect(answer.status).toBe(403);
     expect(answer.headers['cache-control']).toBe('no-store');
+    // A refused poll learns nothing of the registration, not even that it acknowledges nothing.
+    expect((await request(`${app.url}/push_messages/kept?ack=1.AAAAAAAAAAAAAAAA`)).status).toBe(403);
     expect(await app.pistachio.length('kept')).toBe(1);
   });
 
@@ -85,6 +87,8 @@ describe.each(adapters)('Authorization of polls on $name', (adapter) => {
     const answer = await request(`${app.url}/push_messages/kept`);
     expect(answer.status).toBe(403);
     expect(answer.headers['cache-control']).toBe('no-store');
+    // A refused poll learns nothing of the registration, not even that it acknowledges nothing.
+    expect((await request(`${app.url}/push_messages/kept?ack=1.AAAAAAAAAAAAAAAA`)).status).toBe(403);
     expect(await app.pistachio.length('kept')).toBe(1);
   });
 
