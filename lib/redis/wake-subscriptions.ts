@@ -4,9 +4,10 @@ import { once } from 'node:events';
 import { RedisConnectionError, RedisShardedPubSubError } from '../errors/index.js';
 import { keyOfWakeChannel, wakeChannel } from './key-layout.js';
 import { reportOutages } from './connect-redis.js';
-import { lostTrackOfReplies } from './ioredis-internals.js';
+import { lostTrackOfReplies, wasCutOff, wasNotSent } from './ioredis-internals.js';
 import { settleBy } from './settle-by.js';
 import { ShardSubscriber } from './shard-subscriber.js';
+import { NotSentError, ReplyLostError } from './single-send-connection.js';
 import type { Master, Topology } from './topology.js';
 
 /** What a broker hears of the keys it watches. */
@@ -21,6 +22,8 @@ export interface WakeListener {
 const PROBE_EVERY_MS = 1_000;
 /** How long the start-up check waits for its own SPUBLISH to come back. */
 const START_CHECK_MS = 5_000;
+/** How long the start-up check goes on through dropped connections before it gives up. */
+const START_RETRY_MS = 10_000;
 
 /**
  * How the instances of one deployment learn that a key they wait on may have something: one subscriber connection per
@@ -60,24 +63,42 @@ export class WakeSubscriptions {
         await readyOrFailed(connection).catch((error: unknown) => {
           throw new RedisConnectionError(master.address, error);
         });
-        const channel = wakeChannel(this.probeKeyOn(master.address));
-        try {
-          const heard = new Promise<void>((resolve) =>
-            connection.on('smessageBuffer', (to: Buffer) => to.toString() === channel && resolve()),
-          );
-          await connection.ssubscribe(channel);
-          await publish(keyOfWakeChannel(channel)!, channel);
-          const silence = AbortSignal.timeout(START_CHECK_MS);
-          await Promise.race([
-            heard,
-            once(silence, 'abort').then(() => Promise.reject(new Error(`its SPUBLISH did not come back within ${START_CHECK_MS} ms`))),
-          ]);
-          await connection.sunsubscribe(channel);
-        } catch (error) {
-          throw new RedisShardedPubSubError(master.address, error);
+        const giveUp = Date.now() + START_RETRY_MS;
+        for (;;) {
+          try {
+            return await this.echoes(connection, wakeChannel(this.probeKeyOn(master.address)), publish);
+          } catch (error) {
+            // A connection dropped during the check says nothing of sharded Pub/Sub: check again once it is back.
+            if (!droppedConnection(error) || Date.now() > giveUp) {
+              throw new RedisShardedPubSubError(master.address, error);
+            }
+            await readyWithin(connection, giveUp - Date.now()).catch(() => {
+              throw new RedisShardedPubSubError(master.address, error);
+            });
+          }
         }
       }),
     );
+  }
+
+  /** Resolves once a message published on `channel` came back to the subscriber `connection`. */
+  private async echoes(connection: Redis, channel: string, publish: (key: string, channel: string) => Promise<unknown>): Promise<void> {
+    let heard!: () => void;
+    const listener = (to: Buffer) => to.toString() === channel && heard();
+    const hearing = new Promise<void>((resolve) => (heard = resolve));
+    connection.on('smessageBuffer', listener);
+    try {
+      await connection.ssubscribe(channel);
+      await publish(keyOfWakeChannel(channel)!, channel);
+      const silence = AbortSignal.timeout(START_CHECK_MS);
+      await Promise.race([
+        hearing,
+        once(silence, 'abort').then(() => Promise.reject(new Error(`its SPUBLISH did not come back within ${START_CHECK_MS} ms`))),
+      ]);
+      await connection.sunsubscribe(channel);
+    } finally {
+      connection.off('smessageBuffer', listener);
+    }
   }
 
   /**
@@ -231,6 +252,18 @@ export class WakeSubscriptions {
         return key;
       }
     }
+  }
+}
+
+/** Whether an error says only that a connection dropped, not what Redis answers: the command may be sent again. */
+function droppedConnection(error: unknown): boolean {
+  return error instanceof ReplyLostError || error instanceof NotSentError || wasCutOff(error) || wasNotSent(error);
+}
+
+/** Resolves once the connection is ready again; rejects after `ms`. */
+async function readyWithin(connection: Redis, ms: number): Promise<void> {
+  if (connection.status !== 'ready') {
+    await once(connection, 'ready', { signal: AbortSignal.timeout(Math.max(1, ms)) });
   }
 }
 
