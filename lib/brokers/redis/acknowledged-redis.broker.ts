@@ -51,11 +51,13 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
    */
   async receive(key: string, options: AcknowledgingReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
-    let wokenMeanwhile = false;
-    if (options.ack?.length) {
-      if (this.keys.busy(key) || !this.commands.connection.ready(key)) {
+    const alone = !this.keys.busy(key) && this.commands.connection.ready(key);
+    const place = this.keys.arrive(key);
+    try {
+      let wokenMeanwhile = false;
+      if (options.ack?.length && !alone) {
         await this.ack(key, options.ack);
-      } else {
+      } else if (options.ack?.length) {
         const wakesBefore = this.keys.wakesOf(key);
         const deliveries = await this.acknowledgeAndClaim(key, options.max, options.ack);
         wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
@@ -70,8 +72,10 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
           this.keys.drainedSince(key, wakesBefore);
         }
       }
+      return (await place.wait({ ...options, serveNow: wokenMeanwhile })) ?? [];
+    } finally {
+      place.leave();
     }
-    return (await this.keys.wait(key, { ...options, serveNow: wokenMeanwhile })) ?? [];
   }
 
   async requeue(key: string, messages: Buffer[]): Promise<void> {

@@ -40,25 +40,31 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
     const deadline = Date.now() + options.timeout;
-    let wokenMeanwhile = false;
-    if (!this.keys.busy(key) && !this.keys.drained(key) && this.commands.connection.ready(key)) {
-      const wakesBefore = this.keys.wakesOf(key);
-      const popping = this.take(key, options.max, true).catch(() => undefined);
-      const popped = await settleBy(popping, deadline, (late) => late && late.taken.length > 0 && this.giveBack(key, late.taken));
-      wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
-      if (popped?.taken.length) {
-        if (options.signal?.aborted) {
-          await this.giveBack(key, popped.taken);
-          options.signal.throwIfAborted();
+    const first = !this.keys.busy(key) && !this.keys.drained(key) && this.commands.connection.ready(key);
+    const place = this.keys.arrive(key);
+    try {
+      let wokenMeanwhile = false;
+      if (first) {
+        const wakesBefore = this.keys.wakesOf(key);
+        const popping = this.take(key, options.max, true).catch(() => undefined);
+        const popped = await settleBy(popping, deadline, (late) => late && late.taken.length > 0 && this.giveBack(key, late.taken));
+        wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
+        if (popped?.taken.length) {
+          if (options.signal?.aborted) {
+            await this.giveBack(key, popped.taken);
+            options.signal.throwIfAborted();
+          }
+          return delivered(popped.taken);
         }
-        return delivered(popped.taken);
+        if (popped?.emptied) {
+          this.keys.drainedSince(key, wakesBefore);
+        }
       }
-      if (popped?.emptied) {
-        this.keys.drainedSince(key, wakesBefore);
-      }
+      const waiting = { ...options, timeout: Math.max(1, deadline - Date.now()), serveNow: wokenMeanwhile };
+      return delivered((await place.wait(waiting)) ?? []);
+    } finally {
+      place.leave();
     }
-    const waiting = { ...options, timeout: Math.max(1, deadline - Date.now()), serveNow: wokenMeanwhile };
-    return delivered((await this.keys.wait(key, waiting)) ?? []);
   }
 
   /** To this instance's waiters of the key first, oldest first, then back to the head of the queue. */

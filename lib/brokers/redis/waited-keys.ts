@@ -9,6 +9,14 @@ export interface Taken<T> {
 }
 
 /** How a queue broker takes messages from a key of Redis for its waiters, and gives back what none could take. */
+/** A receive's place in line on a key, from its arrival until it joins the waiters or leaves with what it took. */
+export interface Place<T> {
+  /** Joins the waiters once every receive that came before has joined them or left (see WaitedKeys.wait). */
+  wait(options: BrokerReceiveOptions & { serveNow?: boolean }): Promise<T[] | null>;
+  /** Leaves the line (done, or failed) without waiting; the receives after it go on. */
+  leave(): void;
+}
+
 export interface KeyTaker<T> {
   /** Takes up to `max` from `key` in one round trip (a pop, a claim); fewer when there are not that many. */
   take(key: string, max: number): Promise<Taken<T>>;
@@ -54,6 +62,8 @@ export class WaitedKeys<T> implements WakeListener {
   private readonly servedAt = new Map<string, number>();
   /** The keys subscribed, with when they last had waiters. */
   private readonly watched = new Map<string, number>();
+  /** Per key, when the receives that have arrived so far have all joined the waiters or left. */
+  private readonly arrivals = new Map<string, Promise<void>>();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(
@@ -73,7 +83,7 @@ export class WaitedKeys<T> implements WakeListener {
    * Waits in line for up to `max` items of `key`; served at once when alone on a key that may have something, or when
    * `serveNow` says so. Resolves to what the oldest-waiter takes brought, or `null` at the timeout.
    */
-  wait(key: string, options: BrokerReceiveOptions & { serveNow?: boolean }): Promise<T[] | null> {
+  private wait(key: string, options: BrokerReceiveOptions & { serveNow?: boolean }): Promise<T[] | null> {
     const alone = !this.waiters.has(key);
     const waiting = this.waiters.wait(key, options);
     this.watched.set(key, Date.now());
@@ -85,9 +95,31 @@ export class WaitedKeys<T> implements WakeListener {
     return waiting;
   }
 
-  /** Whether receives wait on `key` here, or a take for them is on its way. */
+  /**
+   * Takes a place in line on `key`. A receive that takes for itself before waiting (its reply may come after a later
+   * receive joined the waiters) keeps its place meanwhile, so that those of one instance are served in the order they came.
+   */
+  arrive(key: string): Place<T> {
+    const ahead = this.arrivals.get(key);
+    let leave!: () => void;
+    const left = new Promise<void>((resolve) => (leave = resolve));
+    const line = ahead ? ahead.then(() => left) : left;
+    this.arrivals.set(key, line);
+    void line.then(() => this.arrivals.get(key) === line && this.arrivals.delete(key));
+    return {
+      wait: async (options) => {
+        await ahead;
+        const waiting = this.wait(key, options);
+        leave();
+        return waiting;
+      },
+      leave,
+    };
+  }
+
+  /** Whether receives wait on `key` here, are in line to, or a take for them is on its way. */
   busy(key: string): boolean {
-    return this.waiters.has(key) || this.serving.has(key);
+    return this.waiters.has(key) || this.serving.has(key) || this.arrivals.has(key);
   }
 
   /** Whether the last take emptied `key`, with no wake-up since: a new waiter need not ask Redis. */
