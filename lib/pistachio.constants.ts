@@ -39,3 +39,5 @@ export const PISTACHIO_CONTROLLER = Symbol('PISTACHIO_CONTROLLER');
 export const PISTACHIO_POLLS = Symbol('PISTACHIO_POLLS');
 /** The registration's own API beside PistachioService: its PistachioQueue (or acknowledged queue) or PistachioChannel. */
 export const PISTACHIO_MODE_API = Symbol('PISTACHIO_MODE_API');
+/** The registration's Presence: the receives waiting on its endpoints, across the app's instances. */
+export const PISTACHIO_PRESENCE = Symbol('PISTACHIO_PRESENCE');

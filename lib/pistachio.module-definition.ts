@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder, DynamicModule, UseGuards } from '@nestjs/common';
 import { brokerProvider } from './brokers/broker.provider.js';
 import { monitorProvider } from './monitoring/monitor.provider.js';
+import { presenceProvider } from './presence/presence.provider.js';
 import { PistachioHealthIndicator } from './monitoring/pistachio-health.indicator.js';
 import { PistachioModuleExtras, PistachioModuleOptions } from './interfaces/index.js';
 import {
@@ -59,6 +60,7 @@ function registration(
       monitorProvider,
       brokerProvider(kind.brokers),
       Receives,
+      presenceProvider,
       PistachioService,
       kind.api,
       { provide: PISTACHIO_MODE_API, useExisting: kind.api },

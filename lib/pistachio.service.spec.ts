@@ -4,6 +4,7 @@ import { MemoryBroker } from './brokers/memory/memory.broker.js';
 import { ShuttingDownError } from './errors/index.js';
 import { RegistrationMonitor } from './monitoring/registration-monitor.js';
 import { PistachioQueue } from './pistachio-queue.js';
+import { LocalPresence } from './presence/local-presence.js';
 import { PistachioService } from './pistachio.service.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
 import { Receives } from './receives.js';
@@ -18,7 +19,7 @@ function createService(): { pistachio: PistachioService; queue: PistachioQueue }
   const broker = new MemoryBroker(options);
   const receives = new Receives(options, monitor);
   const queue = new PistachioQueue(options, broker, receives, monitor);
-  return { pistachio: new PistachioService(options, broker, monitor, receives, queue), queue };
+  return { pistachio: new PistachioService(options, broker, monitor, receives, queue, new LocalPresence(receives)), queue };
 }
 
 describe('PistachioService and PistachioQueue', () => {

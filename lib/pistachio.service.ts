@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import type { Broker } from './brokers/broker.interface.js';
 import type { ChannelBroker } from './channels/channel-broker.interface.js';
 import { endpointKey } from './endpoint-key.js';
+import { assertEndpointName } from './endpoint-name.js';
 import { AtLeastOnceRequiredError, MessageTooLargeError, WrongModeError } from './errors/index.js';
 import type {
   AcknowledgedReceiveOptions,
@@ -17,7 +18,8 @@ import type { PistachioStats } from './monitoring/pistachio-stats.interface.js';
 import type { RegistrationMonitor } from './monitoring/registration-monitor.js';
 import { PistachioAcknowledgedQueue } from './pistachio-acknowledged-queue.js';
 import { PistachioChannel } from './pistachio-channel.js';
-import { PISTACHIO_BROKER, PISTACHIO_MODE_API, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from './pistachio.constants.js';
+import { PISTACHIO_BROKER, PISTACHIO_MODE_API, PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_PRESENCE } from './pistachio.constants.js';
+import type { Presence } from './presence/presence.js';
 import { PistachioQueue } from './pistachio-queue.js';
 import { Receives } from './receives.js';
 
@@ -39,6 +41,7 @@ export class PistachioService implements BeforeApplicationShutdown {
     @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
     @Inject(Receives) private readonly receives: Receives,
     @Inject(PISTACHIO_MODE_API) private readonly modeApi: PistachioQueue | PistachioChannel,
+    @Inject(PISTACHIO_PRESENCE) private readonly presences: Presence,
   ) {}
 
   /**
@@ -61,6 +64,15 @@ export class PistachioService implements BeforeApplicationShutdown {
    */
   async length(endpoint: string): Promise<number> {
     return this.broker.length(endpointKey(this.options.namespace, endpoint));
+  }
+
+  /**
+   * How many receives wait on `endpoint` now, polls of the route and receive calls of the app, across every instance
+   * of the app: on Redis, this instance's as they are and the others' as of their last report, at most a second ago.
+   */
+  async presence(endpoint: string): Promise<number> {
+    assertEndpointName(endpoint);
+    return this.presences.count(endpoint);
   }
 
   /**
@@ -87,6 +99,7 @@ export class PistachioService implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.receives.end();
+    await this.presences.close();
     await this.broker.close();
   }
 

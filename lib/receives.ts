@@ -43,6 +43,16 @@ export class Receives {
     return this.waiting;
   }
 
+  /** Receives waiting now on `endpoint`. */
+  waitingOn(endpoint: string): number {
+    return this.receiving.get(endpoint)?.size ?? 0;
+  }
+
+  /** The endpoints that receives wait on now. */
+  endpoints(): IterableIterator<string> {
+    return this.receiving.keys();
+  }
+
   /**
    * Runs a receive of `endpoint` (for `operation`, named in errors) as one of those waiting: its limits checked,
    * admitted within the waiting limits, and ended by the caller's signal or by shutdown.

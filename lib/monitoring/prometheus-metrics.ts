@@ -8,8 +8,10 @@ export interface MetricsTarget {
   registry?: unknown;
   prefix: string;
   labels: { namespace: string; name: string };
-  /** How many receives wait now, read at each scrape. */
+  /** How many receives wait now in this process, read at each scrape. */
   waiting: () => number;
+  /** How many wait across the app's instances, read at each scrape. */
+  subscribers: () => number;
 }
 
 const OUTCOMES: PollOutcome[] = ['message', 'timeout', 'refused', 'departed', 'shutdown'];
@@ -17,8 +19,8 @@ const OUTCOMES: PollOutcome[] = ['message', 'timeout', 'refused', 'departed', 's
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const LABELS = ['namespace', 'name'] as const;
 
-/** The waiting-polls readers of each gauge: registrations that share a registry share its metrics. */
-const waitingOf = new WeakMap<object, Map<string, MetricsTarget>>();
+/** The registrations each gauge reads: registrations that share a registry share its metrics. */
+const readersOf = new WeakMap<object, Map<string, MetricsTarget>>();
 
 /**
  * A registration's metrics in Prometheus (prom-client), every series labelled with its `namespace` and `name`. Two
@@ -69,21 +71,28 @@ export class PrometheusMetrics implements DeliveryEvents {
           registers: [registry],
         }),
     );
-    const gauge = shared(
-      'polls_waiting',
-      () =>
-        new client.Gauge({
-          name: `${prefix}polls_waiting`,
-          help: 'Receives waiting now: polls of the route and receive calls of the app',
-          labelNames: LABELS,
-          registers: [registry],
-          collect(this: Gauge<string>) {
-            waitingOf.get(this)?.forEach(({ labels: of, waiting }) => this.set(of, waiting()));
-          },
-        }),
+    // A gauge is read at each scrape, for every registration in the registry.
+    const gauge = (name: string, help: string, read: (target: MetricsTarget) => number) => {
+      const metric = shared(
+        name,
+        () =>
+          new client.Gauge({
+            name: prefix + name,
+            help,
+            labelNames: LABELS,
+            registers: [registry],
+            collect(this: Gauge<string>) {
+              readersOf.get(this)?.forEach((of) => this.set(of.labels, read(of)));
+            },
+          }),
+      );
+      const readers = readersOf.get(metric) ?? new Map<string, MetricsTarget>();
+      readersOf.set(metric, readers.set(`${labels.namespace}\n${labels.name}`, target));
+    };
+    gauge('polls_waiting', 'Receives waiting now: polls of the route and receive calls of the app', (of) => of.waiting());
+    gauge('subscribers', "Receives waiting now on the registration's endpoints across the app's instances, as of the last second", (of) =>
+      of.subscribers(),
     );
-    const readers = waitingOf.get(gauge) ?? new Map<string, MetricsTarget>();
-    waitingOf.set(gauge, readers.set(`${labels.namespace}\n${labels.name}`, target));
     const outcomes = Object.fromEntries(
       OUTCOMES.map((outcome) => {
         const count = polls.labels({ ...labels, outcome });

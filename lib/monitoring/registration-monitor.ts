@@ -7,6 +7,7 @@ import { PrometheusMetrics } from './prometheus-metrics.js';
 export class RegistrationMonitor implements DeliveryEvents {
   readonly stats = new DeliveryStats();
   private readWaiting: () => number = () => 0;
+  private readSubscribers: () => number = () => 0;
 
   constructor(private readonly metrics?: PrometheusMetrics) {}
 
@@ -18,6 +19,7 @@ export class RegistrationMonitor implements DeliveryEvents {
           prefix: metrics.prefix,
           labels: { namespace, name: name ?? '' },
           waiting: () => monitor!.waiting,
+          subscribers: () => monitor!.subscribers,
         })
       : undefined;
     monitor = new RegistrationMonitor(exported);
@@ -32,6 +34,16 @@ export class RegistrationMonitor implements DeliveryEvents {
   /** Where the waiting receives are counted (Receives admits them). */
   countWaitingWith(read: () => number): void {
     this.readWaiting = read;
+  }
+
+  /** How many receives wait on the registration's endpoints, across the app's instances. */
+  get subscribers(): number {
+    return this.readSubscribers();
+  }
+
+  /** Where they are counted (the registration's Presence). */
+  countSubscribersWith(read: () => number): void {
+    this.readSubscribers = read;
   }
 
   published(count: number): void {

@@ -110,11 +110,13 @@ describe.each(setups)('Metrics and stats on $name', ({ broker, adapter }) => {
     await start();
     const waiting = request(`${app.url}/messages/late?timeout=10000`);
     await until(() => app.pistachio.stats().pollsWaiting === 1);
+    expect(await series('subscribers')).toBe(1);
     await app.app.close();
 
     expect((await waiting).status).toBe(503);
     expect(await series('polls_total', 'shutdown')).toBe(1);
     expect(await series('polls_waiting')).toBe(0);
+    expect(await series('subscribers')).toBe(0);
   });
 
   atMostOnce('counts a message given back when its client left after it was taken', async () => {

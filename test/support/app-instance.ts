@@ -9,8 +9,10 @@ import { promisify } from 'node:util';
 import { ended, printedLine } from './child-process.js';
 import type { TestOptions } from './start-app.js';
 
-/** Module options that survive JSON: Redis as a URL, no hooks. */
-export type AppInstanceOptions = Omit<TestOptions, 'redis' | 'authorize' | 'cors' | 'guards'> & { redis?: string };
+/** Module options that survive JSON: Redis as a URL or a Cluster's nodes, no hooks. */
+export type AppInstanceOptions = Omit<TestOptions, 'redis' | 'authorize' | 'cors' | 'guards'> & {
+  redis?: string | { cluster: { nodes: string[] } };
+};
 
 /** An app of a user's, with the module, in a process of its own: for tests that kill it. */
 export interface AppInstance {

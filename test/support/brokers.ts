@@ -7,8 +7,8 @@ import { TestApp, TestOptions } from './start-app.js';
 /** A Redis deployment the tests run against: the run's single Redis, or its Cluster (see support/redis/global-setup.ts). */
 export interface TestDeployment {
   name: 'redis' | 'redis cluster';
-  /** The `redis` option that puts a registration on it. */
-  option(): NonNullable<TestOptions['redis']>;
+  /** The `redis` option that puts a registration on it (as JSON, so that an app instance in a process of its own can take it). */
+  option(): string | { cluster: { nodes: string[] } };
   /** Runs `use` with a client of its own: on the Cluster, one that routes each command by its key. */
   with<T>(use: (client: Redis | Cluster) => Promise<T>): Promise<T>;
   /** How many connections subscribe to a shard channel, as the master that serves it says. */
