@@ -1,4 +1,4 @@
-import { InvalidEndpointError } from './errors/index.js';
+import { InvalidEndpointError, InvalidEndpointListError } from './errors/index.js';
 
 export const MAX_ENDPOINT_NAME_LENGTH = 128;
 
@@ -12,5 +12,13 @@ export function isEndpointName(name: unknown): name is string {
 export function assertEndpointName(name: unknown): asserts name is string {
   if (!isEndpointName(name)) {
     throw new InvalidEndpointError(name);
+  }
+}
+
+/** The endpoints of one receive on several (a multiplexed poll): 2 to `max` distinct names, each valid. */
+export function assertEndpointList(endpoints: string[], max: number): void {
+  endpoints.forEach((endpoint) => assertEndpointName(endpoint));
+  if (endpoints.length < 2 || endpoints.length > max || new Set(endpoints).size !== endpoints.length) {
+    throw new InvalidEndpointListError(endpoints, max);
   }
 }

@@ -8,6 +8,7 @@ export type {
   ChannelReadOptions,
   DeadLetters,
   Delivery,
+  EndpointDelivery,
   DeliveryMode,
   OverflowPolicy,
   PistachioAtLeastOnceOptions,

@@ -29,7 +29,7 @@ export class PistachioChannel {
   async read(endpoint: string, { after, timeout = this.options.timeout, signal, max = 1 }: ChannelReadOptions = {}): Promise<ChannelRead> {
     const key = endpointKey(this.options.namespace, endpoint);
     const cursor = after === undefined ? undefined : parseCursor(after);
-    const read = await this.receives.wait(endpoint, { timeout, max, signal }, 'read()', (aborted) =>
+    const read = await this.receives.wait([endpoint], { timeout, max, signal }, 'read()', (aborted) =>
       this.broker.read(key, { after: cursor, max, timeout, signal: aborted }),
     );
     this.monitor.delivered(read.messages.length, 0);

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Broker, BrokerReceiveOptions } from './brokers/broker.interface.js';
 import { endpointKey } from './endpoint-key.js';
-import type { Delivery, ReceiveDeliveriesOptions, ReceiveOptions, ResolvedPistachioOptions } from './interfaces/index.js';
+import { EndpointRotation } from './endpoint-rotation.js';
+import { assertEndpointList } from './endpoint-name.js';
+import type { Delivery, EndpointDelivery, ReceiveDeliveriesOptions, ReceiveOptions, ResolvedPistachioOptions } from './interfaces/index.js';
 import type { RegistrationMonitor } from './monitoring/registration-monitor.js';
 import { PISTACHIO_BROKER, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from './pistachio.constants.js';
 import { Receives } from './receives.js';
@@ -13,6 +15,7 @@ import { Receives } from './receives.js';
 @Injectable()
 export class PistachioQueue {
   private readonly logger = new Logger('PistachioService');
+  private readonly rotation = new EndpointRotation();
 
   /** @internal */
   protected readonly options: ResolvedPistachioOptions;
@@ -49,6 +52,26 @@ export class PistachioQueue {
     return this.take(endpoint, options, (key, request) => this.broker.receive(key, request));
   }
 
+  /**
+   * Up to `max` messages from any of `endpoints` (2 to `maxEndpointsPerPoll`, distinct), each with its endpoint, fair
+   * between them: among those that hold messages, the one after the endpoint this instance served last for this list
+   * goes first, and a batch takes one from each in turn, then again. Waits for the first like receiveDeliveries(),
+   * as one receive on each endpoint; empty when none came within the timeout.
+   */
+  async receiveAny(endpoints: string[], { timeout = this.options.timeout, signal, max = 1 }: ReceiveDeliveriesOptions = {}): Promise<EndpointDelivery[]> {
+    assertEndpointList(endpoints, this.options.maxEndpointsPerPoll);
+    const keys = new Map(endpoints.map((endpoint) => [this.keyOf(endpoint), endpoint]));
+    const order = this.rotation.order(endpoints).map((endpoint) => this.keyOf(endpoint));
+    const deliveries = await this.receives.wait(endpoints, { timeout, max, signal }, 'receiveAny()', (aborted) =>
+      this.broker.receiveAny(order, { timeout, signal: aborted, max }),
+    );
+    this.counted(deliveries);
+    if (deliveries.length > 0) {
+      this.rotation.served(endpoints, keys.get(deliveries[deliveries.length - 1].key)!);
+    }
+    return deliveries.map(({ key, ...delivery }) => ({ ...delivery, endpoint: keys.get(key)! }));
+  }
+
   /** Gives back a received message that its receiver could not take: it goes to the next receiver first. */
   async requeue(endpoint: string, message: Buffer): Promise<void> {
     await this.giveBack(endpoint, [message]);
@@ -80,11 +103,15 @@ export class PistachioQueue {
     receive: (key: string, request: BrokerReceiveOptions) => Promise<Delivery[]>,
   ): Promise<Delivery[]> {
     const key = this.keyOf(endpoint);
-    const deliveries = await this.receives.wait(endpoint, { timeout, max, signal }, 'receive()', (aborted) =>
+    const deliveries = await this.receives.wait([endpoint], { timeout, max, signal }, 'receive()', (aborted) =>
       receive(key, { timeout, signal: aborted, max }),
     );
-    this.monitor.delivered(deliveries.length, deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length);
+    this.counted(deliveries);
     return deliveries;
+  }
+
+  private counted(deliveries: Delivery[]): void {
+    this.monitor.delivered(deliveries.length, deliveries.filter(({ deliveryCount }) => deliveryCount > 1).length);
   }
 
   /** @internal */

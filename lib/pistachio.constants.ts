@@ -18,6 +18,7 @@ export const DEFAULT_DELIVERY: DeliveryMode = 'at-most-once';
 export const DEFAULT_VISIBILITY_TIMEOUT = 30_000;
 export const DEFAULT_MAX_DELIVERIES = 5;
 export const DEFAULT_MAX_BATCH = 100;
+export const DEFAULT_MAX_ENDPOINTS_PER_POLL = 16;
 export const DEFAULT_METRICS_PREFIX = 'pistachio_';
 /** Shortest `?timeout=` a poll may ask for: shorter ones would turn long-polling into busy polling. */
 export const MIN_REQUEST_TIMEOUT = 1_000;

@@ -15,6 +15,7 @@ import type {
 import {
   DEFAULT_CONTENT_TYPE,
   DEFAULT_MAX_BATCH,
+  DEFAULT_MAX_ENDPOINTS_PER_POLL,
   DEFAULT_MAX_DELIVERIES,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_QUEUE_LENGTH,
@@ -46,7 +47,7 @@ type Every<Key extends PropertyKey> = Record<Key, true>;
 const COMMON: Every<keyof PistachioCommonOptions> = {
   namespace: true, timeout: true, contentType: true, retryAfter: true, redis: true, durability: true, messageTtl: true,
   authorize: true, cors: true, maxWaiters: true, maxWaitersPerEndpoint: true, maxMessageBytes: true, shutdownGrace: true,
-  maxBatch: true, metrics: true,
+  maxBatch: true, maxEndpointsPerPoll: true, metrics: true,
 };
 const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true };
 const AT_LEAST_ONCE: Every<OwnOptions<PistachioAtLeastOnceOptions, PistachioQueueCommonOptions>> = { visibilityTimeout: true, maxDeliveries: true };
@@ -116,6 +117,7 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
     visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
     maxDeliveries: options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
     maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+    maxEndpointsPerPoll: options.maxEndpointsPerPoll ?? DEFAULT_MAX_ENDPOINTS_PER_POLL,
     metrics: resolveMetrics(options.metrics),
   };
   if (!isEndpointName(resolved.namespace)) {
@@ -154,6 +156,7 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
   assertDuration(resolved.visibilityTimeout, 'visibilityTimeout');
   assertPositiveInteger(resolved.maxDeliveries, 'maxDeliveries');
   assertPositiveInteger(resolved.maxBatch, 'maxBatch');
+  assertPositiveInteger(resolved.maxEndpointsPerPoll, 'maxEndpointsPerPoll');
   return resolved;
 }
 

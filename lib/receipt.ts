@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isEndpointName } from './endpoint-name.js';
 import { InvalidReceiptError } from './errors/index.js';
 
 /** A receipt names its message (`id`, a counter per endpoint) and one delivery of it (`nonce`, random per delivery). */
@@ -25,4 +26,29 @@ export function parseReceipt(receipt: unknown): Receipt {
     throw new InvalidReceiptError(receipt);
   }
   return { id: match[1], nonce: match[2] };
+}
+
+/** Joins an endpoint to a receipt in a multiplexed poll's answers: no endpoint name holds a `~`. */
+const ENDPOINT_SEPARATOR = '~';
+
+/** A receipt that names its endpoint, `<endpoint>~<id>.<nonce>`, as a multiplexed poll hands it out. */
+export function endpointReceipt(endpoint: string, receipt: string): string {
+  return `${endpoint}${ENDPOINT_SEPARATOR}${receipt}`;
+}
+
+/**
+ * A receipt as a client passes it back, checked: the endpoint it names, if it names one, and the receipt as the broker
+ * knows it. An InvalidReceiptError for anything else.
+ */
+export function splitReceipt(text: unknown): { endpoint?: string; receipt: string } {
+  const at = typeof text === 'string' ? text.indexOf(ENDPOINT_SEPARATOR) : -1;
+  if (at === -1) {
+    parseReceipt(text);
+    return { receipt: text as string };
+  }
+  const [endpoint, receipt] = [(text as string).slice(0, at), (text as string).slice(at + 1)];
+  if (!isEndpointName(endpoint) || !RECEIPT.test(receipt)) {
+    throw new InvalidReceiptError(text);
+  }
+  return { endpoint, receipt };
 }

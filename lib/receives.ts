@@ -54,11 +54,12 @@ export class Receives {
   }
 
   /**
-   * Runs a receive of `endpoint` (for `operation`, named in errors) as one of those waiting: its limits checked,
-   * admitted within the waiting limits, and ended by the caller's signal or by shutdown.
+   * Runs a receive of `endpoints` (one, or those of a multiplexed poll; for `operation`, named in errors) as one of
+   * those waiting on each: its limits checked, admitted within the waiting limits, and ended by the caller's signal or
+   * by shutdown.
    */
   async wait<T>(
-    endpoint: string,
+    endpoints: string[],
     { timeout, max, signal }: ReceiveLimits,
     operation: string,
     receive: (signal: AbortSignal) => Promise<T>,
@@ -68,7 +69,7 @@ export class Receives {
       throw new InvalidOptionsError('max', `a whole number from 1 to maxBatch (${this.options.maxBatch})`, max, operation);
     }
     signal?.throwIfAborted();
-    const receives = this.admit(endpoint);
+    const receives = this.admit(endpoints);
     // A poll's departure signal has a controller that shutdown can abort too; any other signal, one of ours follows.
     const own = signal === undefined ? undefined : abortControllerOf(signal);
     const controller = own ?? new AbortController();
@@ -76,19 +77,21 @@ export class Receives {
     if (forwardAbort) {
       signal?.addEventListener('abort', forwardAbort, { once: true });
     }
-    receives.add(controller);
-    this.waiting++;
+    receives.forEach((of) => of.add(controller));
+    this.waiting += endpoints.length;
     const receiving = receive(controller.signal);
     this.inFlight.add(receiving);
     try {
       return await receiving;
     } finally {
       this.inFlight.delete(receiving);
-      this.waiting--;
-      receives.delete(controller);
-      if (receives.size === 0) {
-        this.receiving.delete(endpoint);
-      }
+      this.waiting -= endpoints.length;
+      endpoints.forEach((endpoint, i) => {
+        receives[i].delete(controller);
+        if (receives[i].size === 0) {
+          this.receiving.delete(endpoint);
+        }
+      });
       if (forwardAbort) {
         signal?.removeEventListener('abort', forwardAbort);
       }
@@ -123,19 +126,22 @@ export class Receives {
     }
   }
 
-  /** The receives of `endpoint`, once the receive is allowed to wait alongside them. */
-  private admit(endpoint: string): Set<AbortController> {
+  /** The receives of each of `endpoints`, once the receive is allowed to wait alongside them (on each it waits on). */
+  private admit(endpoints: string[]): Set<AbortController>[] {
     if (this.shuttingDown) {
       throw new ShuttingDownError();
     }
-    if (this.waiting >= this.options.maxWaiters) {
+    if (this.waiting + endpoints.length > this.options.maxWaiters) {
       throw new TooManyWaitersError(this.options.maxWaiters);
     }
-    const receives = this.receiving.get(endpoint) ?? new Set<AbortController>();
-    if (receives.size >= this.options.maxWaitersPerEndpoint) {
-      throw new EndpointBusyError(endpoint, this.options.maxWaitersPerEndpoint);
+    const busy = endpoints.find((endpoint) => this.waitingOn(endpoint) >= this.options.maxWaitersPerEndpoint);
+    if (busy !== undefined) {
+      throw new EndpointBusyError(busy, this.options.maxWaitersPerEndpoint);
     }
-    this.receiving.set(endpoint, receives);
-    return receives;
+    return endpoints.map((endpoint) => {
+      const receives = this.receiving.get(endpoint) ?? new Set<AbortController>();
+      this.receiving.set(endpoint, receives);
+      return receives;
+    });
   }
 }

@@ -1,5 +1,6 @@
 import type { Delivery } from '../interfaces/index.js';
 import type { BrokerStats } from '../monitoring/pistachio-stats.interface.js';
+import type { KeyedDelivery } from './receive-any.js';
 
 export interface BrokerReceiveOptions {
   /** Milliseconds to wait for a message before resolving empty. */
@@ -25,6 +26,11 @@ export interface Broker {
   publish(key: string, message: Buffer): Promise<void>;
   /** The next messages of the queue, up to `max`, waiting up to `timeout` for the first; empty when none came in time. */
   receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]>;
+  /**
+   * The next messages of any of `keys`, up to `max`, each with its key: taken in turn from those that hold some (in the
+   * order given, so the caller decides who goes first), else the first to come, waiting up to `timeout`.
+   */
+  receiveAny(keys: string[], options: BrokerReceiveOptions): Promise<KeyedDelivery[]>;
   /** Gives back received messages that could not be delivered: to the oldest waiter, else the head of the queue, in order. */
   requeue(key: string, messages: Buffer[]): Promise<void>;
   /** How many messages wait to be received. */

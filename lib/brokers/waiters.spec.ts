@@ -42,6 +42,19 @@ describe('Waiters', () => {
     expect(waiters.hand('k', Buffer.from('3'))).toBe(false);
   });
 
+  it('waits on several keys in line on each: the first to hand it a value ends the wait on all', async () => {
+    const waiters = new Waiters<string>();
+    const onA = waiters.wait('a', { timeout: 10_000, max: 1 });
+    const onBoth = waiters.waitAny(['a', 'b'], { timeout: 10_000, max: 1 });
+
+    expect(waiters.hand('b', 'b1')).toBe(true);
+    expect(await onBoth).toEqual({ key: 'b', value: 'b1' });
+    // Gone from the line of a too: the next value there is the older waiter's, and then nobody waits.
+    expect(waiters.hand('a', 'a1')).toBe(true);
+    expect(await onA).toBe('a1');
+    expect([waiters.has('a'), waiters.has('b')]).toEqual([false, false]);
+  });
+
   it.each([
     ['served', (waiters: Waiters<Buffer>) => waiters.hand('k', Buffer.from('m'))],
     ['aborted', (_: Waiters<Buffer>, abort: AbortController) => abort.abort()],

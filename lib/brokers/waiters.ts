@@ -3,8 +3,11 @@ import { BrokerReceiveOptions } from './broker.interface.js';
 interface Waiter<T> {
   /** Most messages the receive takes. */
   max: number;
-  /** Ends the wait (nothing can time it out, abort it or hand it another value any more) and answers its resolver. */
-  claim(): (value: T) => void;
+  /**
+   * Ends the wait on every key (nothing can time it out, abort it or hand it another value any more) and answers the
+   * resolver of a value from `key`.
+   */
+  claim(key: string): (value: T) => void;
   fail(error: Error): void;
 }
 
@@ -18,7 +21,16 @@ const HAND_EACH_SLICE = 1024;
 export class Waiters<T> {
   private readonly byKey = new Map<string, Set<Waiter<T>>>();
 
-  wait(key: string, { timeout, signal, max }: BrokerReceiveOptions): Promise<T | null> {
+  wait(key: string, options: BrokerReceiveOptions): Promise<T | null> {
+    return this.waitOn([key], options, (_, value) => value);
+  }
+
+  /** Waits on several keys at once, in line on each: the first that hands it a value ends the wait on all. */
+  waitAny(keys: string[], options: BrokerReceiveOptions): Promise<{ key: string; value: T } | null> {
+    return this.waitOn(keys, options, (key, value) => ({ key, value }));
+  }
+
+  private waitOn<R>(keys: string[], { timeout, signal, max }: BrokerReceiveOptions, result: (key: string, value: T) => R): Promise<R | null> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
         return reject(signal.reason);
@@ -26,7 +38,7 @@ export class Waiters<T> {
       const settle = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        this.remove(key, waiter);
+        keys.forEach((key) => this.remove(key, waiter));
       };
       const onAbort = () => {
         settle();
@@ -34,9 +46,9 @@ export class Waiters<T> {
       };
       const waiter: Waiter<T> = {
         max,
-        claim: () => {
+        claim: (key) => {
           settle();
-          return resolve;
+          return (value) => resolve(result(key, value));
         },
         fail: (error) => {
           settle();
@@ -48,7 +60,7 @@ export class Waiters<T> {
         resolve(null);
       }, timeout);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.add(key, waiter);
+      keys.forEach((key) => this.add(key, waiter));
     });
   }
 
@@ -69,7 +81,7 @@ export class Waiters<T> {
   /** Hands a value to the oldest waiter of `key`; false when nobody waits there. */
   hand(key: string, value: T): boolean {
     const oldest = this.oldest(key);
-    oldest?.claim()(value);
+    oldest?.claim(key)(value);
     return oldest !== undefined;
   }
 
@@ -78,7 +90,7 @@ export class Waiters<T> {
    * overtake this one; they get it a slice per turn of the event loop, so that thousands do not hold it up.
    */
   handEach(key: string, value: T): void {
-    const resolvers = [...(this.byKey.get(key) ?? [])].map((waiter) => waiter.claim());
+    const resolvers = [...(this.byKey.get(key) ?? [])].map((waiter) => waiter.claim(key));
     const handSlice = (from: number) => {
       resolvers.slice(from, from + HAND_EACH_SLICE).forEach((resolve) => resolve(value));
       if (from + HAND_EACH_SLICE < resolvers.length) {

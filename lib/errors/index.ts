@@ -3,6 +3,7 @@ export * from './at-least-once-required.error.js';
 export * from './endpoint-busy.error.js';
 export * from './invalid-cursor.error.js';
 export * from './invalid-endpoint.error.js';
+export * from './invalid-endpoint-list.error.js';
 export * from './invalid-message.error.js';
 export * from './invalid-options.error.js';
 export * from './invalid-query.error.js';

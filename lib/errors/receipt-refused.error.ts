@@ -12,14 +12,18 @@ const REASONS: Record<ReceiptRefusal['reason'], string> = {
   expired: 'expired: its visibility timeout passed, and the message is or will be delivered again',
 };
 
-/** An acknowledgement or release refused as a whole: nothing was settled, nothing popped. */
+/**
+ * An acknowledgement or release refused as a whole: nothing was settled, nothing popped. Those of a multiplexed poll
+ * are settled per endpoint: `settled` names the endpoints whose receipts were.
+ */
 export class ReceiptRefusedError extends PistachioError {
   override readonly status = HttpStatus.CONFLICT;
 
-  constructor(readonly refusals: ReceiptRefusal[]) {
-    super(
-      `${refusals.map(({ receipt, reason }) => `Receipt ${receipt} ${REASONS[reason]}`).join('; ')}; ` +
-        'nothing was acknowledged',
-    );
+  constructor(
+    readonly refusals: ReceiptRefusal[],
+    readonly settled: string[] = [],
+  ) {
+    const others = settled.length === 0 ? 'nothing was acknowledged' : `the receipts of ${settled.map((e) => `"${e}"`).join(', ')} were acknowledged`;
+    super(`${refusals.map(({ receipt, reason }) => `Receipt ${receipt} ${REASONS[reason]}`).join('; ')}; ${others}`);
   }
 }

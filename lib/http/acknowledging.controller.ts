@@ -2,7 +2,8 @@ import { All, HttpCode, HttpStatus, Inject, Param, Req, Res } from '@nestjs/comm
 import { assertEndpointName } from '../endpoint-name.js';
 import type { PollRequest } from '../interfaces/index.js';
 import { PistachioAcknowledgedQueue } from '../pistachio-acknowledged-queue.js';
-import { parseReceipt } from '../receipt.js';
+import { InvalidReceiptError } from '../errors/index.js';
+import { splitReceipt } from '../receipt.js';
 import { PistachioController } from './pistachio.controller.js';
 
 /** The route of a registration that delivers at least once: the polls, and `DELETE {path}/:endpoint/:receipt`. */
@@ -21,9 +22,12 @@ export class AcknowledgingController extends PistachioController {
     this.allow('DELETE', request, response);
     try {
       assertEndpointName(endpoint);
-      parseReceipt(receipt);
+      const named = splitReceipt(receipt);
+      if (named.endpoint !== undefined && named.endpoint !== endpoint) {
+        throw new InvalidReceiptError(receipt);
+      }
       await this.authorize(request, endpoint);
-      await this.queue.ack(endpoint, receipt);
+      await this.queue.ack(endpoint, named.receipt);
     } catch (error) {
       throw this.toHttpException(error, response);
     }

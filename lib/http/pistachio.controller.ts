@@ -11,7 +11,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { answerBody } from './answer-body.js';
 import { delivered, departureSignal, rawResponse } from './departure-signal.js';
-import { assertEndpointName } from '../endpoint-name.js';
+import { assertEndpointList, assertEndpointName } from '../endpoint-name.js';
 import { toHttpException } from './http-exception.js';
 import type { PollRequest, ResolvedPistachioOptions } from '../interfaces/index.js';
 import { toMultipart } from './multipart.js';
@@ -47,16 +47,23 @@ export class PistachioController {
 
   private async answer(request: PollRequest, response: object): Promise<Buffer | StreamableFile> {
     const { params, query } = request as PollRequest & { params: { endpoint: string }; query: Record<string, unknown> };
-    const { endpoint } = params;
+    // A comma cannot occur in an endpoint name: `a,b,c` is a multiplexed poll.
+    const endpoints = params.endpoint.split(',');
     this.allow('GET', request, response);
     const raw = rawResponse(response);
     const departure = departureSignal(raw);
     let answer: PollAnswer | undefined;
     try {
-      assertEndpointName(endpoint);
+      if (endpoints.length === 1) {
+        assertEndpointName(endpoints[0]);
+      } else {
+        assertEndpointList(endpoints, this.options.maxEndpointsPerPoll);
+      }
       const asked = this.polls.parse(query, request.headers);
-      await this.authorize(request, endpoint);
-      answer = await this.polls.answer(endpoint, asked, departure, () => delivered(raw));
+      for (const endpoint of endpoints) {
+        await this.authorize(request, endpoint, endpoints.length > 1);
+      }
+      answer = await this.polls.answer(endpoints, asked, departure, () => delivered(raw));
     } catch (error) {
       throw this.toHttpException(error, response);
     }
@@ -87,9 +94,10 @@ export class PistachioController {
     return answerBody(http, response, body, type);
   }
 
-  protected async authorize(request: PollRequest, endpoint: string): Promise<void> {
+  /** Calls the `authorize` hook for `endpoint`; a refusal of one of several names it. */
+  protected async authorize(request: PollRequest, endpoint: string, nameIt = false): Promise<void> {
     if (this.options.authorize && !(await this.options.authorize(request, endpoint))) {
-      throw new ForbiddenException('Not allowed to poll this endpoint');
+      throw new ForbiddenException(nameIt ? `Not allowed to poll endpoint "${endpoint}"` : 'Not allowed to poll this endpoint');
     }
   }
 

@@ -11,6 +11,11 @@ export interface Delivery {
   deliveryCount: number;
 }
 
+/** A delivery of a receive on several endpoints, with the endpoint it came from. */
+export interface EndpointDelivery extends Delivery {
+  endpoint: string;
+}
+
 /** Where the messages of an endpoint go after `maxDeliveries` deliveries without an acknowledgement. */
 export interface DeadLetters {
   /** How many dead letters `endpoint` has. */

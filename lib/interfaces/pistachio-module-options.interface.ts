@@ -140,6 +140,8 @@ export interface PistachioCommonOptions {
   shutdownGrace?: number;
   /** Most messages one batch poll (`?max=N`) may ask for. Default 100. */
   maxBatch?: number;
+  /** Most endpoints one multiplexed poll (`GET {path}/a,b,c`) may wait on; 1 refuses multiplexed polls. Default 16. */
+  maxEndpointsPerPoll?: number;
   /** Prometheus metrics with prom-client (an optional peer): `true`, or where and under which prefix. Default: off. */
   metrics?: boolean | PistachioMetricsOptions;
 }

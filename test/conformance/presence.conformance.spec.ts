@@ -20,8 +20,7 @@ describe.each(setups)('Presence on $name', ({ broker, adapter }) => {
     const answered = request(`${app.url}/messages/room`);
     const elsewhere = request(`${app.url}/messages/hall`);
     const receiving = app.queue.receive('room', { timeout: 10_000 });
-    await until(async () => (await presence('room')) === 3);
-    expect(await presence('hall')).toBe(1);
+    await until(async () => (await presence('room')) === 3 && (await presence('hall')) === 1);
 
     leaving.leave();
     await leaving.answer;

@@ -27,9 +27,10 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
       expect(answer.status).toBe(Number(status));
       expect(answer.headers['access-control-allow-origin']).toBe(ORIGIN);
       expect(answer.headers['access-control-allow-credentials']).toBe('true');
-      // The client reads Retry-After, at least once the receipt and the delivery count, and broadcast the id and gap.
+      // The client reads Retry-After, at least once the receipt and the delivery count, and broadcast the id and gap;
+      // a multiplexed poll's message names its endpoint.
       expect(answer.headers['access-control-expose-headers']).toBe(
-        'Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count,Pistachio-Id,Pistachio-Gap',
+        'Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count,Pistachio-Id,Pistachio-Gap,Pistachio-Endpoint',
       );
     }
 

@@ -101,4 +101,20 @@ describe('Two app instances on one Redis', () => {
       expect(order.indexOf(first.body)).toBeLessThan(order.indexOf(second.body));
     },
   );
+
+  it.each(['at-most-once', 'at-least-once'] as const)(
+    'answers a multiplexed poll on one instance with what the other publishes to any of its endpoints (%s)',
+    async (delivery) => {
+      const namespace = freshNamespace();
+      const [a, b] = await startInstances(namespace, { delivery, timeout: 10_000 });
+      for (const endpoint of ['inbox', 'room', 'notices']) {
+        const waiting = request(`${a.url}/messages/inbox,room,notices`);
+        await until(async () => (await singleRedis.shardSubscribers(`{${namespace}:${endpoint}}#wake`)) === 1);
+        await b.pistachio.publish(endpoint, `for ${endpoint}`);
+
+        const answer = await waiting;
+        expect([answer.status, answer.body, answer.headers['pistachio-endpoint']]).toEqual([200, `for ${endpoint}`, endpoint]);
+      }
+    },
+  );
 });

@@ -4,6 +4,7 @@ import type { Delivery } from '../../interfaces/index.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
+import { KeyedDelivery, receiveAny } from '../receive-any.js';
 import { Waiters } from '../waiters.js';
 import { ExpiringMap } from './expiring-map.js';
 
@@ -44,6 +45,20 @@ export class MemoryBroker implements Broker {
     options.signal?.throwIfAborted();
     const taken = this.take(key, options.max);
     return taken.length > 0 ? this.deliver(key, taken) : ((await this.waiters.wait(key, options)) ?? []);
+  }
+
+  async receiveAny(keys: string[], options: BrokerReceiveOptions): Promise<KeyedDelivery[]> {
+    options.signal?.throwIfAborted();
+    return receiveAny(keys, options, {
+      takeNow: async (key, count) => {
+        const taken = this.take(key, count);
+        return taken.length > 0 ? this.deliver(key, taken) : [];
+      },
+      waitAny: async (waited, waiting) => {
+        const woken = await this.waiters.waitAny(waited, waiting);
+        return woken && { key: woken.key, deliveries: woken.value };
+      },
+    });
   }
 
   async requeue(key: string, messages: Buffer[]): Promise<void> {

@@ -80,6 +80,7 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
 
   async requeue(key: string, messages: Buffer[]): Promise<void> {
     await this.commands.requeue(key, messages);
+    this.keys.refilled(key);
   }
 
   length(key: string): Promise<number> {
@@ -117,6 +118,14 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
   protected async take(key: string, max: number): Promise<Taken<Delivery>> {
     const taken = await this.claim(key, max);
     return { taken, emptied: taken.length < max };
+  }
+
+  protected takeStraight(key: string, max: number): Promise<Taken<Delivery>> {
+    return this.take(key, max);
+  }
+
+  protected deliveries(taken: Delivery[]): Delivery[] {
+    return taken;
   }
 
   protected takeFailed(key: string, error: unknown): void {
@@ -218,6 +227,9 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
       throw this.acknowledgementFailure(key, error);
     }
     throwRefusals(receipts, refused);
+    if (mode !== 'ack') {
+      this.keys.refilled(key);
+    }
   }
 
   /** The module's own error for an acknowledgement that failed: of unknown outcome when its reply was lost. */

@@ -1,6 +1,10 @@
+import type { Delivery } from '../../interfaces/index.js';
 import { DeploymentBroker, DeploymentShare } from '../../redis/deployment-broker.js';
 import { KeySweep, SweepTest } from '../../redis/key-sweep.js';
+import { settleBy } from '../../redis/settle-by.js';
+import type { BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
+import { KeyedDelivery, receiveAny } from '../receive-any.js';
 import { QueueCommands } from './queue-commands.js';
 import { Taken, WaitedKeys } from './waited-keys.js';
 
@@ -31,6 +35,40 @@ export abstract class RedisQueueBroker<T> extends DeploymentBroker {
     return this.commands.publish(key, message);
   }
 
+  /** Takes from a key straight when nobody here is in line on it and it may hold something, else waits in line. */
+  async receiveAny(keys: string[], options: BrokerReceiveOptions): Promise<KeyedDelivery[]> {
+    options.signal?.throwIfAborted();
+    const deadline = Date.now() + options.timeout;
+    return receiveAny(keys, options, {
+      takeNow: async (key, count) => {
+        return this.mayTakeFirst(key) ? this.deliveries((await this.takeOwn(key, count, deadline)).taken) : [];
+      },
+      waitAny: async (waited, waiting) => {
+        const woken = await this.keys.waitAny(waited, waiting);
+        return woken && { key: woken.key, deliveries: this.deliveries(woken.value) };
+      },
+    });
+  }
+
+  /** Whether a receive may take for itself before joining the line: nobody here is ahead, and the key may hold something. */
+  protected mayTakeFirst(key: string): boolean {
+    return !this.keys.busy(key) && !this.keys.drained(key) && this.commands.connection.ready(key);
+  }
+
+  /**
+   * Takes for a receive of its own, straight from `key` (no waiter, no timer); what comes after `deadline` (a paused
+   * Redis) is given back. Says whether a wake-up came meanwhile: what it announced may not be in what was taken.
+   */
+  protected async takeOwn(key: string, max: number, deadline: number): Promise<{ taken: T[]; wokenMeanwhile: boolean }> {
+    const wakesBefore = this.keys.wakesOf(key);
+    const taking = this.takeStraight(key, max).catch(() => undefined);
+    const took = await settleBy(taking, deadline, (late) => late && late.taken.length > 0 && this.giveBack(key, late.taken));
+    if (took?.emptied) {
+      this.keys.drainedSince(key, wakesBefore);
+    }
+    return { taken: took?.taken ?? [], wokenMeanwhile: wakesBefore !== this.keys.wakesOf(key) };
+  }
+
   /** Stops taking, and lets the takes on their way settle (what nobody takes is given back). */
   protected stop(): Promise<void> {
     return this.keys.close();
@@ -38,6 +76,10 @@ export abstract class RedisQueueBroker<T> extends DeploymentBroker {
 
   /** Takes up to `max` from `key` for its waiters, in one round trip. */
   protected abstract take(key: string, max: number): Promise<Taken<T>>;
+  /** Takes up to `max` from `key` for a receive of its own (see takeOwn), in one round trip. */
+  protected abstract takeStraight(key: string, max: number): Promise<Taken<T>>;
+  /** What receivers get of what was taken. */
+  protected abstract deliveries(taken: T[]): Delivery[];
   /** Gives back what was taken for waiters that had gone meanwhile. */
   protected abstract giveBack(key: string, taken: T[]): Promise<void>;
   /** A take for waiters failed: ends the waits on a key that cannot be read, or logs; the key is tried again later. */

@@ -6,7 +6,6 @@ import { NotDurableError } from '../../redis/durable-writes.js';
 import type { RedisCommands } from '../../redis/redis-client.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
-import { settleBy } from '../../redis/settle-by.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
 import { QUEUED, queueScripts } from './queue-scripts.js';
@@ -40,31 +39,35 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {
     options.signal?.throwIfAborted();
     const deadline = Date.now() + options.timeout;
-    const first = !this.keys.busy(key) && !this.keys.drained(key) && this.commands.connection.ready(key);
+    const first = this.mayTakeFirst(key);
     const place = this.keys.arrive(key);
     try {
       let wokenMeanwhile = false;
       if (first) {
-        const wakesBefore = this.keys.wakesOf(key);
-        const popping = this.take(key, options.max, true).catch(() => undefined);
-        const popped = await settleBy(popping, deadline, (late) => late && late.taken.length > 0 && this.giveBack(key, late.taken));
-        wokenMeanwhile = wakesBefore !== this.keys.wakesOf(key);
-        if (popped?.taken.length) {
+        const own = await this.takeOwn(key, options.max, deadline);
+        wokenMeanwhile = own.wokenMeanwhile;
+        if (own.taken.length > 0) {
           if (options.signal?.aborted) {
-            await this.giveBack(key, popped.taken);
+            await this.giveBack(key, own.taken);
             options.signal.throwIfAborted();
           }
-          return delivered(popped.taken);
-        }
-        if (popped?.emptied) {
-          this.keys.drainedSince(key, wakesBefore);
+          return this.deliveries(own.taken);
         }
       }
       const waiting = { ...options, timeout: Math.max(1, deadline - Date.now()), serveNow: wokenMeanwhile };
-      return delivered((await place.wait(waiting)) ?? []);
+      return this.deliveries((await place.wait(waiting)) ?? []);
     } finally {
       place.leave();
     }
+  }
+
+  /** An LPOP, the cheapest command: a receive of its own needs no more. */
+  protected takeStraight(key: string, max: number): Promise<Taken<Buffer>> {
+    return this.take(key, max, true);
+  }
+
+  protected deliveries(messages: Buffer[]): Delivery[] {
+    return messages.map((message) => ({ message, deliveryCount: 1 }));
   }
 
   /** To this instance's waiters of the key first, oldest first, then back to the head of the queue. */
@@ -72,6 +75,7 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
     const rest = this.keys.waiters.handOut(key, messages, (taken) => taken);
     if (rest.length > 0) {
       await this.commands.requeue(key, rest);
+      this.keys.refilled(key);
     }
   }
 
@@ -156,8 +160,4 @@ function popScript(key: string, count: number): Popping {
       return { taken, emptied: left === 0 };
     },
   };
-}
-
-function delivered(messages: Buffer[]): Delivery[] {
-  return messages.map((message) => ({ message, deliveryCount: 1 }));
 }

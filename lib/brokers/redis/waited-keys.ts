@@ -86,13 +86,30 @@ export class WaitedKeys<T> implements WakeListener {
   private wait(key: string, options: BrokerReceiveOptions & { serveNow?: boolean }): Promise<T[] | null> {
     const alone = !this.waiters.has(key);
     const waiting = this.waiters.wait(key, options);
+    this.join(key, options.serveNow || (alone && !this.emptied.has(key)));
+    return waiting;
+  }
+
+  /**
+   * Waits in line on several keys at once, behind the receives that came before on each, for what one take of one of
+   * them brings; served at once on each key where it is alone and that may have something. Null at the timeout.
+   */
+  async waitAny(keys: string[], options: BrokerReceiveOptions): Promise<{ key: string; value: T[] } | null> {
+    await Promise.all(keys.map((key) => this.arrivals.get(key)));
+    const alone = keys.map((key) => !this.waiters.has(key));
+    const waiting = this.waiters.waitAny(keys, options);
+    keys.forEach((key, i) => this.join(key, alone[i] && !this.emptied.has(key)));
+    return waiting;
+  }
+
+  /** A waiter joined `key`: it is watched, and served now when `serveNow` says so. */
+  private join(key: string, serveNow: boolean): void {
     this.watched.set(key, Date.now());
-    if (options.serveNow || (alone && !this.emptied.has(key))) {
+    if (serveNow) {
       this.serve(key);
     }
     // Once subscribed, take again: a publish may have come before the subscription did.
     void this.subscriptions.watch(key, this).then((subscribedNow) => subscribedNow && this.serve(key));
-    return waiting;
   }
 
   /**
@@ -137,6 +154,11 @@ export class WaitedKeys<T> implements WakeListener {
     if (this.wakesOf(key) === wakesBefore) {
       this.emptied.add(key);
     }
+  }
+
+  /** This instance put messages back on `key` (taken for a client that left, or released): it is not drained. */
+  refilled(key: string): void {
+    this.emptied.delete(key);
   }
 
   /** Takes for the waiters of `key`, oldest first, while there are waiters and messages; one run per key at a time. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseCursor } from '../../channels/channel-id.js';
-import { InvalidQueryError } from '../../errors/index.js';
+import { InvalidEndpointListError, InvalidQueryError } from '../../errors/index.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { PISTACHIO_MODE_API, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
 import type { PistachioChannel } from '../../pistachio-channel.js';
@@ -33,7 +33,11 @@ export class ChannelPolls implements EndpointPolls<ChannelPoll> {
     return { ...parseWaitQuery(query, this.options), after: after === undefined ? undefined : parseCursor(after) };
   }
 
-  async answer(endpoint: string, { timeout, max, after }: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
+  async answer(endpoints: string[], { timeout, max, after }: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
+    if (endpoints.length > 1) {
+      throw new InvalidEndpointListError(endpoints, 1);
+    }
+    const [endpoint] = endpoints;
     const { messages, gap } = await this.channel.read(endpoint, { after, timeout, max, signal: departure });
     if (messages.length === 0) {
       return undefined;

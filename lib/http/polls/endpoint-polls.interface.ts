@@ -23,8 +23,9 @@ export interface EndpointPolls<Asked = unknown> {
   /** What the poll asks, checked before anything else: a module error with its 400 says what is wrong. */
   parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): Asked;
   /**
-   * Waits for what was asked until the departure signal aborts; undefined when nothing came in time. `delivered`
-   * tells, once called, whether the answer reached the client.
+   * Waits for what was asked on `endpoints` (one, or several of a multiplexed poll, checked and authorized) until the
+   * departure signal aborts; undefined when nothing came in time. `delivered` tells, once called, whether the answer
+   * reached the client.
    */
-  answer(endpoint: string, asked: Asked, departure: AbortSignal, delivered: () => Promise<boolean>): Promise<PollAnswer | undefined>;
+  answer(endpoints: string[], asked: Asked, departure: AbortSignal, delivered: () => Promise<boolean>): Promise<PollAnswer | undefined>;
 }

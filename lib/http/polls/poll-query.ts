@@ -1,7 +1,7 @@
 import { InvalidQueryError } from '../../errors/index.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { MIN_REQUEST_TIMEOUT } from '../../pistachio.constants.js';
-import { parseReceipt } from '../../receipt.js';
+import { splitReceipt } from '../../receipt.js';
 
 /** How long a poll waits and for how many messages (`?timeout=`, `?max=`), checked: a 400 that says why otherwise. */
 export interface WaitQuery {
@@ -21,8 +21,14 @@ export function parseWaitQuery(
   };
 }
 
+/** A receipt of `?ack=`: the endpoint it names (as a multiplexed poll hands receipts out), and the receipt. */
+export interface AckedReceipt {
+  endpoint?: string;
+  receipt: string;
+}
+
 /** `?ack=r1,r2`: the receipts to acknowledge before polling, checked (none when absent). */
-export function parseAcks(ack: unknown, maxBatch: number): string[] {
+export function parseAcks(ack: unknown, maxBatch: number): AckedReceipt[] {
   if (ack === undefined) {
     return [];
   }
@@ -30,8 +36,25 @@ export function parseAcks(ack: unknown, maxBatch: number): string[] {
   if (list.length === 0 || list.length > maxBatch) {
     throw new InvalidQueryError('ack', `must list 1 to ${maxBatch} receipts, separated by commas`);
   }
-  list.forEach((receipt) => parseReceipt(receipt));
-  return list;
+  return list.map((receipt) => splitReceipt(receipt));
+}
+
+/**
+ * The receipts of `?ack=` by endpoint: on a poll of one endpoint they may name it; on a multiplexed poll each names
+ * one of the poll's endpoints, as the poll handed it out.
+ */
+export function receiptsByEndpoint(acks: AckedReceipt[], endpoints: string[]): Map<string, string[]> {
+  const byEndpoint = new Map<string, string[]>();
+  for (const { endpoint = endpoints.length === 1 ? endpoints[0] : undefined, receipt } of acks) {
+    if (endpoint === undefined) {
+      throw new InvalidQueryError('ack', 'on a multiplexed poll takes each receipt as the poll handed it out, "<endpoint>~<receipt>"');
+    }
+    if (!endpoints.includes(endpoint)) {
+      throw new InvalidQueryError('ack', `names a receipt of "${endpoint}", which this poll does not wait on`);
+    }
+    byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), receipt]);
+  }
+  return byEndpoint;
 }
 
 function wholeNumber(value: unknown, min: number, max: number, name: string, unit: string): number {

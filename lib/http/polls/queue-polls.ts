@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AtLeastOnceRequiredError } from '../../errors/index.js';
-import type { Delivery, ResolvedPistachioOptions } from '../../interfaces/index.js';
+import type { EndpointDelivery, ReceiveDeliveriesOptions, ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { PISTACHIO_MODE_API, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
 import type { PistachioQueue } from '../../pistachio-queue.js';
+import { endpointReceipt } from '../../receipt.js';
 import type { AnsweredMessage, EndpointPolls, PollAnswer } from './endpoint-polls.interface.js';
-import { parseAcks, parseWaitQuery, WaitQuery } from './poll-query.js';
+import { AckedReceipt, parseAcks, parseWaitQuery, WaitQuery } from './poll-query.js';
 
 export interface QueuePoll extends WaitQuery {
   /** `?ack=r1,r2`: the receipts to acknowledge before receiving. */
-  acks: string[];
+  acks: AckedReceipt[];
 }
 
 /** Polls of queues delivered at most once: each message goes to one poll; messages whose client left go back. */
@@ -23,27 +24,44 @@ export class QueuePolls implements EndpointPolls<QueuePoll> {
     return { ...parseWaitQuery(query, this.options), acks: parseAcks(query.ack, this.options.maxBatch) };
   }
 
-  async answer(endpoint: string, poll: QueuePoll, departure: AbortSignal, delivered: () => Promise<boolean>): Promise<PollAnswer | undefined> {
-    const deliveries = await this.receive(endpoint, poll, departure);
+  async answer(endpoints: string[], poll: QueuePoll, departure: AbortSignal, delivered: () => Promise<boolean>): Promise<PollAnswer | undefined> {
+    const deliveries = await this.receive(endpoints, poll, departure);
     if (deliveries.length === 0) {
       return undefined;
     }
     // Delivered once written; a client that leaves before that gives at-most-once messages back.
-    void this.queue.handOver(endpoint, deliveries, delivered());
-    return { messages: deliveries.map(answered), batch: poll.max !== undefined, headers: {} };
+    const written = delivered();
+    for (const endpoint of new Set(deliveries.map((delivery) => delivery.endpoint))) {
+      void this.queue.handOver(endpoint, deliveries.filter((delivery) => delivery.endpoint === endpoint), written);
+    }
+    const multiplexed = endpoints.length > 1;
+    return { messages: deliveries.map((delivery) => answered(delivery, multiplexed)), batch: poll.max !== undefined, headers: {} };
   }
 
   /** At most once `?ack=` is refused here, once the poll is authorized: a refused one learns nothing of the registration. */
-  protected receive(endpoint: string, { timeout, max, acks }: QueuePoll, departure: AbortSignal): Promise<Delivery[]> {
+  protected receive(endpoints: string[], { timeout, max, acks }: QueuePoll, departure: AbortSignal): Promise<EndpointDelivery[]> {
     if (acks.length > 0) {
       throw new AtLeastOnceRequiredError('Acknowledging');
     }
-    return this.queue.receiveDeliveries(endpoint, { timeout, signal: departure, max });
+    return this.receiveFrom(endpoints, { timeout, signal: departure, max });
+  }
+
+  /** Receives from one endpoint, or from any of several (see PistachioQueue.receiveAny). */
+  protected async receiveFrom(endpoints: string[], options: ReceiveDeliveriesOptions): Promise<EndpointDelivery[]> {
+    if (endpoints.length > 1) {
+      return this.queue.receiveAny(endpoints, options);
+    }
+    const [endpoint] = endpoints;
+    return (await this.queue.receiveDeliveries(endpoint, options)).map((delivery) => ({ ...delivery, endpoint }));
   }
 }
 
-function answered({ message, receipt, deliveryCount }: Delivery): AnsweredMessage {
-  const headers: Record<string, string> =
-    receipt === undefined ? {} : { 'Pistachio-Receipt': receipt, 'Pistachio-Delivery-Count': String(deliveryCount) };
+/** A delivery as the answer shows it; a multiplexed poll's names its endpoint, and so does its receipt. */
+function answered({ message, receipt, deliveryCount, endpoint }: EndpointDelivery, multiplexed: boolean): AnsweredMessage {
+  const headers: Record<string, string> = multiplexed ? { 'Pistachio-Endpoint': endpoint } : {};
+  if (receipt !== undefined) {
+    headers['Pistachio-Receipt'] = multiplexed ? endpointReceipt(endpoint, receipt) : receipt;
+    headers['Pistachio-Delivery-Count'] = String(deliveryCount);
+  }
   return { message, headers };
 }
