@@ -26,6 +26,10 @@ export interface ChannelBroker {
   publish(key: string, message: Buffer): Promise<string>;
   /** The retained messages after the cursor, up to `max`, or the next to come within the timeout. */
   read(key: string, request: ChannelReadRequest): Promise<ChannelRead>;
+  /** The retained messages after the cursor, up to `max`, at once: none when nothing is retained after it. */
+  readRetained(key: string, after: string, max: number): Promise<ChannelRead>;
+  /** The id of the channel's latest message (the origin when it has none): a cursor that reads what comes next. */
+  latest(key: string): Promise<string>;
   /** How many messages the channel retains. */
   length(key: string): Promise<number>;
   /** Stops reading and releases what the broker holds; every reader still waiting must have been aborted. */

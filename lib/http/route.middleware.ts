@@ -32,7 +32,15 @@ function toCorsOptions({ origin = true, credentials = false, maxAge, allowedHead
     // DELETE acknowledges a delivery.
     methods: ['GET', 'DELETE'],
     // The client reads Retry-After of a 503 or 429 to know how long to wait, the receipt to acknowledge, the id to
-    // resume after, the endpoint of a multiplexed poll's message.
-    exposedHeaders: ['Retry-After', 'Pistachio-Receipt', 'Pistachio-Delivery-Count', 'Pistachio-Id', 'Pistachio-Gap', 'Pistachio-Endpoint'],
+    // resume after, a multiplexed poll's message's endpoint and cursor.
+    exposedHeaders: [
+      'Retry-After',
+      'Pistachio-Receipt',
+      'Pistachio-Delivery-Count',
+      'Pistachio-Id',
+      'Pistachio-Gap',
+      'Pistachio-Endpoint',
+      'Pistachio-Cursor',
+    ],
   };
 }

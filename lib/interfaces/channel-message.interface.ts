@@ -19,6 +19,21 @@ export interface ChannelRead {
   gap: boolean;
 }
 
+/** A message of a read on several channels, with its channel and the cursor that resumes all of them right after it. */
+export interface EndpointChannelMessage extends ChannelMessage {
+  endpoint: string;
+  /** The position in every channel of the read after this message: pass it as `after` to read them all on from here. */
+  cursor: string;
+}
+
+/** What one read of several channels came to. */
+export interface MultiplexedChannelRead {
+  /** One from each channel that had some in turn, each channel's oldest first; none when nothing came in time. */
+  messages: EndpointChannelMessage[];
+  /** The channels whose messages after the cursor were gone, each with the oldest it retains (its first message here). */
+  gaps: { endpoint: string; oldest: string }[];
+}
+
 export interface ChannelReadOptions extends ReceiveOptions {
   /**
    * Read after this id: the retained messages after it at once, or the next one to come. Default: none, wait for the

@@ -30,7 +30,7 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
       // The client reads Retry-After, at least once the receipt and the delivery count, and broadcast the id and gap;
       // a multiplexed poll's message names its endpoint.
       expect(answer.headers['access-control-expose-headers']).toBe(
-        'Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count,Pistachio-Id,Pistachio-Gap,Pistachio-Endpoint',
+        'Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count,Pistachio-Id,Pistachio-Gap,Pistachio-Endpoint,Pistachio-Cursor',
       );
     }
 

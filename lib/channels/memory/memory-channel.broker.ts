@@ -31,22 +31,28 @@ export class MemoryChannelBroker implements ChannelBroker {
   async read(key: string, { after, max, timeout, signal }: ChannelReadRequest): Promise<ChannelRead> {
     signal?.throwIfAborted();
     const log = this.channels.get(key);
-    if (after !== undefined && log) {
-      const found = log.after(after, max);
-      if (found === 'ahead') {
-        throw new InvalidCursorError(after, "it is newer than the channel's latest message");
-      }
-      if (found === 'behind') {
-        return { messages: log.oldest(max), gap: true };
-      }
-      if (found.length > 0) {
-        return { messages: found, gap: false };
+    if (after !== undefined) {
+      const retained = await this.readRetained(key, after, max);
+      if (retained.messages.length > 0) {
+        return retained;
       }
     }
     const next = await this.waiters.wait(key, { timeout, signal, max });
     // A cursor on a channel that expired (or died with a process) may have missed what it had.
     const gap = after !== undefined && after !== ORIGIN && !log;
     return next ? { messages: next.messages, gap } : { messages: [], gap: false };
+  }
+
+  async readRetained(key: string, after: string, max: number): Promise<ChannelRead> {
+    const found = this.channels.get(key)?.after(after, max) ?? [];
+    if (found === 'ahead') {
+      throw new InvalidCursorError(after, "it is newer than the channel's latest message");
+    }
+    return found === 'behind' ? { messages: this.channels.get(key)!.oldest(max), gap: true } : { messages: found, gap: false };
+  }
+
+  async latest(key: string): Promise<string> {
+    return this.channels.get(key)?.head ?? ORIGIN;
   }
 
   async length(key: string): Promise<number> {

@@ -107,6 +107,23 @@ export class RedisChannelBroker extends DeploymentBroker implements ChannelBroke
     }
   }
 
+  /** From the channel's feed when it can, else from Redis. */
+  async readRetained(key: string, after: string, max: number): Promise<ChannelRead> {
+    const { feed, opening } = this.follow(key);
+    feed.readers++;
+    try {
+      await opening;
+      return await this.find(key, feed, after, max);
+    } finally {
+      feed.readers--;
+      feed.readAt = Date.now();
+    }
+  }
+
+  async latest(key: string): Promise<string> {
+    return (await this.readAfter(key, '', 1)).last;
+  }
+
   length(key: string): Promise<number> {
     return this.commands.idempotent(key, (client) => client.xlen(key));
   }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseCursor } from '../../channels/channel-id.js';
-import { InvalidEndpointListError, InvalidQueryError } from '../../errors/index.js';
+import { isMultiplexedCursor, parseMultiplexedCursor } from '../../channels/multiplexed-cursor.js';
+import { InvalidCursorError, InvalidQueryError } from '../../errors/index.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { PISTACHIO_MODE_API, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
 import type { PistachioChannel } from '../../pistachio-channel.js';
@@ -9,14 +10,18 @@ import type { EndpointPolls, PollAnswer } from './endpoint-polls.interface.js';
 import { parseWaitQuery, WaitQuery } from './poll-query.js';
 
 interface ChannelPoll extends WaitQuery {
-  /** `?after=<id>`, else the `Last-Event-ID` header: the id of the last message the subscriber got. */
+  /**
+   * `?after=`, else the `Last-Event-ID` header: the id of the last message the subscriber got, or on a multiplexed
+   * poll the cursor of its answer.
+   */
   after: string | undefined;
 }
 
 /**
  * Polls of broadcast channels: every poll gets every message, each with its id (`Pistachio-Id`); a cursor resumes
  * after it, and `Pistachio-Gap` names the oldest retained message when messages after the cursor are gone. Nothing is
- * consumed, so a client that leaves loses nothing: it comes back with its cursor.
+ * consumed, so a client that leaves loses nothing: it comes back with its cursor. A multiplexed poll's messages also
+ * carry their channel and `Pistachio-Cursor`, the position in all of its channels after the message.
  */
 @Injectable()
 export class ChannelPolls implements EndpointPolls<ChannelPoll> {
@@ -30,14 +35,30 @@ export class ChannelPolls implements EndpointPolls<ChannelPoll> {
       throw new InvalidQueryError('ack', 'is for queues: a broadcast channel has nothing to acknowledge');
     }
     const after = query.after ?? headers['last-event-id'];
-    return { ...parseWaitQuery(query, this.options), after: after === undefined ? undefined : parseCursor(after) };
+    if (after === undefined) {
+      return { ...parseWaitQuery(query, this.options), after };
+    }
+    if (typeof after === 'string' && isMultiplexedCursor(after)) {
+      parseMultiplexedCursor(after); // checked before anything else; readAny reads it
+      return { ...parseWaitQuery(query, this.options), after };
+    }
+    return { ...parseWaitQuery(query, this.options), after: parseCursor(after) };
   }
 
-  async answer(endpoints: string[], { timeout, max, after }: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
-    if (endpoints.length > 1) {
-      throw new InvalidEndpointListError(endpoints, 1);
+  async answer(endpoints: string[], poll: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
+    const multiplexed = poll.after !== undefined && isMultiplexedCursor(poll.after);
+    if (poll.after !== undefined && multiplexed !== endpoints.length > 1) {
+      throw new InvalidCursorError(
+        poll.after,
+        multiplexed
+          ? 'a multiplexed cursor resumes a multiplexed poll: pass the Pistachio-Id of a message of this channel'
+          : "a multiplexed poll resumes from the Pistachio-Cursor of its answers, not from one channel's Pistachio-Id",
+      );
     }
-    const [endpoint] = endpoints;
+    return endpoints.length > 1 ? this.answerAny(endpoints, poll, departure) : this.answerOne(endpoints[0], poll, departure);
+  }
+
+  private async answerOne(endpoint: string, { timeout, max, after }: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
     const { messages, gap } = await this.channel.read(endpoint, { after, timeout, max, signal: departure });
     if (messages.length === 0) {
       return undefined;
@@ -46,6 +67,22 @@ export class ChannelPolls implements EndpointPolls<ChannelPoll> {
       messages: messages.map(({ id, message }) => ({ message, headers: { 'Pistachio-Id': id } })),
       batch: max !== undefined,
       headers: gap ? { 'Pistachio-Gap': messages[0].id } : {},
+    };
+  }
+
+  private async answerAny(endpoints: string[], { timeout, max, after }: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
+    const { messages, gaps } = await this.channel.readAny(endpoints, { after, timeout, max, signal: departure });
+    if (messages.length === 0) {
+      return undefined;
+    }
+    return {
+      messages: messages.map(({ endpoint, id, message, cursor }) => ({
+        message,
+        headers: { 'Pistachio-Endpoint': endpoint, 'Pistachio-Id': id, 'Pistachio-Cursor': cursor },
+      })),
+      batch: max !== undefined,
+      // Each channel whose messages after the cursor were gone, with the oldest it retains.
+      headers: gaps.length > 0 ? { 'Pistachio-Gap': gaps.map(({ endpoint, oldest }) => `${endpoint}~${oldest}`).join(',') } : {},
     };
   }
 }
