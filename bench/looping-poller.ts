@@ -1,4 +1,4 @@
-import { pollUrl } from '../lib/client/endpoint-url.js';
+import { pollUrl } from '../lib/client/poll-target.js';
 import { multipartBoundary, parseMultipart, Part } from '../lib/client/multipart.js';
 import type { DeliveryMode } from '../lib/index.js';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Agent } from 'node:http';
-import { pollUrl } from '../../lib/client/endpoint-url.js';
+import { pollUrl } from '../../lib/client/poll-target.js';
 import { BenchApp } from '../bench-app.process.js';
 import { LatencyHistogram, Percentiles } from '../latency-histogram.js';
 import { poll } from '../poll.js';

@@ -44,6 +44,15 @@ export class Acknowledgements {
     await this.sendEach();
   }
 
+  /** DELETEs the pending receipts that the next poll cannot carry; those that fail are given up. */
+  async sendThose(which: (receipt: string) => boolean): Promise<void> {
+    const those = this.pending.filter(which);
+    if (those.length > 0) {
+      this.pending = this.pending.filter((receipt) => !which(receipt));
+      await Promise.all(those.map((receipt) => this.send(receipt)));
+    }
+  }
+
   /** DELETEs each pending receipt, and keeps those worth sending again. */
   private async sendEach(): Promise<void> {
     const settled = await Promise.all(this.pending.map((receipt) => this.send(receipt)));

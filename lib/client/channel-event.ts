@@ -7,6 +7,8 @@ export interface MessageInfo {
    * and pass back as the `after` option to resume after this message. Never parse or compare ids.
    */
   id?: string;
+  /** On a multiplexed poll (the `endpoints` option), the endpoint the message came from. */
+  endpoint?: string;
 }
 
 /** What {@link events} yields for a message: its body and, in a broadcast registration, its id. */

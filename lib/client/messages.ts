@@ -2,6 +2,7 @@ import { Acknowledgements } from './acknowledgements.js';
 import { Backoff } from './backoff.js';
 import { ChannelEvent } from './channel-event.js';
 import { acknowledge, Answer, Delivery, poll } from './poll.js';
+import { PollTarget } from './poll-target.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
 
 /**
@@ -54,21 +55,27 @@ export async function* messages<F extends BodyFormat = 'text'>(
  * registration (`{ type: 'message', message, id }`), and before the first message after a gap, `{ type: 'gap', gap }`
  * (`onGap` is called too). `for await (const event of events(url, { after: saved })) { … save(event.id) … }`.
  */
-export async function* events<F extends BodyFormat = 'text'>(
+export function events<F extends BodyFormat = 'text'>(
   url: string | URL,
   options: PollOptions<F> = {},
 ): AsyncGenerator<ChannelEvent<F>, void, undefined> {
+  return followTarget(new PollTarget(url, options.endpoints, options.after), options);
+}
+
+/** The loop of {@link events} on a target that its owner may change as it runs (see subscribe's setEndpoints). */
+export async function* followTarget<F extends BodyFormat>(target: PollTarget, options: PollOptions<F>): AsyncGenerator<ChannelEvent<F>, void, undefined> {
   const { signal, onRetry, sleep = abortableSleep, random = Math.random } = options;
   const backoff = new Backoff(options.backoff ?? {}, random);
-  const acknowledgements = new Acknowledgements((receipt) => acknowledge(url, receipt, options));
-  let after = options.after;
-  const finished = ({ receipt, id }: Delivery) => {
-    acknowledgements.add(receipt);
-    after = id ?? after;
+  const acknowledgements = new Acknowledgements((receipt) => acknowledge(target, receipt, options));
+  const finished = (delivery: Delivery) => {
+    acknowledgements.add(target.receiptOf(delivery.receipt, delivery.endpoint));
+    target.passed(delivery);
   };
   try {
     while (!signal?.aborted) {
-      const outcome = await poll(url, options, { receipts: acknowledgements.receipts, after });
+      // Receipts of endpoints no longer polled cannot ride on the poll: they go as DELETEs.
+      await acknowledgements.sendThose((receipt) => !target.carries(receipt));
+      const outcome = await poll(target, options, acknowledgements.receipts);
       if ('deliveries' in outcome) {
         acknowledgements.accepted();
         backoff.reset();
@@ -78,12 +85,14 @@ export async function* events<F extends BodyFormat = 'text'>(
       }
       if ('acknowledgementsRefused' in outcome) {
         await acknowledgements.refused();
+      } else if ('failure' in outcome && target.restarted) {
+        continue; // the list changed while the poll waited: poll the new one at once
       } else if ('failure' in outcome) {
         const delay = outcome.delay ?? backoff.next();
         onRetry?.(outcome.failure, delay);
         await sleep(delay, signal);
       } else {
-        yield* deliver(outcome, options, finished);
+        yield* deliver(outcome, target, options, finished);
       }
     }
   } finally {
@@ -97,21 +106,24 @@ export async function* events<F extends BodyFormat = 'text'>(
  * onMessage failed) or whose body would not decode.
  */
 async function* deliver<F extends BodyFormat>(
-  { deliveries, gap }: Answer,
+  { deliveries, gaps }: Answer,
+  target: PollTarget,
   { as, signal, onGap }: PollOptions<F>,
   finished: (delivery: Delivery) => void,
 ): AsyncGenerator<ChannelEvent<F>, void, undefined> {
-  if (gap !== undefined) {
+  for (const gap of gaps) {
     onGap?.(gap);
     yield { type: 'gap', gap };
   }
-  for (const delivery of deliveries) {
+  for (const answered of deliveries) {
     if (signal?.aborted) {
       return;
     }
+    const delivery = { ...answered, endpoint: target.endpointOf(answered.endpoint) };
     let failed = false;
     try {
-      yield { type: 'message', message: decode(delivery.body, as) as MessageOf<F>, id: delivery.id };
+      const { id, endpoint } = delivery;
+      yield { type: 'message', message: decode(delivery.body, as) as MessageOf<F>, id, ...(endpoint !== undefined && { endpoint }) };
     } catch (error) {
       failed = true;
       throw error;

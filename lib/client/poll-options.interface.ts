@@ -17,13 +17,23 @@ export interface BackoffOptions {
 export interface Gap {
   /** The cursor the poll sent (`?after=`); undefined for none. */
   after: string | undefined;
-  /** The id of the oldest message the server retains (`Pistachio-Gap`): the next message handed to you. */
+  /** The id of the oldest message the server retains (`Pistachio-Gap`): the next message of its channel handed to you. */
   resumedAt: string;
+  /** On a multiplexed poll, the channel whose messages were missed. */
+  endpoint?: string;
 }
 
 export interface PollOptions<F extends BodyFormat = 'text'> {
   /** Aborting it ends the loop and the pending request at once. */
   signal?: AbortSignal;
+  /**
+   * A multiplexed poll: the endpoints (queues, or channels) to wait on in one poll, `url` being the route's path (e.g.
+   * `https://example.com/push_messages`); 1 to the server's `maxEndpointsPerPoll` (16 unless configured). Each message
+   * says its endpoint (`info.endpoint`, `event.endpoint`); `subscribe` can change them as it runs
+   * (`subscription.setEndpoints`). In a broadcast registration `after` is then a subscription's `lastId`: the position
+   * in each channel.
+   */
+  endpoints?: readonly string[];
   /** How a message body is handed to you. Default `text`. */
   as?: F;
   /**

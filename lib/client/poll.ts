@@ -1,23 +1,26 @@
 import { retryAfter } from './backoff.js';
-import { pollUrl, receiptUrl } from './endpoint-url.js';
 import { multipartBoundary, parseMultipart } from './multipart.js';
 import { PollFailedError, PollRefusedError } from './poll-errors.js';
 import { BodyFormat, Gap, PollOptions } from './poll-options.interface.js';
+import type { PollTarget } from './poll-target.js';
 
 /**
  * A message as it came, before it is decoded as asked; with a `receipt` in at-least-once registrations only, with an
- * `id` in broadcast ones only.
+ * `id` in broadcast ones only (and the `cursor` of all channels on a multiplexed poll), with its `endpoint` on a
+ * multiplexed poll.
  */
 export interface Delivery {
   body: Uint8Array;
   receipt?: string;
   id?: string;
+  cursor?: string;
+  endpoint?: string;
 }
 
-/** The messages of an answer (none after a 504), and the gap before them when the server no longer had those after the cursor. */
+/** The messages of an answer (none after a 504), and the gaps before them when the server no longer had those after the cursor. */
 export interface Answer {
   deliveries: Delivery[];
-  gap?: Gap;
+  gaps: Gap[];
 }
 
 /**
@@ -28,30 +31,33 @@ export type PollOutcome = Answer | { acknowledgementsRefused: true } | { failure
 
 const RECEIPT = 'Pistachio-Receipt';
 const ID = 'Pistachio-Id';
+const CURSOR = 'Pistachio-Cursor';
+const ENDPOINT = 'Pistachio-Endpoint';
 const GAP = 'Pistachio-Gap';
 
 /**
- * One `GET`, acknowledging `receipts` on the way and asking for what follows the cursor `after`; throws a
+ * One `GET` of the target, acknowledging `receipts` on the way and asking for what follows its cursor; throws a
  * PollRefusedError on a 4xx that is not to be retried.
  */
-export async function poll(
-  url: string | URL,
-  options: PollOptions<BodyFormat>,
-  { receipts, after }: { receipts: readonly string[]; after?: string },
-): Promise<PollOutcome> {
+export async function poll(target: PollTarget, options: PollOptions<BodyFormat>, receipts: readonly string[]): Promise<PollOutcome> {
+  const after = target.cursor;
+  const { signal, end } = target.begin(options.signal);
   let response: Response;
   let body: Uint8Array;
   try {
-    response = await send(pollUrl(url, options.max, receipts, after), { signal: options.signal }, options);
+    response = await send(target.pollUrl(options.max, receipts), { signal }, options);
+    target.answered();
     body = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     return { failure: error };
+  } finally {
+    end();
   }
   switch (true) {
     case response.status === 200:
-      return { deliveries: deliveriesOf(response, body, options.max !== undefined), gap: gapOf(response, after) };
+      return { deliveries: deliveriesOf(response, body, options.max !== undefined), gaps: gapsOf(response, after) };
     case response.status === 504:
-      return { deliveries: [] };
+      return { deliveries: [], gaps: [] };
     case response.status === 409 && receipts.length > 0:
       return { acknowledgementsRefused: true };
     case response.status === 503 || response.status === 429:
@@ -67,10 +73,10 @@ export async function poll(
  * One `DELETE` of a receipt. Resolves true once the server has settled it (acknowledged it, or refused it for good:
  * unknown, already acknowledged or expired) and false when it is worth sending again (429, 5xx, network failure).
  */
-export async function acknowledge(url: string | URL, receipt: string, options: PollOptions<BodyFormat>): Promise<boolean> {
+export async function acknowledge(target: PollTarget, receipt: string, options: PollOptions<BodyFormat>): Promise<boolean> {
   try {
     // keepalive: sent as a page goes away (a close() on pagehide), it still reaches the server.
-    const response = await send(receiptUrl(url, receipt), { method: 'DELETE', keepalive: true }, options);
+    const response = await send(target.receiptUrl(receipt), { method: 'DELETE', keepalive: true }, options);
     await response.arrayBuffer();
     return response.status < 500 && response.status !== 429;
   } catch {
@@ -96,13 +102,23 @@ function deliveriesOf(response: Response, body: Uint8Array, batch: boolean): Del
 
 /** A message and what its headers (the answer's, or its part's in a batch) say of it. */
 function deliveryOf(body: Uint8Array, header: (name: string) => string | null | undefined): Delivery {
-  return { body, receipt: header(RECEIPT) ?? undefined, id: header(ID) ?? undefined };
+  const [receipt, id, cursor, endpoint] = [RECEIPT, ID, CURSOR, ENDPOINT].map((name) => header(name) ?? undefined);
+  return { body, receipt, id, cursor, endpoint };
 }
 
-/** The gap a broadcast answer announces: the server no longer had the messages after the cursor `after`. */
-function gapOf(response: Response, after: string | undefined): Gap | undefined {
-  const resumedAt = response.headers.get(GAP);
-  return resumedAt === null ? undefined : { after, resumedAt };
+/**
+ * The gaps a broadcast answer announces: the server no longer had the messages after the cursor `after` (on a
+ * multiplexed poll, in each channel named: `<channel>~<id>`, separated by commas).
+ */
+function gapsOf(response: Response, after: string | undefined): Gap[] {
+  const header = response.headers.get(GAP);
+  if (header === null) {
+    return [];
+  }
+  return header.split(',').map((gap) => {
+    const at = gap.indexOf('~');
+    return at < 0 ? { after, resumedAt: gap } : { after, resumedAt: gap.slice(at + 1), endpoint: gap.slice(0, at) };
+  });
 }
 
 function text(body: Uint8Array): string {

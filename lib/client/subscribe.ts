@@ -1,5 +1,6 @@
 import { MessageInfo } from './channel-event.js';
-import { events } from './messages.js';
+import { followTarget } from './messages.js';
+import { PollTarget } from './poll-target.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
 
 export interface SubscribeOptions<F extends BodyFormat = 'text'> extends PollOptions<F> {
@@ -24,10 +25,18 @@ export interface Subscription {
   readonly done: Promise<void>;
   /**
    * Broadcast registrations: the id of the last message onMessage finished with (returned, or its promise resolved), or
-   * the `after` option until then. Persist it (e.g. once the loop is done) and pass it as `after` to resume where this
-   * subscription left off. Undefined in a queue registration, unless `after` was given.
+   * the `after` option until then; with `endpoints`, the position in each channel. Persist it (e.g. once the loop is
+   * done) and pass it as `after` to resume where this subscription left off. Undefined in a queue registration, unless
+   * `after` was given.
    */
   readonly lastId: string | undefined;
+  /**
+   * With the `endpoints` option: polls these from now on. A poll waiting on the old list ends and the next asks for the
+   * new one at once; nothing is lost (what the server took for the poll goes back to its queue; pending
+   * acknowledgements ride on the next poll, or go as DELETEs for the endpoints left; channels kept resume from their
+   * position).
+   */
+  setEndpoints(endpoints: readonly string[]): void;
 }
 
 /** The callback form of {@link messages}: `const subscription = subscribe(url, { onMessage })`. */
@@ -40,8 +49,8 @@ export function subscribe<F extends BodyFormat = 'text'>(
     controller.abort();
   }
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const loop = events(url, { ...options, signal: controller.signal } as PollOptions<F>);
-  let lastId = options.after;
+  const target = new PollTarget(url, options.endpoints, options.after);
+  const loop = followTarget(target, { ...options, signal: controller.signal } as PollOptions<F>);
   const done = (async () => {
     try {
       for (let next = await loop.next(); !next.done; ) {
@@ -51,12 +60,9 @@ export function subscribe<F extends BodyFormat = 'text'>(
         next = await (event.type === 'gap'
           ? loop.next()
           : Promise.resolve(event)
-              .then(({ message, id }) => onMessage(message, { id }))
+              .then(({ message, id, endpoint }) => onMessage(message, { id, ...(endpoint !== undefined && { endpoint }) }))
               .then(
-                () => {
-                  lastId = event.id ?? lastId;
-                  return loop.next();
-                },
+                () => loop.next(),
                 (error: unknown) => loop.throw(error),
               ));
       }
@@ -71,7 +77,8 @@ export function subscribe<F extends BodyFormat = 'text'>(
     close: () => controller.abort(),
     done,
     get lastId() {
-      return lastId;
+      return target.cursor;
     },
+    setEndpoints: (endpoints) => target.setEndpoints(endpoints),
   };
 }
