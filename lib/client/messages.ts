@@ -135,7 +135,8 @@ async function* deliver<F extends BodyFormat>(
   }
 }
 
-function decode(body: Uint8Array, as: BodyFormat = 'text'): unknown {
+/** A body as the `as` option asks for it. */
+export function decode(body: Uint8Array, as: BodyFormat = 'text'): unknown {
   if (as === 'bytes') {
     return body;
   }

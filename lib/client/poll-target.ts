@@ -20,6 +20,13 @@ export function pollUrl(url: string | URL, max: number | undefined, receipts: re
   return params.length === 0 ? path : `${path}?${params.join('&')}`;
 }
 
+/** One endpoint's URL as the route's path (its query kept) and the endpoint. */
+export function routeOf(url: string | URL): { route: string; endpoint: string } {
+  const { path, query } = split(url);
+  const at = path.lastIndexOf('/');
+  return { route: `${path.slice(0, at)}${query === '' ? '' : `?${query}`}`, endpoint: decodeURIComponent(path.slice(at + 1)) };
+}
+
 /** Joins an endpoint to a receipt or to a channel's id, as the server does on a multiplexed poll. */
 const NAMED = '~';
 

@@ -1,6 +1,7 @@
 import { MessageInfo } from './channel-event.js';
 import { followTarget } from './messages.js';
-import { PollTarget } from './poll-target.js';
+import { PollTarget, routeOf } from './poll-target.js';
+import { canShare, sharedSubscribe } from './shared-subscription.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
 
 export interface SubscribeOptions<F extends BodyFormat = 'text'> extends PollOptions<F> {
@@ -13,6 +14,15 @@ export interface SubscribeOptions<F extends BodyFormat = 'text'> extends PollOpt
   onMessage(message: MessageOf<F>, info: MessageInfo): void | Promise<void>;
   /** Called once with what ended the loop: a PollRefusedError, a body that would not decode, or a throw of onMessage. */
   onError?(error: unknown): void;
+  /**
+   * One poll per browser and registration, shared by its tabs: the tabs of an origin elect one (Web Locks) to poll
+   * the union of their endpoints, with its headers and cookies, and it hands each message to every tab subscribed to
+   * its endpoint (BroadcastChannel): the browser is one consumer. When the leader tab closes another takes over at
+   * once. At least once a message is acknowledged once every tab it went to is done with it; at most once, a message the
+   * leader had taken but not handed on when it closed is lost; broadcast resumes from the position each tab saw.
+   * Without Web Locks or BroadcastChannel (older browsers, Node) the subscription polls on its own. Default `false`.
+   */
+  share?: boolean;
 }
 
 export interface Subscription {
@@ -42,8 +52,13 @@ export interface Subscription {
 /** The callback form of {@link messages}: `const subscription = subscribe(url, { onMessage })`. */
 export function subscribe<F extends BodyFormat = 'text'>(
   url: string | URL,
-  { onMessage, onError, signal, ...options }: SubscribeOptions<F>,
+  { onMessage, onError, signal, share = false, ...options }: SubscribeOptions<F>,
 ): Subscription {
+  if (share && canShare()) {
+    const { route, endpoint } = options.endpoints ? { route: String(url), endpoint: undefined } : routeOf(url);
+    const endpoints = options.endpoints ?? [endpoint!];
+    return sharedSubscribe(route, endpoints, { onMessage, onError, signal, ...options }, subscribe);
+  }
   const controller = new AbortController();
   if (signal?.aborted) {
     controller.abort();

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, Browser, errors, Locator } from 'playwright-core';
-import { PistachioModule, PistachioService } from '../../lib/index.js';
+import { getPistachioToken, PistachioModule, PistachioService } from '../../lib/index.js';
 import { redisUrl } from '../support/brokers.js';
 import { SampleProcess, startSample } from '../support/sample-process.js';
+import { until } from '../support/until.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = new URL('./screenshots/', import.meta.url);
@@ -104,6 +105,67 @@ describe('The sample page in a real browser', () => {
       await context.close();
     }
   }, 60_000);
+
+  (available ? it : it.skip)('shares one poll per registration between three tabs, and another takes over from the leader', async () => {
+    const run = `share-${process.pid}-${Date.now()}`;
+    const [q1, q2, q3, c1, c2] = ['q1', 'q2', 'q3', 'c1', 'c2'].map((name) => `${run}-${name}`);
+    const publisher = await Test.createTestingModule({
+      imports: [
+        PistachioModule.forRoot({ name: 'queues', namespace: 'sample', redis: redisUrl() }),
+        PistachioModule.forRoot({ name: 'channels', namespace: 'sample-broadcast', mode: 'broadcast', redis: redisUrl() }),
+      ],
+    }).compile();
+    await publisher.init();
+    const queues = publisher.get<PistachioService>(getPistachioToken('queues'));
+    const channels = publisher.get<PistachioService>(getPistachioToken('channels'));
+    /** How many polls wait on each endpoint, across the sample and this test (a second behind at most). */
+    const polls = async () => [
+      ...(await Promise.all([q1, q2, q3].map((queue) => queues.presence(queue)))),
+      ...(await Promise.all([c1, c2].map((channel) => channels.presence(channel)))),
+    ];
+    const context = await browser.newContext();
+    const open = async (endpoints: string, channelList: string) => {
+      const tab = await context.newPage();
+      await tab.goto(`${sample.url}?endpoint=${endpoints}&channel=${channelList}&share`);
+      return { tab, queue: tab.getByRole('region', { name: 'Queue' }), channel: tab.getByRole('region', { name: 'Broadcast channel' }) };
+    };
+    try {
+      // The first tab leads: its poll waits before the others open.
+      const first = await open(`${q1},${q2}`, c1);
+      await until(async () => (await polls()).join() === '1,1,0,1,0', 10_000);
+      const second = await open(q2, `${c1},${c2}`);
+      const third = await open(q3, c2);
+      // One poll for the union of the three tabs' endpoints: each waited on once, however many tabs want it.
+      await until(async () => (await polls()).join() === '1,1,1,1,1', 10_000);
+      await pingUntilShownIn([first.channel, second.channel], (ping) => channels.publish(c1, ping));
+      await pingUntilShownIn([second.channel, third.channel], (ping) => channels.publish(c2, ping));
+
+      await queues.publish(q2, 'to q2');
+      await queues.publish(q3, 'to q3');
+      await channels.publish(c2, 'to c2');
+      await shownIn([first.queue, second.queue], 'to q2');
+      await shownIn([third.queue], 'to q3');
+      await shownIn([second.channel, third.channel], 'to c2');
+      expect(await first.queue.locator('.messages li', { hasText: 'to q3' }).count()).toBe(0);
+      expect(await first.channel.locator('.messages li', { hasText: 'to c2' }).count()).toBe(0);
+      expect((await polls()).join()).toBe('1,1,1,1,1');
+
+      // The leader goes: the next tab in line takes over, polling what the two tabs left want (q1 no more). A message
+      // the old leader's poll took as it went would be lost at most once (README says so): publish once it is gone.
+      await first.tab.close();
+      await until(async () => (await polls()).join() === '0,1,1,1,1', 10_000);
+      await queues.publish(q2, 'q2 after the leader');
+      await channels.publish(c2, 'c2 after the leader');
+      await shownIn([second.queue], 'q2 after the leader');
+      await shownIn([second.channel, third.channel], 'c2 after the leader');
+      expect(await second.queue.locator('.messages li', { hasText: 'to q2' }).count()).toBe(1);
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await second.tab.screenshot({ path: new URL('sample-shared.png', SCREENSHOTS).pathname, fullPage: true });
+    } finally {
+      await context.close();
+      await publisher.close();
+    }
+  }, 90_000);
 });
 
 /** Waits until every section's list shows a message with `text`. */
