@@ -18,6 +18,8 @@ import { latency } from './scenarios/latency.js';
 import { cpuProfile, ProfilePlan, ProfileResult } from './scenarios/cpu-profile.js';
 import { CommandCost, commandCost, MasterSpread, masterSpread } from './scenarios/delivery-core.js';
 import { PeerOutcome, peerScenario, PeerPlan } from './scenarios/nchan-peer.js';
+import { PageCost, pageCost } from './scenarios/multiplexed.js';
+import { renderPages } from './pages-report.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
 
 /**
@@ -31,6 +33,8 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
  * own (commands per message, wake-ups of many waiting polls, single polls on Fastify, the spread over masters), into
  * DIR/core.json and DIR/core.md; with a baseline (another checkout, its bench built there: `npm run bench -- --only
  * none`), its single polls side by side with this build's, round after round. Never in the full run.
+ * `-- --only pages`: a page with several subscriptions, as a poll per subscription and as one multiplexed poll (Redis,
+ * Express): connections, requests and app CPU per delivered message, into DIR/pages.json and DIR/pages.md.
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -39,7 +43,7 @@ const option = (name: string) => {
 };
 const out = option('--out') ?? new URL('../../results/', import.meta.url).pathname;
 const only = option('--only');
-const parts = ['broadcast', 'peer', 'profile', 'core', 'none'];
+const parts = ['broadcast', 'peer', 'profile', 'core', 'pages', 'none'];
 if (only !== undefined && !parts.includes(only)) {
   throw new Error(`--only takes ${parts.map((part) => `"${part}"`).join(', ')} (the parts that run alone), not ${JSON.stringify(only)}`);
 }
@@ -81,6 +85,7 @@ const plan = quick
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 100, publishers: 8, load: { wakeUp: { woken: 50, rate: 200 } } },
       ] satisfies ProfilePlan[],
       core: { commands: { endpoints: 16, rate: 200, seconds: 1 }, waiting: 200, polls: [64], rounds: 1, spread: { endpoints: 100, rate: 200, seconds: 1 } },
+      pages: { pages: 16, subscriptions: [4, 16], rate: 200, seconds: 1, rounds: 1 },
     }
   : {
       rounds: 3,
@@ -127,6 +132,8 @@ const plan = quick
         rounds: 3,
         spread: { endpoints: 1_000, rate: 1_000, seconds: 5 },
       },
+      // 64 pages of 4 subscriptions (256 queues), and of 16 (1,024), fed at 1,000 messages a second.
+      pages: { pages: 64, subscriptions: [4, 16], rate: 1_000, seconds: 5, rounds: 3 },
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -210,6 +217,14 @@ export interface BroadcastRun {
   machine: Results['machine'];
   quick: boolean;
   broadcast: BroadcastResults;
+}
+
+/** What `--only pages` writes. */
+export interface PagesRun {
+  date: string;
+  machine: Results['machine'];
+  quick: boolean;
+  pages: PageCost[];
 }
 
 export interface Results {
@@ -429,8 +444,38 @@ try {
     }
   }
 
+  /** Each page size as single polls and as one multiplexed poll, on one app each, the median of the rounds. */
+  async function pagesScenario(): Promise<PagesRun> {
+    const { rounds, subscriptions: sizes, ...load } = plan.pages;
+    const costs: PageCost[] = [];
+    for (const subscriptions of sizes) {
+      for (const design of ['single polls', 'multiplexed'] as const) {
+        const measured: PageCost[] = [];
+        for (let round = 0; round < rounds; round++) {
+          measured.push(await withApp(redisEnv, (app) => pageCost(app, { ...load, subscriptions }, design)));
+        }
+        const middle = (figure: (cost: PageCost) => number) => median(measured.map(figure));
+        const cost: PageCost = {
+          ...measured[0],
+          delivered: middle((of) => of.delivered),
+          requestsPerMessage: middle((of) => of.requestsPerMessage),
+          cpuPerMessageUs: middle((of) => of.cpuPerMessageUs),
+        };
+        log(`${load.pages} pages of ${subscriptions}, ${design}: ${cost.requestsPerMessage} requests and ${cost.cpuPerMessageUs} µs per message`);
+        costs.push(cost);
+      }
+    }
+    return { date: new Date().toISOString(), machine: machine(), quick, pages: costs };
+  }
+
   if (only === 'none') {
     log('built; nothing run');
+  } else if (only === 'pages') {
+    const results = await pagesScenario();
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/pages.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/pages.md`, [runLine(results), '', ...renderPages(results.pages)].join('\n'));
+    log(`pages results written to ${out}`);
   } else if (only === 'core') {
     const results = await coreScenario();
     mkdirSync(out, { recursive: true });

@@ -103,4 +103,27 @@ describe('The benchmark', () => {
     expect(results.spread.masters).toHaveLength(3);
     expect(readFileSync(join(out, 'core.md'), 'utf8')).toContain('| delivery | sent per message | run per message |');
   }, 300_000);
+
+  it('runs the pages scenario in its quick form: single polls and multiplexed polls, with a figure for each', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
+    await promisify(execFile)('npm', ['run', 'bench', '--', '--only', 'pages', '--quick', '--out', out], {
+      cwd: new URL('../..', import.meta.url),
+    });
+
+    const { pages } = JSON.parse(readFileSync(join(out, 'pages.json'), 'utf8'));
+    expect(pages.map(({ design, subscriptions }: { design: string; subscriptions: number }) => `${subscriptions} ${design}`)).toEqual([
+      '4 single polls',
+      '4 multiplexed',
+      '16 single polls',
+      '16 multiplexed',
+    ]);
+    for (const cost of pages) {
+      expect(cost.delivered).toBeGreaterThan(0);
+      expect(cost.requestsPerMessage).toBeGreaterThan(0);
+      expect(cost.cpuPerMessageUs).toBeGreaterThan(0);
+      // A connection per subscription, or one per page.
+      expect(cost.connections).toBe(cost.design === 'multiplexed' ? 16 : 16 * cost.subscriptions);
+    }
+    expect(readFileSync(join(out, 'pages.md'), 'utf8')).toContain('| pages × subscriptions | design |');
+  }, 300_000);
 });
