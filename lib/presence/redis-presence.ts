@@ -74,7 +74,10 @@ export class RedisPresence implements Presence {
     return total;
   }
 
-  /** Stops reporting and leaves the counts at once (on a dropped connection, they drop it within INSTANCE_TTL_MS). */
+  /**
+   * Stops reporting and leaves the counts at once, its own removed from every endpoint's hash (on a dropped connection,
+   * the others drop it within INSTANCE_TTL_MS and its hashes expire).
+   */
   close(): Promise<void> {
     this.closing ??= this.leave();
     return this.closing;
@@ -84,9 +87,10 @@ export class RedisPresence implements Presence {
     clearInterval(this.timer);
     await this.reporting;
     if (this.deployment.commands.ready(this.instances)) {
-      await this.commands
-        .idempotent(this.instances, (client) => presenceScripts(client).presenceLeave(this.instances, this.totals, this.id))
-        .catch(() => undefined);
+      const leaving = this.commands.idempotent(this.instances, (client) =>
+        presenceScripts(client).presenceLeave(this.instances, this.totals, this.id),
+      );
+      await Promise.all([leaving, ...[...this.written.keys()].map((endpoint) => this.write(endpoint, 0))]).catch(() => undefined);
     }
     await this.release();
   }
@@ -122,8 +126,7 @@ export class RedisPresence implements Presence {
       if (count === (last?.count ?? 0) && (count === 0 || now - last!.at < REWRITE_EVERY_MS)) {
         return;
       }
-      const key = companionKey(endpointKey(this.namespace, endpoint), 'presence');
-      await this.commands.idempotent(key, (client) => presenceScripts(client).presenceCount(key, this.id, count, ENDPOINT_TTL_MS));
+      await this.write(endpoint, count);
       if (count > 0) {
         this.written.set(endpoint, { count, at: now });
       } else {
@@ -131,5 +134,11 @@ export class RedisPresence implements Presence {
       }
     });
     await Promise.all(writes);
+  }
+
+  /** Sets this instance's count in the endpoint's hash, or at 0 removes it. */
+  private async write(endpoint: string, count: number): Promise<void> {
+    const key = companionKey(endpointKey(this.namespace, endpoint), 'presence');
+    await this.commands.idempotent(key, (client) => presenceScripts(client).presenceCount(key, this.id, count, ENDPOINT_TTL_MS));
   }
 }

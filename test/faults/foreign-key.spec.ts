@@ -53,6 +53,7 @@ describe('A key of another type under an endpoint', () => {
 
     const p99 = percentile(latencies, 0.99);
     console.log(`endpoints beside a foreign key: p50 ${percentile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
-    expect(p99).toBeLessThan(100);
+    // Not a speed check: were wake-ups lost to the bad key, half the polls would wait past 500 ms for the once-a-second serve.
+    expect(p99).toBeLessThan(500);
   }, 60_000);
 });
