@@ -226,9 +226,16 @@ export class RedisServer {
     await this.end();
   }
 
-  /** Starts the server again (ending it first if it runs); resolves once it accepts connections. */
-  async restart(): Promise<void> {
+  /**
+   * Starts the server again (ending it first if it runs), from then on as a replica of the master on `replicaOf` if
+   * given; resolves once it accepts connections.
+   */
+  async restart({ replicaOf }: { replicaOf?: number } = {}): Promise<void> {
     await this.stopServer();
+    if (replicaOf !== undefined) {
+      const at = this.args.indexOf('--replicaof');
+      this.args.splice(at < 0 ? this.args.length : at, at < 0 ? 0 : 3, '--replicaof', '127.0.0.1', String(replicaOf));
+    }
     const sentinel = this.args.includes('--sentinel');
     const defaults = sentinel ? [] : DEFAULTS.filter(([option]) => !this.args.includes(option)).flat();
     // A configuration file comes first, as redis-server wants it.
