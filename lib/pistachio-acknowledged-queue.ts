@@ -3,6 +3,7 @@ import type { AcknowledgedBroker } from './brokers/broker.interface.js';
 import { EndpointDeadLetters } from './dead-letters.js';
 import type { AcknowledgedReceiveOptions, DeadLetters, Delivery, ReceiveOptions } from './interfaces/index.js';
 import { PistachioQueue } from './pistachio-queue.js';
+import { InvalidOptionsError, ReceiptRefusedError } from './errors/index.js';
 
 /**
  * The queues of a registration with `delivery: 'at-least-once'`: each message handed out stays claimed under its
@@ -49,5 +50,22 @@ export class PistachioAcknowledgedQueue extends PistachioQueue {
   /** Gives deliveries of `endpoint` back at once, all or none; they are delivered again next. */
   async release(endpoint: string, receipts: string | string[]): Promise<void> {
     await this.broker.release(this.keyOf(endpoint), [receipts].flat());
+  }
+
+  /**
+   * Keeps deliveries of `endpoint` claimed for `visibility` milliseconds from now (1 to `maxVisibilityTimeout`), all
+   * or none, instead of until their visibility timeout: for a job that runs longer. Their receipts stay valid; an
+   * expired or unknown one refuses the call, as `ack()` does.
+   */
+  async extend(endpoint: string, receipts: string | string[], visibility: number): Promise<void> {
+    const max = this.options.maxVisibilityTimeout;
+    if (!(Number.isInteger(visibility) && visibility >= 1 && visibility <= max)) {
+      throw new InvalidOptionsError('visibility', `a whole number of milliseconds from 1 to maxVisibilityTimeout (${max})`, visibility, 'extend()');
+    }
+    try {
+      await this.broker.extend(this.keyOf(endpoint), [receipts].flat(), visibility);
+    } catch (error) {
+      throw error instanceof ReceiptRefusedError ? new ReceiptRefusedError(error.refusals, [], 'extended') : error;
+    }
   }
 }

@@ -16,6 +16,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
 export const DEFAULT_SHUTDOWN_GRACE = 2_000;
 export const DEFAULT_DELIVERY: DeliveryMode = 'at-most-once';
 export const DEFAULT_VISIBILITY_TIMEOUT = 30_000;
+/** SQS's limit too. */
+export const DEFAULT_MAX_VISIBILITY_TIMEOUT = 43_200_000;
 export const DEFAULT_MAX_DELIVERIES = 5;
 export const DEFAULT_MAX_BATCH = 100;
 export const DEFAULT_MAX_ENDPOINTS_PER_POLL = 16;

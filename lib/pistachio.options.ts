@@ -29,6 +29,7 @@ import {
   DEFAULT_SHUTDOWN_GRACE,
   DEFAULT_TIMEOUT,
   DEFAULT_VISIBILITY_TIMEOUT,
+  DEFAULT_MAX_VISIBILITY_TIMEOUT,
   MAX_TIMEOUT,
 } from './pistachio.constants.js';
 
@@ -50,7 +51,7 @@ const COMMON: Every<keyof PistachioCommonOptions> = {
   maxBatch: true, maxEndpointsPerPoll: true, metrics: true,
 };
 const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true };
-const AT_LEAST_ONCE: Every<OwnOptions<PistachioAtLeastOnceOptions, PistachioQueueCommonOptions>> = { visibilityTimeout: true, maxDeliveries: true };
+const AT_LEAST_ONCE: Every<OwnOptions<PistachioAtLeastOnceOptions, PistachioQueueCommonOptions>> = { visibilityTimeout: true, maxVisibilityTimeout: true, maxDeliveries: true };
 const BROADCAST: Every<OwnOptions<PistachioBroadcastOptions, PistachioCommonOptions>> = { retention: true };
 
 /** What each shape of registration takes besides the common options (see PistachioModuleOptions). */
@@ -115,6 +116,7 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
     shutdownGrace: options.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE,
     delivery,
     visibilityTimeout: options.visibilityTimeout ?? DEFAULT_VISIBILITY_TIMEOUT,
+    maxVisibilityTimeout: options.maxVisibilityTimeout ?? DEFAULT_MAX_VISIBILITY_TIMEOUT,
     maxDeliveries: options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
     maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
     maxEndpointsPerPoll: options.maxEndpointsPerPoll ?? DEFAULT_MAX_ENDPOINTS_PER_POLL,
@@ -154,6 +156,10 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
   assertPositiveInteger(resolved.maxMessageBytes, 'maxMessageBytes');
   assertDuration(resolved.shutdownGrace, 'shutdownGrace');
   assertDuration(resolved.visibilityTimeout, 'visibilityTimeout');
+  assertDuration(resolved.maxVisibilityTimeout, 'maxVisibilityTimeout');
+  if (resolved.maxVisibilityTimeout < resolved.visibilityTimeout) {
+    throw new InvalidOptionsError('maxVisibilityTimeout', `at least visibilityTimeout (${resolved.visibilityTimeout})`, resolved.maxVisibilityTimeout);
+  }
   assertPositiveInteger(resolved.maxDeliveries, 'maxDeliveries');
   assertPositiveInteger(resolved.maxBatch, 'maxBatch');
   assertPositiveInteger(resolved.maxEndpointsPerPoll, 'maxEndpointsPerPoll');

@@ -60,6 +60,11 @@ export interface Acknowledgements {
   ack(key: string, receipts: string[]): Promise<void>;
   /** Gives the deliveries back at once, all or none (the same refusals as `ack`): they are delivered again next. */
   release(key: string, receipts: string[]): Promise<void>;
+  /**
+   * Keeps the deliveries claimed for `visibility` milliseconds from now instead of until their deadline, all or none
+   * (the same refusals as `ack`); their receipts stay valid.
+   */
+  extend(key: string, receipts: string[], visibility: number): Promise<void>;
   deadLetterCount(key: string): Promise<number>;
   readDeadLetters(key: string, offset: number, limit: number): Promise<Buffer[]>;
   /** Moves the dead letters back to the tail of the queue; answers how many. */

@@ -1,7 +1,8 @@
 import { Acknowledgements } from './acknowledgements.js';
 import { Backoff } from './backoff.js';
 import { ChannelEvent } from './channel-event.js';
-import { acknowledge, Answer, Delivery, poll } from './poll.js';
+import { ClaimKeeper } from './claim-keeper.js';
+import { acknowledge, Answer, Delivery, extend, poll } from './poll.js';
 import { PollTarget } from './poll-target.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
 
@@ -103,35 +104,44 @@ export async function* followTarget<F extends BodyFormat>(target: PollTarget, op
 /**
  * An answer's gap, then its messages one by one, each `finished` (acknowledged, and the cursor moved past it) once the
  * consumer is done with it (asks for the next one, or leaves the loop); not one thrown back into the loop (subscribe's
- * onMessage failed) or whose body would not decode.
+ * onMessage failed) or whose body would not decode. Until then their claims are kept (see ClaimKeeper).
  */
 async function* deliver<F extends BodyFormat>(
-  { deliveries, gaps }: Answer,
+  { deliveries: answered, gaps }: Answer,
   target: PollTarget,
-  { as, signal, onGap }: PollOptions<F>,
+  options: PollOptions<F>,
   finished: (delivery: Delivery) => void,
 ): AsyncGenerator<ChannelEvent<F>, void, undefined> {
+  const { as, signal, onGap } = options;
   for (const gap of gaps) {
     onGap?.(gap);
     yield { type: 'gap', gap };
   }
-  for (const answered of deliveries) {
-    if (signal?.aborted) {
-      return;
-    }
-    const delivery = { ...answered, endpoint: target.endpointOf(answered.endpoint) };
-    let failed = false;
-    try {
-      const { id, endpoint } = delivery;
-      yield { type: 'message', message: decode(delivery.body, as) as MessageOf<F>, id, ...(endpoint !== undefined && { endpoint }) };
-    } catch (error) {
-      failed = true;
-      throw error;
-    } finally {
-      if (!failed) {
-        finished(delivery);
+  const deliveries = answered.map((delivery) => ({ ...delivery, endpoint: target.endpointOf(delivery.endpoint) }));
+  const keeper = new ClaimKeeper(deliveries, (delivery, visibility) =>
+    extend(target, target.receiptOf(delivery.receipt, delivery.endpoint)!, visibility, options),
+  );
+  try {
+    for (const delivery of deliveries) {
+      if (signal?.aborted) {
+        return;
+      }
+      let failed = false;
+      try {
+        const { id, endpoint } = delivery;
+        yield { type: 'message', message: decode(delivery.body, as) as MessageOf<F>, id, ...(endpoint !== undefined && { endpoint }) };
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        keeper.done(delivery);
+        if (!failed) {
+          finished(delivery);
+        }
       }
     }
+  } finally {
+    keeper.stop();
   }
 }
 

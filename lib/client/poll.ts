@@ -5,13 +5,14 @@ import { BodyFormat, Gap, PollOptions } from './poll-options.interface.js';
 import type { PollTarget } from './poll-target.js';
 
 /**
- * A message as it came, before it is decoded as asked; with a `receipt` in at-least-once registrations only, with an
- * `id` in broadcast ones only (and the `cursor` of all channels on a multiplexed poll), with its `endpoint` on a
- * multiplexed poll.
+ * A message as it came, before it is decoded as asked; with a `receipt` (and how long it holds, `visibility`) in
+ * at-least-once registrations only, with an `id` in broadcast ones only (and the `cursor` of all channels on a
+ * multiplexed poll), with its `endpoint` on a multiplexed poll.
  */
 export interface Delivery {
   body: Uint8Array;
   receipt?: string;
+  visibility?: number;
   id?: string;
   cursor?: string;
   endpoint?: string;
@@ -34,6 +35,7 @@ const ID = 'Pistachio-Id';
 const CURSOR = 'Pistachio-Cursor';
 const ENDPOINT = 'Pistachio-Endpoint';
 const GAP = 'Pistachio-Gap';
+const VISIBILITY = 'Pistachio-Visibility-Timeout';
 
 /**
  * One `GET` of the target, acknowledging `receipts` on the way and asking for what follows its cursor; throws a
@@ -84,6 +86,14 @@ export async function acknowledge(target: PollTarget, receipt: string, options: 
   }
 }
 
+/** One `PATCH` of a receipt: its message stays claimed `visibility` ms from now. Resolves whether the server took it. */
+export async function extend(target: PollTarget, receipt: string, visibility: number, options: PollOptions<BodyFormat>): Promise<boolean> {
+  const url = target.receiptUrl(receipt);
+  const response = await send(`${url}${url.includes('?') ? '&' : '?'}visibility=${visibility}`, { method: 'PATCH' }, options);
+  await response.arrayBuffer();
+  return response.status === 204;
+}
+
 /** A request with the caller's headers (asked for afresh each time), credentials and fetch, never answered by a cache. */
 async function send(url: string, init: RequestInit, options: PollOptions<BodyFormat>): Promise<Response> {
   const headers = typeof options.headers === 'function' ? await options.headers() : options.headers;
@@ -102,8 +112,8 @@ function deliveriesOf(response: Response, body: Uint8Array, batch: boolean): Del
 
 /** A message and what its headers (the answer's, or its part's in a batch) say of it. */
 function deliveryOf(body: Uint8Array, header: (name: string) => string | null | undefined): Delivery {
-  const [receipt, id, cursor, endpoint] = [RECEIPT, ID, CURSOR, ENDPOINT].map((name) => header(name) ?? undefined);
-  return { body, receipt, id, cursor, endpoint };
+  const [receipt, id, cursor, endpoint, visibility] = [RECEIPT, ID, CURSOR, ENDPOINT, VISIBILITY].map((name) => header(name) ?? undefined);
+  return { body, receipt, id, cursor, endpoint, ...(visibility !== undefined && { visibility: Number(visibility) }) };
 }
 
 /**

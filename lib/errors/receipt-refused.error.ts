@@ -13,8 +13,8 @@ const REASONS: Record<ReceiptRefusal['reason'], string> = {
 };
 
 /**
- * An acknowledgement or release refused as a whole: nothing was settled, nothing popped. Those of a multiplexed poll
- * are settled per endpoint: `settled` names the endpoints whose receipts were.
+ * An acknowledgement, release or extension refused as a whole: nothing was settled, nothing popped. Those of a
+ * multiplexed poll are settled per endpoint: `settled` names the endpoints whose receipts were.
  */
 export class ReceiptRefusedError extends PistachioError {
   override readonly status = HttpStatus.CONFLICT;
@@ -22,8 +22,9 @@ export class ReceiptRefusedError extends PistachioError {
   constructor(
     readonly refusals: ReceiptRefusal[],
     readonly settled: string[] = [],
+    done = 'acknowledged',
   ) {
-    const others = settled.length === 0 ? 'nothing was acknowledged' : `the receipts of ${settled.map((e) => `"${e}"`).join(', ')} were acknowledged`;
+    const others = settled.length === 0 ? `nothing was ${done}` : `the receipts of ${settled.map((e) => `"${e}"`).join(', ')} were acknowledged`;
     super(`${refusals.map(({ receipt, reason }) => `Receipt ${receipt} ${REASONS[reason]}`).join('; ')}; ${others}`);
   }
 }

@@ -5,29 +5,37 @@ import { PistachioAcknowledgedQueue } from '../pistachio-acknowledged-queue.js';
 import { InvalidReceiptError } from '../errors/index.js';
 import { splitReceipt } from '../receipt.js';
 import { PistachioController } from './pistachio.controller.js';
+import { parseVisibility } from './polls/poll-query.js';
 
-/** The route of a registration that delivers at least once: the polls, and `DELETE {path}/:endpoint/:receipt`. */
+/**
+ * The route of a registration that delivers at least once: the polls, `DELETE {path}/:endpoint/:receipt` that
+ * acknowledges a delivery, and `PATCH {path}/:endpoint/:receipt?visibility=<ms>` that keeps it claimed longer.
+ */
 export class AcknowledgingController extends PistachioController {
   @Inject(PistachioAcknowledgedQueue) private readonly queue!: PistachioAcknowledgedQueue;
 
-  /** Acknowledges one delivery without polling, `204`. */
+  /** Acknowledges (`DELETE`) or extends (`PATCH`) one delivery without polling, `204`. */
   @All(':endpoint/:receipt')
   @HttpCode(HttpStatus.NO_CONTENT)
-  async acknowledge(
+  async settle(
     @Param('endpoint') endpoint: string,
     @Param('receipt') receipt: string,
     @Req() request: PollRequest,
     @Res({ passthrough: true }) response: object,
   ): Promise<void> {
-    this.allow('DELETE', request, response);
+    const method = this.allow(['DELETE', 'PATCH'], request, response);
     try {
       assertEndpointName(endpoint);
       const named = splitReceipt(receipt);
       if (named.endpoint !== undefined && named.endpoint !== endpoint) {
         throw new InvalidReceiptError(receipt);
       }
+      const { query } = request as PollRequest & { query: Record<string, unknown> };
+      const visibility = method === 'PATCH' ? parseVisibility(query.visibility, this.options.maxVisibilityTimeout) : undefined;
       await this.authorize(request, endpoint);
-      await this.queue.ack(endpoint, named.receipt);
+      await (visibility === undefined
+        ? this.queue.ack(endpoint, named.receipt)
+        : this.queue.extend(endpoint, named.receipt, visibility));
     } catch (error) {
       throw this.toHttpException(error, response);
     }

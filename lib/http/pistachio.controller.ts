@@ -22,7 +22,7 @@ import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface
 
 /**
  * The long-poll route, `GET {path}/:endpoint`; its endpoints answer as queues or as broadcast channels
- * (`EndpointPolls`), the rest of the route is the same for both (at least once, AcknowledgingController adds `DELETE`). Each
+ * (`EndpointPolls`), the rest of the route is the same for both (at least once, AcknowledgingController adds `DELETE` and `PATCH`). Each
  * registration serves it through a subclass of its own whose path comes from the options (see
  * `pistachio.route.ts`). It answers through Nest's pipeline (no bare `@Res()`), so the app's guards, interceptors and
  * filters apply; `route.middleware.ts` adds the headers that every answer carries.
@@ -49,7 +49,7 @@ export class PistachioController {
     const { params, query } = request as PollRequest & { params: { endpoint: string }; query: Record<string, unknown> };
     // A comma cannot occur in an endpoint name: `a,b,c` is a multiplexed poll.
     const endpoints = params.endpoint.split(',');
-    this.allow('GET', request, response);
+    this.allow(['GET'], request, response);
     const raw = rawResponse(response);
     const departure = departureSignal(raw);
     let answer: PollAnswer | undefined;
@@ -73,12 +73,15 @@ export class PistachioController {
     return this.render(answer, response);
   }
 
-  protected allow(method: string, request: PollRequest, response: object): void {
+  /** The request's method, one of `methods`; any other is a 405 with `Allow`. */
+  protected allow(methods: string[], request: PollRequest, response: object): string {
     const http = this.adapterHost.httpAdapter;
-    if (http.getRequestMethod(request) !== method) {
-      http.setHeader(response, 'Allow', method);
-      throw new MethodNotAllowedException(`Use ${method} here`);
+    const method = http.getRequestMethod(request);
+    if (!methods.includes(method)) {
+      http.setHeader(response, 'Allow', methods.join(', '));
+      throw new MethodNotAllowedException(`Use ${methods.join(' or ')} here`);
     }
+    return method;
   }
 
   /** One message as the body, or a batch as multipart/mixed, with their headers. */

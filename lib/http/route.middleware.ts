@@ -29,14 +29,15 @@ function toCorsOptions({ origin = true, credentials = false, maxAge, allowedHead
     credentials,
     maxAge,
     allowedHeaders,
-    // DELETE acknowledges a delivery.
-    methods: ['GET', 'DELETE'],
-    // The client reads Retry-After of a 503 or 429 to know how long to wait, the receipt to acknowledge, the id to
-    // resume after, a multiplexed poll's message's endpoint and cursor.
+    // DELETE acknowledges a delivery, PATCH extends its visibility.
+    methods: ['GET', 'DELETE', 'PATCH'],
+    // The client reads Retry-After of a 503 or 429 to know how long to wait, the receipt to acknowledge and how long
+    // it holds, the id to resume after, a multiplexed poll's message's endpoint and cursor.
     exposedHeaders: [
       'Retry-After',
       'Pistachio-Receipt',
       'Pistachio-Delivery-Count',
+      'Pistachio-Visibility-Timeout',
       'Pistachio-Id',
       'Pistachio-Gap',
       'Pistachio-Endpoint',

@@ -161,6 +161,7 @@ export interface PistachioQueueCommonOptions extends PistachioCommonOptions {
 export interface PistachioAtMostOnceOptions extends PistachioQueueCommonOptions {
   delivery?: 'at-most-once';
   visibilityTimeout?: never;
+  maxVisibilityTimeout?: never;
   maxDeliveries?: never;
 }
 
@@ -169,6 +170,11 @@ export interface PistachioAtLeastOnceOptions extends PistachioQueueCommonOptions
   delivery: 'at-least-once';
   /** Milliseconds from handing a message out until it is delivered again unless acknowledged. Default 30 000. */
   visibilityTimeout?: number;
+  /**
+   * Longest visibility an extension may set (`PATCH {path}/{endpoint}/{receipt}?visibility=`, `extend()`), in
+   * milliseconds from the extension. Default 43 200 000 (12 hours, as SQS).
+   */
+  maxVisibilityTimeout?: number;
   /** Deliveries of a message before it moves to its endpoint's dead letters. Default 5. */
   maxDeliveries?: number;
 }
@@ -183,6 +189,7 @@ export interface PistachioBroadcastOptions extends PistachioCommonOptions {
   maxQueueLength?: never;
   overflow?: never;
   visibilityTimeout?: never;
+  maxVisibilityTimeout?: never;
   maxDeliveries?: never;
 }
 
@@ -219,7 +226,7 @@ export type ResolvedPistachioOptions = Required<
   Omit<PistachioCommonOptions, 'redis' | 'authorize' | 'cors' | 'metrics' | 'durability'>
 > &
   Pick<PistachioCommonOptions, 'redis' | 'authorize' | 'durability'> &
-  Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'visibilityTimeout' | 'maxDeliveries'>> &
+  Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> &
   Required<Pick<PistachioBroadcastOptions, 'retention'>> & {
     mode: RegistrationMode;
     delivery: DeliveryMode;

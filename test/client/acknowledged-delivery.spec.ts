@@ -50,6 +50,36 @@ describe.each(adapters)('The reference client against an at-least-once registrat
     expect(again?.message.toString()).toBe('poison');
   });
 
+  it('keeps a message claimed while onMessage runs past the visibility timeout: it is not delivered again', async () => {
+    await start();
+    await app.pistachio.publish('slow', 'job');
+    let extended = 0;
+    const countingFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method === 'PATCH' && response.status === 204) {
+        extended++;
+      }
+      return response;
+    };
+    const received: string[] = [];
+    const subscription = subscribe(`${app.url}/messages/slow`, {
+      fetch: countingFetch,
+      // Three extensions, every half second: the handler outlives the 1 s visibility timeout by half.
+      onMessage: async (message) => {
+        received.push(message);
+        await until(() => extended >= 3, 10_000);
+      },
+    });
+    await until(() => extended >= 3, 10_000);
+    await app.pistachio.publish('slow', 'next');
+    await until(() => received.length === 2);
+    subscription.close();
+    await subscription.done;
+
+    expect(received).toEqual(['job', 'next']);
+    expect(await app.pistachio.receiveDelivery('slow', { timeout: 2_500 })).toBeNull();
+  });
+
   it('receives 25 messages in batches of up to 10, complete and in order', async () => {
     await start();
     const published = Array.from({ length: 25 }, (_, i) => `message ${i}`);

@@ -201,11 +201,11 @@ describe.each(backendSetups)('Acknowledged delivery on $name', ({ broker, adapte
     expect(String((await app.queue.receiveDelivery('plain'))?.message)).toBe('marker');
   });
 
-  it('answers 405 with Allow: DELETE to other methods on a receipt', async () => {
+  it('answers 405 with Allow: DELETE, PATCH to other methods on a receipt', async () => {
     await start();
     const answer = await request(`${app.url}/messages/e/1.AAAAAAAAAAAAAAAA`);
     expect(answer.status).toBe(405);
-    expect(answer.headers.allow).toBe('DELETE');
+    expect(answer.headers.allow).toBe('DELETE, PATCH');
   });
 });
 

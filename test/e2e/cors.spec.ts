@@ -30,7 +30,7 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
       // The client reads Retry-After, at least once the receipt and the delivery count, and broadcast the id and gap;
       // a multiplexed poll's message names its endpoint.
       expect(answer.headers['access-control-expose-headers']).toBe(
-        'Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count,Pistachio-Id,Pistachio-Gap,Pistachio-Endpoint,Pistachio-Cursor',
+        'Retry-After,Pistachio-Receipt,Pistachio-Delivery-Count,Pistachio-Visibility-Timeout,Pistachio-Id,Pistachio-Gap,Pistachio-Endpoint,Pistachio-Cursor',
       );
     }
 
@@ -41,7 +41,7 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers).toMatchObject({
       'access-control-allow-origin': ORIGIN,
-      'access-control-allow-methods': 'GET,DELETE',
+      'access-control-allow-methods': 'GET,DELETE,PATCH',
       'access-control-allow-headers': 'authorization',
       'access-control-max-age': '600',
       'cache-control': 'no-store',

@@ -43,19 +43,25 @@ export class AcknowledgedMemoryBroker extends MemoryBroker implements Acknowledg
   protected override deliver(key: string, messages: QueuedMessage[]): Delivery[] {
     const unsettled = this.unsettled.get(key) ?? new Map<string, QueuedMessage>();
     this.unsettled.set(key, unsettled);
-    const visibility = setTimeout(() => {
-      this.outstanding.delete(visibility);
-      this.comeBack(key, messages.filter((queued) => queued.visibility === visibility));
-    }, this.settings.visibilityTimeout).unref();
-    this.outstanding.set(visibility, messages.length);
-    return messages.map((queued) => {
+    const deliveries = messages.map((queued) => {
       queued.id ??= String(++this.lastId);
       queued.nonce = newNonce();
       queued.deliveries++;
-      queued.visibility = visibility;
       unsettled.set(queued.id, queued);
       return { message: queued.message, receipt: formatReceipt(queued.id, queued.nonce), deliveryCount: queued.deliveries };
     });
+    this.claimFor(key, messages, this.settings.visibilityTimeout);
+    return deliveries;
+  }
+
+  /** Claims messages for `ms` under one timer, which gives back those still under it then. */
+  private claimFor(key: string, messages: QueuedMessage[], ms: number): void {
+    const visibility = setTimeout(() => {
+      this.outstanding.delete(visibility);
+      this.comeBack(key, messages.filter((queued) => queued.visibility === visibility));
+    }, ms).unref();
+    this.outstanding.set(visibility, messages.length);
+    messages.forEach((queued) => (queued.visibility = visibility));
   }
 
   async ack(key: string, receipts: string[]): Promise<void> {
@@ -64,6 +70,10 @@ export class AcknowledgedMemoryBroker extends MemoryBroker implements Acknowledg
 
   async release(key: string, receipts: string[]): Promise<void> {
     this.comeBack(key, this.settle(key, receipts));
+  }
+
+  async extend(key: string, receipts: string[], visibility: number): Promise<void> {
+    this.claimFor(key, this.settle(key, receipts), visibility);
   }
 
   async deadLetterCount(key: string): Promise<number> {

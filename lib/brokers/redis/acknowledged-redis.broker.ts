@@ -7,6 +7,7 @@ import { DeploymentBroker, DeploymentShare } from '../../redis/deployment-broker
 import { NotDurableError } from '../../redis/durable-writes.js';
 import { companionKey, wakeChannel } from '../../redis/key-layout.js';
 import type { RedisDeployments } from '../../redis/redis-deployments.js';
+import type { RedisCommands } from '../../redis/redis-client.js';
 import { isWrongType } from '../../redis/redis-replies.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { AcknowledgedBroker, AcknowledgingReceiveOptions } from '../broker.interface.js';
@@ -93,6 +94,11 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
 
   async release(key: string, receipts: string[]): Promise<void> {
     await this.settle(key, 'release', receipts);
+  }
+
+  async extend(key: string, receipts: string[], visibility: number): Promise<void> {
+    const { claims, deadlines } = claimKeys(key);
+    await this.acknowledgement(key, receipts, (client) => claimScripts(client).extend(claims, deadlines, visibility, ...receiptParts(receipts)));
   }
 
   deadLetterCount(key: string): Promise<number> {
@@ -217,19 +223,27 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
   /** Settles claims all or none; a ReceiptRefusedError names those that cannot be. */
   private async settle(key: string, mode: SettleMode, receipts: string[]): Promise<void> {
     const { claims, deadlines } = claimKeys(key);
+    await this.acknowledgement(key, receipts, (client) =>
+      claimScripts(client).settle(claims, deadlines, mode, wakeChannel(key), ...receiptParts(receipts)),
+    );
+    if (mode !== 'ack') {
+      this.keys.refilled(key);
+    }
+  }
+
+  /** Sends a script on claims that answers the receipts it refused; a ReceiptRefusedError names them. */
+  private async acknowledgement(
+    key: string,
+    receipts: string[],
+    script: (client: RedisCommands) => Promise<(Buffer | number | string)[]>,
+  ): Promise<void> {
     let refused: (Buffer | number | string)[];
     try {
-      refused = await this.commands.connection.sendWhenReady(
-        (client) => claimScripts(client).settle(claims, deadlines, mode, wakeChannel(key), ...receiptParts(receipts)),
-        { key, within: REDIS_WAIT_MS },
-      );
+      refused = await this.commands.connection.sendWhenReady(script, { key, within: REDIS_WAIT_MS });
     } catch (error) {
       throw this.acknowledgementFailure(key, error);
     }
     throwRefusals(receipts, refused);
-    if (mode !== 'ack') {
-      this.keys.refilled(key);
-    }
   }
 
   /** The module's own error for an acknowledgement that failed: of unknown outcome when its reply was lost. */

@@ -110,6 +110,23 @@ end
 redis.call('SPUBLISH', ARGV[2], '')
 return refused`;
 
+/**
+ * Sets the deadlines (KEYS[2]) of claims (KEYS[1]) to ARGV[1] milliseconds from now, all or none; then id and nonce
+ * of each receipt. The claims outlive their new deadlines. Answers the refused ones: { index, reason, ... }. It only
+ * changes what is there, so it runs when Redis is out of memory too: a long job keeps its claim.
+ */
+const EXTEND = `#!lua flags=allow-oom
+${NOW}
+${REFUSALS(2, 1, 2)}
+if #refused > 0 then return refused end
+local visibility = tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  redis.call('ZADD', KEYS[2], 'XX', now + visibility, ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], visibility, 'GT')
+redis.call('PEXPIRE', KEYS[2], visibility, 'GT')
+return refused`;
+
 /** Messages waiting to be received: the queue (KEYS[1]), and the claims (KEYS[2]) whose deadline passed. */
 const CLAIMED_LENGTH = `
 ${NOW}
@@ -158,6 +175,7 @@ export interface ClaimScripts {
     ...acknowledged: string[]
   ): Promise<ClaimReply>;
   settle(claims: string, deadlines: string, mode: SettleMode, wake: string, ...receipts: string[]): Promise<(number | string)[]>;
+  extend(claims: string, deadlines: string, visibility: number, ...receipts: string[]): Promise<(number | string)[]>;
   claimedLength(queue: string, deadlines: string): Promise<number>;
   requeueDead(dead: string, queue: string, ttl: number, wake: string): Promise<number>;
   purgeDead(dead: string): Promise<number>;
@@ -167,6 +185,7 @@ export interface ClaimScripts {
 export const claimScripts = defineScripts<ClaimScripts>({
   claim: { numberOfKeys: 4, lua: CLAIM },
   settle: { numberOfKeys: 2, lua: SETTLE },
+  extend: { numberOfKeys: 2, lua: EXTEND },
   claimedLength: { numberOfKeys: 2, lua: CLAIMED_LENGTH },
   requeueDead: { numberOfKeys: 2, lua: REQUEUE_DEAD },
   purgeDead: { numberOfKeys: 1, lua: PURGE_DEAD },

@@ -21,6 +21,11 @@ export function parseWaitQuery(
   };
 }
 
+/** `?visibility=` of an extension: milliseconds from 1 to `maxVisibilityTimeout`, required. */
+export function parseVisibility(visibility: unknown, maxVisibilityTimeout: number): number {
+  return wholeNumber(visibility, 1, maxVisibilityTimeout, 'visibility', ' milliseconds');
+}
+
 /** A receipt of `?ack=`: the endpoint it names (as a multiplexed poll hands receipts out), and the receipt. */
 export interface AckedReceipt {
   endpoint?: string;

@@ -35,7 +35,8 @@ export class QueuePolls implements EndpointPolls<QueuePoll> {
       void this.queue.handOver(endpoint, deliveries.filter((delivery) => delivery.endpoint === endpoint), written);
     }
     const multiplexed = endpoints.length > 1;
-    return { messages: deliveries.map((delivery) => answered(delivery, multiplexed)), batch: poll.max !== undefined, headers: {} };
+    const messages = deliveries.map((delivery) => answered(delivery, multiplexed, this.options.visibilityTimeout));
+    return { messages, batch: poll.max !== undefined, headers: {} };
   }
 
   /** At most once `?ack=` is refused here, once the poll is authorized: a refused one learns nothing of the registration. */
@@ -56,12 +57,16 @@ export class QueuePolls implements EndpointPolls<QueuePoll> {
   }
 }
 
-/** A delivery as the answer shows it; a multiplexed poll's names its endpoint, and so does its receipt. */
-function answered({ message, receipt, deliveryCount, endpoint }: EndpointDelivery, multiplexed: boolean): AnsweredMessage {
+/**
+ * A delivery as the answer shows it; a multiplexed poll's names its endpoint, and so does its receipt. A claimed one
+ * says how long its receipt holds, so that a client can extend it in time.
+ */
+function answered({ message, receipt, deliveryCount, endpoint }: EndpointDelivery, multiplexed: boolean, visibility: number): AnsweredMessage {
   const headers: Record<string, string> = multiplexed ? { 'Pistachio-Endpoint': endpoint } : {};
   if (receipt !== undefined) {
     headers['Pistachio-Receipt'] = multiplexed ? endpointReceipt(endpoint, receipt) : receipt;
     headers['Pistachio-Delivery-Count'] = String(deliveryCount);
+    headers['Pistachio-Visibility-Timeout'] = String(visibility);
   }
   return { message, headers };
 }
