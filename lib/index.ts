@@ -28,6 +28,7 @@ export type {
   PistachioRedisOptions,
   PistachioRootOptions,
   PollRequest,
+  PublishOptions,
   ReceiveDeliveriesOptions,
   ReceiveOptions,
   RegistrationMode,

@@ -14,6 +14,7 @@ import type {
 } from './interfaces/index.js';
 import {
   DEFAULT_CONTENT_TYPE,
+  DEFAULT_DEDUPLICATION_WINDOW,
   DEFAULT_MAX_BATCH,
   DEFAULT_MAX_ENDPOINTS_PER_POLL,
   DEFAULT_MAX_DELIVERIES,
@@ -50,7 +51,7 @@ const COMMON: Every<keyof PistachioCommonOptions> = {
   authorize: true, cors: true, maxWaiters: true, maxWaitersPerEndpoint: true, maxMessageBytes: true, shutdownGrace: true,
   maxBatch: true, maxEndpointsPerPoll: true, metrics: true,
 };
-const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true };
+const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true, deduplicationWindow: true };
 const AT_LEAST_ONCE: Every<OwnOptions<PistachioAtLeastOnceOptions, PistachioQueueCommonOptions>> = { visibilityTimeout: true, maxVisibilityTimeout: true, maxDeliveries: true };
 const BROADCAST: Every<OwnOptions<PistachioBroadcastOptions, PistachioCommonOptions>> = { retention: true };
 
@@ -106,6 +107,7 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
     retention: options.retention ?? DEFAULT_RETENTION,
     maxQueueLength: options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH,
     overflow: options.overflow ?? DEFAULT_OVERFLOW,
+    deduplicationWindow: options.deduplicationWindow ?? DEFAULT_DEDUPLICATION_WINDOW,
     messageTtl: options.messageTtl ?? DEFAULT_MESSAGE_TTL,
     authorize: options.authorize,
     cors: options.cors === true ? {} : (options.cors ?? false),
@@ -145,6 +147,7 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
     throw new InvalidOptionsError('overflow', OVERFLOW_POLICIES.map((policy) => `"${policy}"`).join(' or '), resolved.overflow);
   }
   assertDuration(resolved.messageTtl, 'messageTtl');
+  assertDuration(resolved.deduplicationWindow, 'deduplicationWindow');
   if (resolved.authorize !== undefined && typeof resolved.authorize !== 'function') {
     throw new InvalidOptionsError('authorize', 'a function (request, endpoint) => boolean', resolved.authorize);
   }

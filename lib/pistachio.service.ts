@@ -10,6 +10,7 @@ import type {
   ChannelReadOptions,
   DeadLetters,
   Delivery,
+  PublishOptions,
   ReceiveOptions,
   ResolvedPistachioOptions,
 } from './interfaces/index.js';
@@ -21,6 +22,7 @@ import { PistachioChannel } from './pistachio-channel.js';
 import { PISTACHIO_BROKER, PISTACHIO_MODE_API, PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_PRESENCE } from './pistachio.constants.js';
 import type { Presence } from './presence/presence.js';
 import { PistachioQueue } from './pistachio-queue.js';
+import { checkPublishOptions } from './publish-options.js';
 import { Receives } from './receives.js';
 
 /** The deprecated methods already warned about in this process: each warns once. */
@@ -46,16 +48,21 @@ export class PistachioService implements BeforeApplicationShutdown {
 
   /**
    * Stores a message (a string as UTF-8, a Buffer as is, anything else as JSON) for one receiver of the queue
-   * `endpoint`, or, in a broadcast registration, appends it to the channel `endpoint` for every subscriber.
+   * `endpoint`, or, in a broadcast registration, appends it to the channel `endpoint` for every subscriber. A queue's
+   * publish with a `deduplicationId` seen on the endpoint within `deduplicationWindow` resolves too, and stores nothing.
    */
-  async publish(endpoint: string, message: unknown): Promise<void> {
+  async publish(endpoint: string, message: unknown, options: PublishOptions = {}): Promise<void> {
     const key = endpointKey(this.options.namespace, endpoint);
     const bytes = toMessageBytes(message);
+    checkPublishOptions(options, this.options.mode);
     if (bytes.length > this.options.maxMessageBytes) {
       throw new MessageTooLargeError(bytes.length, this.options.maxMessageBytes);
     }
-    await this.broker.publish(key, bytes);
-    this.monitor.published(1);
+    if (await this.store(key, bytes, options)) {
+      this.monitor.published(1);
+    } else {
+      this.monitor.deduplicated(1);
+    }
   }
 
   /**
@@ -101,6 +108,15 @@ export class PistachioService implements BeforeApplicationShutdown {
     await this.receives.end();
     await this.presences.close();
     await this.broker.close();
+  }
+
+  /** Stores a message in the mode's broker: false when a queue's deduplication took it for a repeat. */
+  private async store(key: string, message: Buffer, options: PublishOptions): Promise<boolean> {
+    if (this.options.mode === 'broadcast') {
+      await (this.broker as ChannelBroker).publish(key, message);
+      return true;
+    }
+    return (this.broker as Broker).publish(key, message, options);
   }
 
   /** @deprecated Use PistachioQueue.receive() (`@InjectPistachioQueue()`); goes in 0.4. */

@@ -1,4 +1,4 @@
-import type { Delivery } from '../interfaces/index.js';
+import type { Delivery, PublishOptions } from '../interfaces/index.js';
 import type { BrokerStats } from '../monitoring/pistachio-stats.interface.js';
 import type { KeyedDelivery } from './receive-any.js';
 
@@ -22,8 +22,11 @@ export interface AcknowledgingReceiveOptions extends BrokerReceiveOptions {
  * broker passes.
  */
 export interface Broker {
-  /** Appends a message to the tail of the queue, or hands it to the oldest waiter. */
-  publish(key: string, message: Buffer): Promise<void>;
+  /**
+   * Appends a message to the tail of the queue, or hands it to the oldest waiter; resolves false, storing nothing,
+   * when a publish to the key carried its `deduplicationId` within the window.
+   */
+  publish(key: string, message: Buffer, options?: PublishOptions): Promise<boolean>;
   /** The next messages of the queue, up to `max`, waiting up to `timeout` for the first; empty when none came in time. */
   receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]>;
   /**

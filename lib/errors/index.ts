@@ -6,6 +6,7 @@ export * from './invalid-endpoint.error.js';
 export * from './invalid-endpoint-list.error.js';
 export * from './invalid-message.error.js';
 export * from './invalid-options.error.js';
+export * from './invalid-publish-option.error.js';
 export * from './invalid-query.error.js';
 export * from './invalid-receipt.error.js';
 export * from './message-too-large.error.js';

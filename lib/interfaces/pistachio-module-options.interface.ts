@@ -154,6 +154,11 @@ export interface PistachioQueueCommonOptions extends PistachioCommonOptions {
   maxQueueLength?: number;
   /** What a publish to a full queue does. Default `reject`. */
   overflow?: OverflowPolicy;
+  /**
+   * Milliseconds an endpoint remembers a publish's `deduplicationId`: a publish of the same id within it stores
+   * nothing. Default 300 000 (5 minutes).
+   */
+  deduplicationWindow?: number;
   retention?: never;
 }
 
@@ -188,6 +193,7 @@ export interface PistachioBroadcastOptions extends PistachioCommonOptions {
   delivery?: 'at-most-once';
   maxQueueLength?: never;
   overflow?: never;
+  deduplicationWindow?: never;
   visibilityTimeout?: never;
   maxVisibilityTimeout?: never;
   maxDeliveries?: never;
@@ -226,7 +232,7 @@ export type ResolvedPistachioOptions = Required<
   Omit<PistachioCommonOptions, 'redis' | 'authorize' | 'cors' | 'metrics' | 'durability'>
 > &
   Pick<PistachioCommonOptions, 'redis' | 'authorize' | 'durability'> &
-  Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> &
+  Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'deduplicationWindow' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> &
   Required<Pick<PistachioBroadcastOptions, 'retention'>> & {
     mode: RegistrationMode;
     delivery: DeliveryMode;

@@ -12,6 +12,8 @@ export interface BrokerEvents {
 /** What a registration reports as it works: DeliveryStats counts it, PrometheusMetrics exports it. */
 export interface DeliveryEvents extends BrokerEvents {
   published(count: number): void;
+  /** Publishes of a `deduplicationId` seen within the window: nothing was stored. */
+  deduplicated(count: number): void;
   /** Messages handed to receivers (answers to polls, what receive calls return), `redelivered` of them come back. */
   delivered(count: number, redelivered: number): void;
   /** Messages given back because their receiver left before it got them (at most once). */

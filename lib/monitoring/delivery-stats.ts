@@ -5,6 +5,7 @@ import type { PistachioStats } from './pistachio-stats.interface.js';
 export class DeliveryStats implements DeliveryEvents {
   readonly messages: PistachioStats['messages'] = {
     published: 0,
+    deduplicated: 0,
     delivered: 0,
     redelivered: 0,
     requeued: 0,
@@ -15,6 +16,10 @@ export class DeliveryStats implements DeliveryEvents {
 
   published(count: number): void {
     this.messages.published += count;
+  }
+
+  deduplicated(count: number): void {
+    this.messages.deduplicated += count;
   }
 
   delivered(count: number, redelivered: number): void {

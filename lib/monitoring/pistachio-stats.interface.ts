@@ -38,6 +38,8 @@ export interface PistachioStats {
   pollsWaiting: number;
   messages: {
     published: number;
+    /** Queues: publishes of a `deduplicationId` seen within `deduplicationWindow`, which stored nothing. */
+    deduplicated: number;
     /** Handed to receivers: answers to polls, and what receive calls returned (those given back included). */
     delivered: number;
     /** At least once: of those delivered, deliveries of a message that came back (a count above 1). */

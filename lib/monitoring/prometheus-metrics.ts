@@ -29,7 +29,7 @@ const readersOf = new WeakMap<object, Map<string, MetricsTarget>>();
  */
 export class PrometheusMetrics implements DeliveryEvents {
   private constructor(
-    private readonly messages: Record<'published' | 'delivered' | 'redelivered' | 'requeued' | 'lost' | 'deadLettered', Counter.Internal>,
+    private readonly messages: Record<'published' | 'deduplicated' | 'delivered' | 'redelivered' | 'requeued' | 'lost' | 'deadLettered', Counter.Internal>,
     /** The series of each outcome, bound once: a poll then costs no label lookup. */
     private readonly polls: Record<PollOutcome, { count: Counter.Internal; duration: Histogram.Internal<string> }>,
   ) {}
@@ -43,6 +43,7 @@ export class PrometheusMetrics implements DeliveryEvents {
       shared(name, () => new client.Counter({ name: prefix + name, help, labelNames: LABELS, registers: [registry] })).labels(labels);
     const messages = {
       published: counter('messages_published_total', 'Messages stored by publish()'),
+      deduplicated: counter('messages_deduplicated_total', 'Publishes of a deduplicationId seen within the window: nothing stored'),
       delivered: counter('messages_delivered_total', 'Messages handed to receivers'),
       redelivered: counter('messages_redelivered_total', 'At least once: deliveries of messages that came back unacknowledged'),
       requeued: counter('messages_requeued_total', 'Messages given back because their receiver left before it got them'),
@@ -105,6 +106,10 @@ export class PrometheusMetrics implements DeliveryEvents {
 
   published(count: number): void {
     this.messages.published.inc(count);
+  }
+
+  deduplicated(count: number): void {
+    this.messages.deduplicated.inc(count);
   }
 
   delivered(count: number, redelivered: number): void {

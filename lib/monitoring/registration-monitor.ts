@@ -51,6 +51,11 @@ export class RegistrationMonitor implements DeliveryEvents {
     this.metrics?.published(count);
   }
 
+  deduplicated(count: number): void {
+    this.stats.deduplicated(count);
+    this.metrics?.deduplicated(count);
+  }
+
   delivered(count: number, redelivered: number): void {
     this.stats.delivered(count, redelivered);
     this.metrics?.delivered(count, redelivered);

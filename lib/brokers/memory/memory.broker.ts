@@ -1,11 +1,12 @@
 import Denque from 'denque';
 import { QueueFullError } from '../../errors/index.js';
-import type { Delivery } from '../../interfaces/index.js';
+import type { Delivery, PublishOptions } from '../../interfaces/index.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { KeyedDelivery, receiveAny } from '../receive-any.js';
 import { Waiters } from '../waiters.js';
+import { DeduplicationWindow } from './deduplication-window.js';
 import { ExpiringMap } from './expiring-map.js';
 
 /** A message in a memory queue, and what acknowledged delivery keeps of it once it was handed out. */
@@ -25,12 +26,17 @@ export interface QueuedMessage {
 export class MemoryBroker implements Broker {
   private readonly queues: ExpiringMap<Denque<QueuedMessage>>;
   private readonly waiters = new Waiters<Delivery[]>();
+  private readonly deduplication: DeduplicationWindow;
 
   constructor(private readonly limits: QueueLimits) {
     this.queues = new ExpiringMap(limits.messageTtl, () => new Denque<QueuedMessage>());
+    this.deduplication = new DeduplicationWindow(limits.deduplicationWindow);
   }
 
-  async publish(key: string, message: Buffer): Promise<void> {
+  async publish(key: string, message: Buffer, { deduplicationId }: PublishOptions = {}): Promise<boolean> {
+    if (deduplicationId !== undefined && this.deduplication.has(key, deduplicationId)) {
+      return false;
+    }
     const messages = this.waiters.has(key) ? undefined : this.queues.write(key);
     if (messages && messages.length >= this.limits.maxQueueLength) {
       if (this.limits.overflow === 'reject') {
@@ -39,6 +45,10 @@ export class MemoryBroker implements Broker {
       messages.shift();
     }
     this.append(key, { message, deliveries: 0 });
+    if (deduplicationId !== undefined) {
+      this.deduplication.record(key, deduplicationId);
+    }
+    return true;
   }
 
   async receive(key: string, options: BrokerReceiveOptions): Promise<Delivery[]> {

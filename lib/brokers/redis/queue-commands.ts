@@ -2,11 +2,12 @@ import type { Logger } from '@nestjs/common';
 import { QueueFullError } from '../../errors/index.js';
 import { BrokerCommands } from '../../redis/broker-commands.js';
 import type { DurableWrites } from '../../redis/durable-writes.js';
-import { wakeChannel } from '../../redis/key-layout.js';
+import { companionKey, wakeChannel } from '../../redis/key-layout.js';
 import type { RedisCommands } from '../../redis/redis-client.js';
 import type { SingleSendConnection } from '../../redis/single-send-connection.js';
 import { QueueLimits } from '../broker-settings.interface.js';
-import { queueScripts } from './queue-scripts.js';
+import type { PublishOptions } from '../../interfaces/index.js';
+import { FULL, queueScripts, REPEATED } from './queue-scripts.js';
 
 /** The commands of a queue broker that both delivery modes share. */
 export class QueueCommands extends BrokerCommands {
@@ -19,15 +20,29 @@ export class QueueCommands extends BrokerCommands {
     super(connection, logger, durable);
   }
 
-  /** Appends a message to the queue within its bounds and wakes the instances that wait on it. */
-  async publish(key: string, message: Buffer): Promise<void> {
-    const { maxQueueLength, overflow, messageTtl } = this.limits;
+  /**
+   * Appends a message to the queue within its bounds and wakes the instances that wait on it; false, storing nothing,
+   * for a `deduplicationId` that the key's `#deduplication` set holds still.
+   */
+  async publish(key: string, message: Buffer, { deduplicationId = '' }: PublishOptions): Promise<boolean> {
+    const { maxQueueLength, overflow, messageTtl, deduplicationWindow } = this.limits;
     const length = await this.append(key, (client) =>
-      queueScripts(client).publishBounded(key, message, maxQueueLength, overflow, messageTtl, wakeChannel(key)),
+      queueScripts(client).publishBounded(
+        key,
+        companionKey(key, 'deduplication'),
+        message,
+        maxQueueLength,
+        overflow,
+        messageTtl,
+        wakeChannel(key),
+        deduplicationId,
+        deduplicationWindow,
+      ),
     );
-    if (length < 0) {
+    if (length === FULL) {
       throw new QueueFullError(key, maxQueueLength);
     }
+    return length !== REPEATED;
   }
 
   /** Puts messages back at the head of the queue, in order. No time limit: shutdown ends the wait by closing. */

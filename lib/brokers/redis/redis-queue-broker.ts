@@ -1,4 +1,4 @@
-import type { Delivery } from '../../interfaces/index.js';
+import type { Delivery, PublishOptions } from '../../interfaces/index.js';
 import { DeploymentBroker, DeploymentShare } from '../../redis/deployment-broker.js';
 import { KeySweep, SweepTest } from '../../redis/key-sweep.js';
 import { settleBy } from '../../redis/settle-by.js';
@@ -31,8 +31,8 @@ export abstract class RedisQueueBroker<T> extends DeploymentBroker {
     this.whenReconnected(() => this.keys.reconnected());
   }
 
-  publish(key: string, message: Buffer): Promise<void> {
-    return this.commands.publish(key, message);
+  publish(key: string, message: Buffer, options: PublishOptions = {}): Promise<boolean> {
+    return this.commands.publish(key, message, options);
   }
 
   /** Takes from a key straight when nobody here is in line on it and it may hold something, else waits in line. */

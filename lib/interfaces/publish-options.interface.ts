@@ -1,0 +1,8 @@
+/** How a message is published to a queue (`PistachioService.publish`); broadcast channels take none of these. */
+export interface PublishOptions {
+  /**
+   * Stores the message only if no publish to this endpoint carried the same id within `deduplicationWindow`: a
+   * publisher that retries after a timeout or a crash does not queue it twice. 1 to 128 characters.
+   */
+  deduplicationId?: string;
+}
