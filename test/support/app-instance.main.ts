@@ -1,13 +1,25 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { Controller, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AddressInfo } from 'node:net';
-import { PistachioModule, PistachioModuleOptions } from '../../lib/index.js';
+import { InjectPistachio, PistachioModule, PistachioModuleOptions, PistachioService } from '../../lib/index.js';
 
 /** An app of a user's in a process of its own (see app-instance.ts): the module options come as JSON in argv[2]. */
 const options = JSON.parse(process.argv[2]) as PistachioModuleOptions;
 
-@Module({ imports: [PistachioModule.forRoot(options)] })
+/** The app's own publishing route, as a producer would call it: the message is its id, deduplicated by it. */
+@Controller('publish')
+class PublishController {
+  constructor(@InjectPistachio() private readonly pistachio: PistachioService) {}
+
+  @Post(':endpoint/:id')
+  @HttpCode(204)
+  async publish(@Param('endpoint') endpoint: string, @Param('id') id: string): Promise<void> {
+    await this.pistachio.publish(endpoint, id, { deduplicationId: id });
+  }
+}
+
+@Module({ imports: [PistachioModule.forRoot(options)], controllers: options.mode === 'broadcast' ? [] : [PublishController] })
 class AppInstanceModule {}
 
 // The instance dies with the test process even when that is killed outright: our standard input closes then.
