@@ -117,4 +117,37 @@ describe('Two app instances on one Redis', () => {
       }
     },
   );
+
+  it('wakes a multiplexed broadcast poll on one instance with what the other publishes, every channel in order', async () => {
+    const options = { namespace: freshNamespace(), path: '/live', mode: 'broadcast', timeout: 10_000, redis: redisUrl() } as const;
+    const [a, b] = (apps = await Promise.all([startPistachio(options), startPistachio(options)]));
+    const received: string[] = [];
+    let running = true;
+    // A subscriber of A following its cursor, from before anything was published on either channel.
+    const subscriber = (async () => {
+      let cursor = 'news~0-0,alerts~0-0';
+      while (running) {
+        const answer = await request(`${a.url}/live/news,alerts?after=${encodeURIComponent(cursor)}`);
+        if (answer.status === 200) {
+          received.push(`${answer.headers['pistachio-endpoint']}:${answer.body}`);
+          cursor = String(answer.headers['pistachio-cursor']);
+        }
+      }
+    })();
+
+    const published: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const channel = i % 3 === 0 ? 'alerts' : 'news';
+      await until(async () => (await a.pistachio.presence('alerts')) === 1);
+      await b.pistachio.publish(channel, `m${i}`);
+      published.push(`${channel}:m${i}`);
+      // Each is waited for, so that A's next poll waits when the next comes.
+      await until(() => received.length === published.length);
+    }
+    running = false;
+    await b.pistachio.publish('news', 'last');
+    await subscriber;
+    expect(received.slice(0, 10)).toEqual(published);
+  });
 });
+
