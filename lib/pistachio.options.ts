@@ -51,7 +51,7 @@ const COMMON: Every<keyof PistachioCommonOptions> = {
   authorize: true, cors: true, maxWaiters: true, maxWaitersPerEndpoint: true, maxMessageBytes: true, shutdownGrace: true,
   maxBatch: true, maxEndpointsPerPoll: true, metrics: true,
 };
-const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true, deduplicationWindow: true };
+const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true, deduplicationWindow: true, maxDelay: true };
 const AT_LEAST_ONCE: Every<OwnOptions<PistachioAtLeastOnceOptions, PistachioQueueCommonOptions>> = { visibilityTimeout: true, maxVisibilityTimeout: true, maxDeliveries: true };
 const BROADCAST: Every<OwnOptions<PistachioBroadcastOptions, PistachioCommonOptions>> = { retention: true };
 
@@ -108,6 +108,7 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
     maxQueueLength: options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH,
     overflow: options.overflow ?? DEFAULT_OVERFLOW,
     deduplicationWindow: options.deduplicationWindow ?? DEFAULT_DEDUPLICATION_WINDOW,
+    maxDelay: options.maxDelay ?? options.messageTtl ?? DEFAULT_MESSAGE_TTL,
     messageTtl: options.messageTtl ?? DEFAULT_MESSAGE_TTL,
     authorize: options.authorize,
     cors: options.cors === true ? {} : (options.cors ?? false),
@@ -148,6 +149,7 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
   }
   assertDuration(resolved.messageTtl, 'messageTtl');
   assertDuration(resolved.deduplicationWindow, 'deduplicationWindow');
+  assertDuration(resolved.maxDelay, 'maxDelay');
   if (resolved.authorize !== undefined && typeof resolved.authorize !== 'function') {
     throw new InvalidOptionsError('authorize', 'a function (request, endpoint) => boolean', resolved.authorize);
   }

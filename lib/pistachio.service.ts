@@ -54,12 +54,15 @@ export class PistachioService implements BeforeApplicationShutdown {
   async publish(endpoint: string, message: unknown, options: PublishOptions = {}): Promise<void> {
     const key = endpointKey(this.options.namespace, endpoint);
     const bytes = toMessageBytes(message);
-    checkPublishOptions(options, this.options.mode);
+    checkPublishOptions(options, this.options);
     if (bytes.length > this.options.maxMessageBytes) {
       throw new MessageTooLargeError(bytes.length, this.options.maxMessageBytes);
     }
     if (await this.store(key, bytes, options)) {
       this.monitor.published(1);
+      if (options.delay) {
+        this.monitor.delayed(1);
+      }
     } else {
       this.monitor.deduplicated(1);
     }

@@ -159,6 +159,8 @@ export interface PistachioQueueCommonOptions extends PistachioCommonOptions {
    * nothing. Default 300 000 (5 minutes).
    */
   deduplicationWindow?: number;
+  /** Longest `delay` a publish may ask for, in milliseconds. Default: `messageTtl`, so that no queue expires under a message not yet due. */
+  maxDelay?: number;
   retention?: never;
 }
 
@@ -194,6 +196,7 @@ export interface PistachioBroadcastOptions extends PistachioCommonOptions {
   maxQueueLength?: never;
   overflow?: never;
   deduplicationWindow?: never;
+  maxDelay?: never;
   visibilityTimeout?: never;
   maxVisibilityTimeout?: never;
   maxDeliveries?: never;
@@ -232,7 +235,7 @@ export type ResolvedPistachioOptions = Required<
   Omit<PistachioCommonOptions, 'redis' | 'authorize' | 'cors' | 'metrics' | 'durability'>
 > &
   Pick<PistachioCommonOptions, 'redis' | 'authorize' | 'durability'> &
-  Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'deduplicationWindow' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> &
+  Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'deduplicationWindow' | 'maxDelay' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> &
   Required<Pick<PistachioBroadcastOptions, 'retention'>> & {
     mode: RegistrationMode;
     delivery: DeliveryMode;

@@ -5,4 +5,9 @@ export interface PublishOptions {
    * publisher that retries after a timeout or a crash does not queue it twice. 1 to 128 characters.
    */
   deduplicationId?: string;
+  /**
+   * Milliseconds until the message can be received (0 to `maxDelay`): it waits beside the queue until then, counted
+   * toward `maxQueueLength` but not by `length()`, and joins the queue's tail in the order messages came due.
+   */
+  delay?: number;
 }

@@ -14,6 +14,8 @@ export interface DeliveryEvents extends BrokerEvents {
   published(count: number): void;
   /** Publishes of a `deduplicationId` seen within the window: nothing was stored. */
   deduplicated(count: number): void;
+  /** Of the messages published, those stored with a `delay`. */
+  delayed(count: number): void;
   /** Messages handed to receivers (answers to polls, what receive calls return), `redelivered` of them come back. */
   delivered(count: number, redelivered: number): void;
   /** Messages given back because their receiver left before it got them (at most once). */

@@ -6,6 +6,7 @@ export class DeliveryStats implements DeliveryEvents {
   readonly messages: PistachioStats['messages'] = {
     published: 0,
     deduplicated: 0,
+    delayed: 0,
     delivered: 0,
     redelivered: 0,
     requeued: 0,
@@ -20,6 +21,10 @@ export class DeliveryStats implements DeliveryEvents {
 
   deduplicated(count: number): void {
     this.messages.deduplicated += count;
+  }
+
+  delayed(count: number): void {
+    this.messages.delayed += count;
   }
 
   delivered(count: number, redelivered: number): void {

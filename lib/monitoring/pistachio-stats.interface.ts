@@ -40,6 +40,8 @@ export interface PistachioStats {
     published: number;
     /** Queues: publishes of a `deduplicationId` seen within `deduplicationWindow`, which stored nothing. */
     deduplicated: number;
+    /** Queues: of those published, the ones stored with a `delay` (in `published` too). */
+    delayed: number;
     /** Handed to receivers: answers to polls, and what receive calls returned (those given back included). */
     delivered: number;
     /** At least once: of those delivered, deliveries of a message that came back (a count above 1). */

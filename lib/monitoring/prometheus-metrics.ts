@@ -29,7 +29,7 @@ const readersOf = new WeakMap<object, Map<string, MetricsTarget>>();
  */
 export class PrometheusMetrics implements DeliveryEvents {
   private constructor(
-    private readonly messages: Record<'published' | 'deduplicated' | 'delivered' | 'redelivered' | 'requeued' | 'lost' | 'deadLettered', Counter.Internal>,
+    private readonly messages: Record<'published' | 'deduplicated' | 'delayed' | 'delivered' | 'redelivered' | 'requeued' | 'lost' | 'deadLettered', Counter.Internal>,
     /** The series of each outcome, bound once: a poll then costs no label lookup. */
     private readonly polls: Record<PollOutcome, { count: Counter.Internal; duration: Histogram.Internal<string> }>,
   ) {}
@@ -44,6 +44,7 @@ export class PrometheusMetrics implements DeliveryEvents {
     const messages = {
       published: counter('messages_published_total', 'Messages stored by publish()'),
       deduplicated: counter('messages_deduplicated_total', 'Publishes of a deduplicationId seen within the window: nothing stored'),
+      delayed: counter('messages_delayed_total', 'Of the messages published, those stored with a delay'),
       delivered: counter('messages_delivered_total', 'Messages handed to receivers'),
       redelivered: counter('messages_redelivered_total', 'At least once: deliveries of messages that came back unacknowledged'),
       requeued: counter('messages_requeued_total', 'Messages given back because their receiver left before it got them'),
@@ -110,6 +111,10 @@ export class PrometheusMetrics implements DeliveryEvents {
 
   deduplicated(count: number): void {
     this.messages.deduplicated.inc(count);
+  }
+
+  delayed(count: number): void {
+    this.messages.delayed.inc(count);
   }
 
   delivered(count: number, redelivered: number): void {

@@ -56,6 +56,11 @@ export class RegistrationMonitor implements DeliveryEvents {
     this.metrics?.deduplicated(count);
   }
 
+  delayed(count: number): void {
+    this.stats.delayed(count);
+    this.metrics?.delayed(count);
+  }
+
   delivered(count: number, redelivered: number): void {
     this.stats.delivered(count, redelivered);
     this.metrics?.delivered(count, redelivered);

@@ -33,7 +33,7 @@ export interface TestApp {
  */
 export type TestOptions = PistachioCommonOptions &
   PistachioModuleExtras &
-  Partial<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'deduplicationWindow' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> & { retention?: number };
+  Partial<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'deduplicationWindow' | 'maxDelay' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> & { retention?: number };
 
 /** PistachioModule.forRoot() of options of any mode. */
 export function pistachioModule(options: TestOptions) {

@@ -7,6 +7,7 @@ import { QueueLimits } from '../broker-settings.interface.js';
 import { KeyedDelivery, receiveAny } from '../receive-any.js';
 import { Waiters } from '../waiters.js';
 import { DeduplicationWindow } from './deduplication-window.js';
+import { DelayedMessages } from './delayed-messages.js';
 import { ExpiringMap } from './expiring-map.js';
 
 /** A message in a memory queue, and what acknowledged delivery keeps of it once it was handed out. */
@@ -27,24 +28,29 @@ export class MemoryBroker implements Broker {
   private readonly queues: ExpiringMap<Denque<QueuedMessage>>;
   private readonly waiters = new Waiters<Delivery[]>();
   private readonly deduplication: DeduplicationWindow;
+  private readonly delayed = new DelayedMessages((key, message) => this.append(key, { message, deliveries: 0 }));
 
   constructor(private readonly limits: QueueLimits) {
     this.queues = new ExpiringMap(limits.messageTtl, () => new Denque<QueuedMessage>());
     this.deduplication = new DeduplicationWindow(limits.deduplicationWindow);
   }
 
-  async publish(key: string, message: Buffer, { deduplicationId }: PublishOptions = {}): Promise<boolean> {
+  async publish(key: string, message: Buffer, { deduplicationId, delay = 0 }: PublishOptions = {}): Promise<boolean> {
     if (deduplicationId !== undefined && this.deduplication.has(key, deduplicationId)) {
       return false;
     }
-    const messages = this.waiters.has(key) ? undefined : this.queues.write(key);
-    if (messages && messages.length >= this.limits.maxQueueLength) {
-      if (this.limits.overflow === 'reject') {
-        throw new QueueFullError(key, this.limits.maxQueueLength);
-      }
-      messages.shift();
+    if (delay === 0) {
+      this.delayed.releaseDue(key);
     }
-    this.append(key, { message, deliveries: 0 });
+    // A message handed to a waiter at once is never queued; a delayed one waits for its time whoever waits now.
+    if (!(this.waiters.has(key) && delay === 0)) {
+      this.makeRoom(key, this.queues.get(key)?.length ?? 0);
+    }
+    if (delay > 0) {
+      this.delayed.add(key, message, delay);
+    } else {
+      this.append(key, { message, deliveries: 0 });
+    }
     if (deduplicationId !== undefined) {
       this.deduplication.record(key, deduplicationId);
     }
@@ -91,6 +97,7 @@ export class MemoryBroker implements Broker {
   /** The queues live in this process: they end with it. */
   async close(): Promise<void> {
     this.queues.stopExpiring();
+    this.delayed.close();
   }
 
   /** Hands a message to the oldest waiter, else appends it to the queue. */
@@ -119,6 +126,17 @@ export class MemoryBroker implements Broker {
       }
       queue.splice(at++, 0, queued);
     }
+  }
+
+  /** Makes room for one more message beside `queued` and the key's delayed ones: from the queue's head, or refuses. */
+  private makeRoom(key: string, queued: number): void {
+    if (queued + this.delayed.count(key) < this.limits.maxQueueLength) {
+      return;
+    }
+    if (this.limits.overflow === 'reject' || queued === 0) {
+      throw new QueueFullError(key, this.limits.maxQueueLength);
+    }
+    this.queues.get(key)!.shift();
   }
 
   private take(key: string, max: number): QueuedMessage[] {

@@ -14,6 +14,7 @@ import { AcknowledgedBroker, AcknowledgingReceiveOptions } from '../broker.inter
 import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { CLAIMABLE, ClaimReply, claimScripts, SettleMode } from './claim-scripts.js';
+import { delayedKeys } from './delayed-scripts.js';
 import { RedisQueueBroker } from './redis-queue-broker.js';
 import { Taken } from './waited-keys.js';
 
@@ -85,7 +86,7 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
   }
 
   length(key: string): Promise<number> {
-    return this.commands.idempotent(key, (client) => claimScripts(client).claimedLength(key, claimKeys(key).deadlines));
+    return this.commands.idempotent(key, (client) => claimScripts(client).claimedLength(key, claimKeys(key).deadlines, delayedKeys(key).due));
   }
 
   async ack(key: string, receipts: string[]): Promise<void> {
@@ -156,6 +157,7 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
    */
   private async claim(key: string, max: number, acknowledged: string[] = []): Promise<Delivery[]> {
     const { claims, deadlines, dead } = claimKeys(key);
+    const delayed = delayedKeys(key);
     const { visibilityTimeout, maxDeliveries, messageTtl } = this.settings;
     const nonce = newNonce();
     try {
@@ -165,6 +167,8 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
           claims,
           deadlines,
           dead,
+          delayed.due,
+          delayed.messages,
           max,
           visibilityTimeout,
           maxDeliveries,

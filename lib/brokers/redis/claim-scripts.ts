@@ -1,10 +1,8 @@
 import { defineScripts } from '../../redis/define-scripts.js';
 import type { SweepTest } from '../../redis/key-sweep.js';
+import { LUA_NOW } from '../../redis/lua-now.js';
+import { HOLDS_DUE, PROMOTE_DUE } from './delayed-scripts.js';
 
-/** Redis's clock in milliseconds: every instance measures deadlines on the same clock. */
-const NOW = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
 
 /**
  * The receipts from ARGV[first] on (id, nonce, …) that cannot settle their claim (claims hash KEYS[claims], deadlines
@@ -40,17 +38,19 @@ end`;
  * (KEYS[3]) in the same step, so that no fault between the pop and the record can lose it. Claims whose deadline
  * passed come first and count one more delivery, or move to the dead letters (KEYS[4]) after ARGV[3] deliveries.
  * Receipts from ARGV[6] on (id, nonce, …) are acknowledged first, all or none: a looping client's acknowledgement and
- * its next claim cost one round trip. Answers { dead-lettered count, { id, count, message, … }, refused receipts };
+ * its next claim cost one round trip. Delayed messages that came due (KEYS[5], KEYS[6]) join the queue first. Answers { dead-lettered count, { id, count, message, … }, refused receipts };
  * when any is refused, nothing else is done. It moves rather than adds data, so it runs when Redis is out of memory
  * too: consuming is what frees it.
  */
 const CLAIM = `#!lua flags=allow-oom
 local max, visibility, maxDeliveries = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local nonce, ttl = ARGV[4], tonumber(ARGV[5])
-${NOW}
+${LUA_NOW}
+${PROMOTE_DUE}
 ${REFUSALS(6, 2, 3)}
 if #refused > 0 then return { 0, {}, refused } end
 ${ACKNOWLEDGE(6, 2, 3)}
+promoteDue(KEYS[1], KEYS[5], KEYS[6], now, ttl)
 local handed, dead = {}, 0
 local function hand(id, count, message)
   redis.call('HSET', KEYS[2], id, message, id .. ':n', count, id .. ':r', nonce)
@@ -96,7 +96,7 @@ return { dead, handed, {} }`;
  * that wakes waiting instances; then id and nonce of each receipt. Answers the refused ones: { index, reason, ... }.
  */
 const SETTLE = `#!lua flags=allow-oom
-${NOW}
+${LUA_NOW}
 ${REFUSALS(3, 1, 2)}
 if #refused > 0 then return refused end
 if ARGV[1] == 'ack' then
@@ -116,7 +116,7 @@ return refused`;
  * changes what is there, so it runs when Redis is out of memory too: a long job keeps its claim.
  */
 const EXTEND = `#!lua flags=allow-oom
-${NOW}
+${LUA_NOW}
 ${REFUSALS(2, 1, 2)}
 if #refused > 0 then return refused end
 local visibility = tonumber(ARGV[1])
@@ -127,16 +127,22 @@ redis.call('PEXPIRE', KEYS[1], visibility, 'GT')
 redis.call('PEXPIRE', KEYS[2], visibility, 'GT')
 return refused`;
 
-/** Messages waiting to be received: the queue (KEYS[1]), and the claims (KEYS[2]) whose deadline passed. */
+/**
+ * Messages waiting to be received: the queue (KEYS[1]), the claims (KEYS[2]) whose deadline passed, and the delayed
+ * messages (KEYS[3]) that came due.
+ */
 const CLAIMED_LENGTH = `
-${NOW}
-return redis.call('LLEN', KEYS[1]) + redis.call('ZCOUNT', KEYS[2], '-inf', now)`;
+${LUA_NOW}
+return redis.call('LLEN', KEYS[1]) + redis.call('ZCOUNT', KEYS[2], '-inf', now) + redis.call('ZCOUNT', KEYS[3], '-inf', now)`;
 
-/** The sweep's test (see KeySweep): a queue with messages, or claims whose deadline passed, at `{<key>}#deadlines`. */
+/**
+ * The sweep's test (see KeySweep): a queue with messages, claims whose deadline passed (at `{<key>}#deadlines`), or
+ * delayed messages that came due.
+ */
 export const CLAIMABLE: SweepTest = {
   name: 'sweepClaims',
-  prelude: NOW,
-  holds: "redis.pcall('LLEN', key) ~= 0 or redis.pcall('ZCOUNT', '{' .. key .. '}#deadlines', '-inf', now) ~= 0",
+  prelude: LUA_NOW,
+  holds: `redis.pcall('LLEN', key) ~= 0 or redis.pcall('ZCOUNT', '{' .. key .. '}#deadlines', '-inf', now) ~= 0 or ${HOLDS_DUE}`,
 };
 
 /** Moves the dead letters (KEYS[1]) to the tail of the queue (KEYS[2]) and wakes waiting instances; answers how many. */
@@ -167,6 +173,8 @@ export interface ClaimScripts {
     claims: string,
     deadlines: string,
     dead: string,
+    due: string,
+    delayedMessages: string,
     max: number,
     visibility: number,
     maxDeliveries: number,
@@ -176,17 +184,17 @@ export interface ClaimScripts {
   ): Promise<ClaimReply>;
   settle(claims: string, deadlines: string, mode: SettleMode, wake: string, ...receipts: string[]): Promise<(number | string)[]>;
   extend(claims: string, deadlines: string, visibility: number, ...receipts: string[]): Promise<(number | string)[]>;
-  claimedLength(queue: string, deadlines: string): Promise<number>;
+  claimedLength(queue: string, deadlines: string, due: string): Promise<number>;
   requeueDead(dead: string, queue: string, ttl: number, wake: string): Promise<number>;
   purgeDead(dead: string): Promise<number>;
 }
 
 /** The claim scripts on `client`, defined on it the first time. */
 export const claimScripts = defineScripts<ClaimScripts>({
-  claim: { numberOfKeys: 4, lua: CLAIM },
+  claim: { numberOfKeys: 6, lua: CLAIM },
   settle: { numberOfKeys: 2, lua: SETTLE },
   extend: { numberOfKeys: 2, lua: EXTEND },
-  claimedLength: { numberOfKeys: 2, lua: CLAIMED_LENGTH },
+  claimedLength: { numberOfKeys: 3, lua: CLAIMED_LENGTH },
   requeueDead: { numberOfKeys: 2, lua: REQUEUE_DEAD },
   purgeDead: { numberOfKeys: 1, lua: PURGE_DEAD },
 });

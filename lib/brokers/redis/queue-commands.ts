@@ -7,6 +7,7 @@ import type { RedisCommands } from '../../redis/redis-client.js';
 import type { SingleSendConnection } from '../../redis/single-send-connection.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import type { PublishOptions } from '../../interfaces/index.js';
+import { delayedKeys, delayedScripts } from './delayed-scripts.js';
 import { FULL, queueScripts, REPEATED } from './queue-scripts.js';
 
 /** The commands of a queue broker that both delivery modes share. */
@@ -21,15 +22,19 @@ export class QueueCommands extends BrokerCommands {
   }
 
   /**
-   * Appends a message to the queue within its bounds and wakes the instances that wait on it; false, storing nothing,
-   * for a `deduplicationId` that the key's `#deduplication` set holds still.
+   * Appends a message to the queue within its bounds and wakes the instances that wait on it, or with a `delay` keeps
+   * it beside the queue until due; false, storing nothing, for a `deduplicationId` that the key's `#deduplication` set
+   * holds still.
    */
-  async publish(key: string, message: Buffer, { deduplicationId = '' }: PublishOptions): Promise<boolean> {
+  async publish(key: string, message: Buffer, { deduplicationId = '', delay = 0 }: PublishOptions): Promise<boolean> {
     const { maxQueueLength, overflow, messageTtl, deduplicationWindow } = this.limits;
+    const delayed = delayedKeys(key);
     const length = await this.append(key, (client) =>
       queueScripts(client).publishBounded(
         key,
         companionKey(key, 'deduplication'),
+        delayed.due,
+        delayed.messages,
         message,
         maxQueueLength,
         overflow,
@@ -37,12 +42,22 @@ export class QueueCommands extends BrokerCommands {
         wakeChannel(key),
         deduplicationId,
         deduplicationWindow,
+        delay,
       ),
     );
     if (length === FULL) {
       throw new QueueFullError(key, maxQueueLength);
     }
     return length !== REPEATED;
+  }
+
+  /**
+   * Moves the delayed messages of `key` that came due to its tail and wakes the instances that wait on it; answers in
+   * how many milliseconds the next one is due, -1 for none.
+   */
+  promote(key: string): Promise<number> {
+    const { due, messages } = delayedKeys(key);
+    return this.idempotent(key, (client) => delayedScripts(client).promote(key, due, messages, this.limits.messageTtl, wakeChannel(key)));
   }
 
   /** Puts messages back at the head of the queue, in order. No time limit: shutdown ends the wait by closing. */

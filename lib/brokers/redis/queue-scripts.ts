@@ -1,37 +1,54 @@
 import { defineScripts } from '../../redis/define-scripts.js';
 import type { SweepTest } from '../../redis/key-sweep.js';
+import { LUA_NOW } from '../../redis/lua-now.js';
+import { HOLDS_DUE, PROMOTE_DUE } from './delayed-scripts.js';
 
 /** What the publish script answers for a message refused by a full queue, and for a repeated deduplication id. */
 export const FULL = -1;
 export const REPEATED = -2;
 
 /**
- * Appends a message unless the queue is full ('reject': takes it back, answers -1) or makes room ('drop-oldest');
- * refreshes the TTL; and wakes the instances that wait on the queue (ARGV[5], its shard channel, in its slot). It
- * asks nothing first: the push answers the length, and a refused message never left the script. With a deduplication
- * id (ARGV[6]), nothing is stored (-2) if the key's set of recent ids (KEYS[2], by when each is forgotten, Redis time)
- * holds it; a stored message's id is kept there ARGV[7] ms, and the ids past theirs go as it is written.
+ * Stores a message (ARGV[1]) unless the queue is full ('reject': answers -1) or makes room from its head
+ * ('drop-oldest'), counting its delayed messages too (KEYS[3]: due times, KEYS[4]: messages); a delayed message that
+ * fills a queue with nothing due is refused either way. Without a delay (ARGV[8]) it goes to the queue's tail, behind
+ * the delayed messages already due, its TTL refreshed (ARGV[4]), and wakes the instances that wait on it (ARGV[5], its
+ * shard channel); with one, it waits beside the queue until due, by Redis time. It asks nothing first: the push answers the length, and a refused
+ * message never left the script. With a deduplication id (ARGV[6]), nothing is stored (-2) if the key's set of recent
+ * ids (KEYS[2], by when each is forgotten) holds it; a stored message's id is kept there ARGV[7] ms.
  */
 const PUBLISH = `
-local id = ARGV[6]
-local now
+local id, delay, ttl = ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[4])
+${LUA_NOW}
+${PROMOTE_DUE}
 if id ~= '' then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
   local forget = redis.call('ZSCORE', KEYS[2], id)
   if forget and tonumber(forget) > now then return ${REPEATED} end
 end
-local length = redis.call('RPUSH', KEYS[1], ARGV[1])
 local max = tonumber(ARGV[2])
-if length > max then
-  if ARGV[3] == 'reject' then
-    redis.call('RPOP', KEYS[1])
-    return ${FULL}
+local length
+if delay > 0 then
+  length = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3]) + 1
+  if length > max and (ARGV[3] == 'reject' or not redis.call('LPOP', KEYS[1])) then return ${FULL} end
+  local member = string.format('%016d', redis.call('HINCRBY', KEYS[4], '#seq', 1))
+  redis.call('ZADD', KEYS[3], now + delay, member)
+  redis.call('HSET', KEYS[4], member, ARGV[1])
+  for _, key in ipairs({ KEYS[3], KEYS[4] }) do
+    if redis.call('PTTL', key) < delay + ttl then redis.call('PEXPIRE', key, delay + ttl) end
   end
-  redis.call('LTRIM', KEYS[1], length - max, -1)
+else
+  promoteDue(KEYS[1], KEYS[3], KEYS[4], now, ttl)
+  local queued = redis.call('RPUSH', KEYS[1], ARGV[1])
+  length = queued + redis.call('ZCARD', KEYS[3])
+  if length > max then
+    if ARGV[3] == 'reject' or length - max >= queued then
+      redis.call('RPOP', KEYS[1])
+      return ${FULL}
+    end
+    redis.call('LTRIM', KEYS[1], length - max, -1)
+  end
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('SPUBLISH', ARGV[5], '')
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('SPUBLISH', ARGV[5], '')
 if id ~= '' then
   local window = tonumber(ARGV[7])
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -41,12 +58,21 @@ end
 return length`;
 
 /**
- * Pops up to ARGV[1] messages, and answers how many are left: `{ messages, left }`, so that a queue emptied needs no
- * second look when the next poll comes. It only frees memory, so it runs when Redis is out of memory too.
+ * Moves the delayed messages that came due (KEYS[2], KEYS[3]) to the queue (KEYS[1], its TTL ARGV[2]), then pops up to
+ * ARGV[1] messages, and answers how many are left: `{ messages, left }`, so that a queue emptied needs no second look
+ * when the next poll comes. It only moves and frees data, so it runs when Redis is out of memory too.
  */
 const POP = `#!lua flags=allow-oom
+${LUA_NOW}
+${PROMOTE_DUE}
+promoteDue(KEYS[1], KEYS[2], KEYS[3], now, ARGV[2])
 local popped = redis.call('LPOP', KEYS[1], ARGV[1])
 return { popped or {}, redis.call('LLEN', KEYS[1]) }`;
+
+/** Messages waiting to be received: the queue (KEYS[1]) and its delayed messages (KEYS[2]) that came due. */
+const DUE_LENGTH = `
+${LUA_NOW}
+return redis.call('LLEN', KEYS[1]) + redis.call('ZCOUNT', KEYS[2], '-inf', now)`;
 
 /**
  * Puts messages back at the head, in order, whatever the bound (nothing taken is ever dropped), refreshes the TTL, and
@@ -58,14 +84,16 @@ for i = #ARGV, 3, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('SPUBLISH', ARGV[2], '')`;
 
-/** The sweep's test (see KeySweep): a queue with messages. */
-export const QUEUED: SweepTest = { name: 'sweepQueues', prelude: '', holds: "redis.pcall('LLEN', key) ~= 0" };
+/** The sweep's test (see KeySweep): a queue with messages, or delayed messages that came due. */
+export const QUEUED: SweepTest = { name: 'sweepQueues', prelude: LUA_NOW, holds: `redis.pcall('LLEN', key) ~= 0 or ${HOLDS_DUE}` };
 
 /** The queue operations that must be atomic in Redis, as Lua scripts. */
 export interface QueueScripts {
   publishBounded(
     key: string,
     deduplication: string,
+    due: string,
+    delayedMessages: string,
     message: Buffer,
     maxLength: number,
     overflow: string,
@@ -73,15 +101,18 @@ export interface QueueScripts {
     wake: string,
     deduplicationId: string,
     deduplicationWindow: number,
+    delay: number,
   ): Promise<number>;
-  popBuffer(key: string, count: number): Promise<[messages: Buffer[], left: number]>;
+  popBuffer(key: string, due: string, delayedMessages: string, count: number, ttl: number): Promise<[messages: Buffer[], left: number]>;
+  dueLength(key: string, due: string): Promise<number>;
   requeue(key: string, ttl: number, wake: string, ...messages: Buffer[]): Promise<null>;
 }
 
 /** The queue scripts on `client`, defined on it the first time. */
 export const queueScripts = defineScripts<QueueScripts>({
-  publishBounded: { numberOfKeys: 2, lua: PUBLISH },
-  pop: { numberOfKeys: 1, lua: POP },
+  publishBounded: { numberOfKeys: 4, lua: PUBLISH },
+  pop: { numberOfKeys: 3, lua: POP },
+  dueLength: { numberOfKeys: 2, lua: DUE_LENGTH },
   requeue: { numberOfKeys: 1, lua: REQUEUE },
 });
 

@@ -5,6 +5,7 @@ import { settleBy } from '../../redis/settle-by.js';
 import type { BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { KeyedDelivery, receiveAny } from '../receive-any.js';
+import { DelayedPromotions } from './delayed-promotions.js';
 import { QueueCommands } from './queue-commands.js';
 import { Taken, WaitedKeys } from './waited-keys.js';
 
@@ -16,11 +17,13 @@ import { Taken, WaitedKeys } from './waited-keys.js';
 export abstract class RedisQueueBroker<T> extends DeploymentBroker {
   protected readonly commands: QueueCommands;
   protected readonly keys: WaitedKeys<T>;
+  private readonly promotions: DelayedPromotions;
 
   protected constructor(share: DeploymentShare, limits: QueueLimits, sweepTest: SweepTest) {
     super(share);
     const { commands, topology, wakes } = share.deployment;
     this.commands = new QueueCommands(commands, limits, this.logger, share.durable);
+    this.promotions = new DelayedPromotions((key) => this.commands.promote(key));
     const sweep = new KeySweep(topology, sweepTest);
     this.keys = new WaitedKeys(wakes, {
       take: (key, max) => this.take(key, max),
@@ -31,8 +34,12 @@ export abstract class RedisQueueBroker<T> extends DeploymentBroker {
     this.whenReconnected(() => this.keys.reconnected());
   }
 
-  publish(key: string, message: Buffer, options: PublishOptions = {}): Promise<boolean> {
-    return this.commands.publish(key, message, options);
+  async publish(key: string, message: Buffer, options: PublishOptions = {}): Promise<boolean> {
+    const stored = await this.commands.publish(key, message, options);
+    if (stored && options.delay) {
+      this.promotions.schedule(key, options.delay);
+    }
+    return stored;
   }
 
   /** Takes from a key straight when nobody here is in line on it and it may hold something, else waits in line. */
@@ -69,8 +76,9 @@ export abstract class RedisQueueBroker<T> extends DeploymentBroker {
     return { taken: took?.taken ?? [], wokenMeanwhile: wakesBefore !== this.keys.wakesOf(key) };
   }
 
-  /** Stops taking, and lets the takes on their way settle (what nobody takes is given back). */
+  /** Stops taking and promoting, and lets the takes on their way settle (what nobody takes is given back). */
   protected stop(): Promise<void> {
+    this.promotions.close();
     return this.keys.close();
   }
 

@@ -8,6 +8,7 @@ import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
+import { delayedKeys } from './delayed-scripts.js';
 import { QUEUED, queueScripts } from './queue-scripts.js';
 import { RedisQueueBroker } from './redis-queue-broker.js';
 import { Taken } from './waited-keys.js';
@@ -20,10 +21,10 @@ import { Taken } from './waited-keys.js';
 export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
   private constructor(
     share: DeploymentShare,
-    options: ResolvedPistachioOptions,
+    private readonly limits: ResolvedPistachioOptions,
     private readonly events: BrokerEvents,
   ) {
-    super(share, options, QUEUED);
+    super(share, limits, QUEUED);
   }
 
   /** Connects (or shares) the deployment; rejects with the module's error if Redis is away or unfit. */
@@ -80,7 +81,7 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
   }
 
   length(key: string): Promise<number> {
-    return this.commands.idempotent(key, (client) => client.llen(key));
+    return this.commands.idempotent(key, (client) => queueScripts(client).dueLength(key, delayedKeys(key).due));
   }
 
   /**
@@ -90,7 +91,7 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
    * delivered twice), and the take fails.
    */
   protected async take(key: string, count: number, plain = false): Promise<Taken<Buffer>> {
-    const popping = plain ? lpop(key, count) : popScript(key, count);
+    const popping = plain ? lpop(key, count) : popScript(key, count, this.limits.messageTtl);
     try {
       return popping.taken(await this.commands.take(key, popping.command));
     } catch (error) {
@@ -151,10 +152,11 @@ function lpop(key: string, count: number): Popping {
   };
 }
 
-/** The pop script, which also says whether the queue is left empty. */
-function popScript(key: string, count: number): Popping {
+/** The pop script, which brings in the delayed messages that came due first, and says whether the queue is left empty. */
+function popScript(key: string, count: number, ttl: number): Popping {
+  const { due, messages } = delayedKeys(key);
   return {
-    command: (client) => queueScripts(client).popBuffer(key, count),
+    command: (client) => queueScripts(client).popBuffer(key, due, messages, count, ttl),
     taken: (reply) => {
       const [taken, left] = reply as [Buffer[], number];
       return { taken, emptied: left === 0 };
