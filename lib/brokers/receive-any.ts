@@ -16,8 +16,9 @@ export interface AnyKeySource {
 
 /**
  * A receive on several keys, fair between them: it takes what they hold in turn (see takeInTurn, in the order given);
- * with nothing there, it waits on all of them for the first message, then fills a batch in turn from the keys after
- * the one that answered, that key last.
+ * with nothing there, it waits on all of them for the first key to bring messages (up to the whole batch: under
+ * contention the other keys are taken for the receives in line before it), then fills the batch in turn from the keys
+ * after the one that answered.
  */
 export async function receiveAny(keys: string[], options: BrokerReceiveOptions, source: AnyKeySource): Promise<KeyedDelivery[]> {
   const deadline = Date.now() + options.timeout;
@@ -25,7 +26,7 @@ export async function receiveAny(keys: string[], options: BrokerReceiveOptions, 
   if (taken.length > 0) {
     return taken;
   }
-  const woken = await source.waitAny(keys, { ...options, timeout: Math.max(1, deadline - Date.now()), max: 1 });
+  const woken = await source.waitAny(keys, { ...options, timeout: Math.max(1, deadline - Date.now()) });
   if (!woken) {
     return [];
   }
