@@ -20,6 +20,9 @@ import { CommandCost, commandCost, MasterSpread, masterSpread } from './scenario
 import { PeerOutcome, peerScenario, PeerPlan } from './scenarios/nchan-peer.js';
 import { PageCost, pageCost } from './scenarios/multiplexed.js';
 import { renderPages } from './pages-report.js';
+import { median } from './median.js';
+import { renderQueueFeatures } from './queue-features-report.js';
+import { DueAtOnce, dueAtOnce, PublishCost, publishCosts } from './scenarios/queue-features.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
 
 /**
@@ -35,6 +38,8 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
  * none`), its single polls side by side with this build's, round after round. Never in the full run.
  * `-- --only pages`: a page with several subscriptions, as a poll per subscription and as one multiplexed poll (Redis,
  * Express): connections, requests and app CPU per delivered message, into DIR/pages.json and DIR/pages.md.
+ * `-- --only queue`: what the queue features cost, in code (no HTTP), on memory and Redis: a publish with each option
+ * beside a plain one, and many delayed messages coming due at once, into DIR/queue.json and DIR/queue.md.
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -43,7 +48,7 @@ const option = (name: string) => {
 };
 const out = option('--out') ?? new URL('../../results/', import.meta.url).pathname;
 const only = option('--only');
-const parts = ['broadcast', 'peer', 'profile', 'core', 'pages', 'none'];
+const parts = ['broadcast', 'peer', 'profile', 'core', 'pages', 'queue', 'none'];
 if (only !== undefined && !parts.includes(only)) {
   throw new Error(`--only takes ${parts.map((part) => `"${part}"`).join(', ')} (the parts that run alone), not ${JSON.stringify(only)}`);
 }
@@ -86,6 +91,7 @@ const plan = quick
       ] satisfies ProfilePlan[],
       core: { commands: { endpoints: 16, rate: 200, seconds: 1 }, waiting: 200, polls: [64], rounds: 1, spread: { endpoints: 100, rate: 200, seconds: 1 } },
       pages: { pages: 16, subscriptions: [4, 16], rate: 200, seconds: 1, rounds: 1 },
+      queue: { publish: { publishes: 1_000, concurrency: 16, rounds: 1 }, due: { messages: 2_000, endpoints: 10, consumers: 8 } },
     }
   : {
       rounds: 3,
@@ -134,6 +140,8 @@ const plan = quick
       },
       // 64 pages of 4 subscriptions (256 queues), and of 16 (1,024), fed at 1,000 messages a second.
       pages: { pages: 64, subscriptions: [4, 16], rate: 1_000, seconds: 5, rounds: 3 },
+      // 100,000 delayed messages due at once, over 10 queues, for 16 consumers.
+      queue: { publish: { publishes: 20_000, concurrency: 64, rounds: 3 }, due: { messages: 100_000, endpoints: 10, consumers: 16 } },
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -219,6 +227,15 @@ export interface BroadcastRun {
   broadcast: BroadcastResults;
 }
 
+/** What `--only queue` writes. */
+export interface QueueRun {
+  date: string;
+  machine: Results['machine'];
+  quick: boolean;
+  publishes: PublishCost[];
+  due: DueAtOnce[];
+}
+
 /** What `--only pages` writes. */
 export interface PagesRun {
   date: string;
@@ -254,7 +271,6 @@ export interface Results {
 /** The record of a design that broke under the load: where, and why, with no figures. */
 const broken = (waiting: number, error: Error): IdleScale =>
   ({ waiting, broke: `${error.message}${error.cause ? `: ${(error.cause as Error).message}` : ''}` }) as IdleScale;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /** The median of each figure across rounds of one shape. */
 function medians<T>(rounds: T[]): T {
   if (typeof rounds[0] === 'number') {
@@ -470,6 +486,16 @@ try {
 
   if (only === 'none') {
     log('built; nothing run');
+  } else if (only === 'queue') {
+    const publishes = await publishCosts(redisServer.url, redis, plan.queue.publish);
+    publishes.forEach(({ store, variant, relative }) => log(`${store}, ${variant}: ${relative.toFixed(2)}× a plain publish`));
+    const due = await dueAtOnce(redisServer.url, redis, plan.queue.due);
+    due.forEach(({ store, messages, drainSeconds }) => log(`${store}: ${messages} due at once, all received ${drainSeconds} s later`));
+    const results: QueueRun = { date: new Date().toISOString(), machine: machine(), quick, publishes, due };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/queue.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/queue.md`, [runLine(results), '', ...renderQueueFeatures(results)].join('\n'));
+    log(`queue results written to ${out}`);
   } else if (only === 'pages') {
     const results = await pagesScenario();
     mkdirSync(out, { recursive: true });

@@ -126,4 +126,33 @@ describe('The benchmark', () => {
     }
     expect(readFileSync(join(out, 'pages.md'), 'utf8')).toContain('| pages × subscriptions | design |');
   }, 300_000);
+
+  it('runs the queue features scenario in its quick form: each publish option beside a plain publish, and delayed messages due at once', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
+    await promisify(execFile)('npm', ['run', 'bench', '--', '--only', 'queue', '--quick', '--out', out], {
+      cwd: new URL('../..', import.meta.url),
+    });
+
+    const { publishes, due } = JSON.parse(readFileSync(join(out, 'queue.json'), 'utf8'));
+    expect(publishes.map(({ store, variant }: { store: string; variant: string }) => `${store} ${variant}`)).toEqual([
+      'memory plain',
+      'memory deduplicationId',
+      'memory delay',
+      'memory deduplicationId + delay',
+      'redis plain',
+      'redis deduplicationId',
+      'redis delay',
+      'redis deduplicationId + delay',
+    ]);
+    for (const cost of publishes) {
+      expect(cost.appUs).toBeGreaterThan(0);
+      expect(cost.relative).toBeGreaterThan(0);
+    }
+    expect(due.map(({ store, messages }: { store: string; messages: number }) => `${store} ${messages}`)).toEqual(['memory 2000', 'redis 2000']);
+    for (const { drainSeconds } of due) {
+      expect(drainSeconds).toBeGreaterThanOrEqual(0);
+    }
+    expect(readFileSync(join(out, 'queue.md'), 'utf8')).toContain('| store | publish | app CPU | Redis CPU |');
+  }, 300_000);
 });
+

@@ -1,3 +1,5 @@
+import Denque from 'denque';
+
 interface Delayed {
   due: number;
   message: Buffer;
@@ -8,7 +10,7 @@ interface Delayed {
  * the next, which hands every message then due to `due` in that order.
  */
 export class DelayedMessages {
-  private readonly byKey = new Map<string, { messages: Delayed[]; timer?: NodeJS.Timeout }>();
+  private readonly byKey = new Map<string, { messages: Denque<Delayed>; timer?: NodeJS.Timeout }>();
 
   constructor(private readonly due: (key: string, message: Buffer) => void) {}
 
@@ -18,13 +20,21 @@ export class DelayedMessages {
   }
 
   add(key: string, message: Buffer, delay: number): void {
-    const delayed = this.byKey.get(key) ?? { messages: [] };
+    const delayed = this.byKey.get(key) ?? { messages: new Denque<Delayed>() };
     this.byKey.set(key, delayed);
+    const { messages } = delayed;
     const due = Date.now() + delay;
-    // After every message due at the same time or earlier: ties keep the order of publishing.
-    const at = delayed.messages.findIndex((other) => other.due > due);
-    delayed.messages.splice(at < 0 ? delayed.messages.length : at, 0, { due, message });
-    if (at === 0 || delayed.messages.length === 1) {
+    // After every message due at the same time or earlier (ties keep the order of publishing); mostly the tail.
+    let at = messages.length;
+    while (at > 0 && messages.peekAt(at - 1)!.due > due) {
+      at--;
+    }
+    if (at === messages.length) {
+      messages.push({ due, message });
+    } else {
+      messages.splice(at, 0, { due, message });
+    }
+    if (at === 0) {
       this.arm(key);
     }
   }
@@ -32,7 +42,7 @@ export class DelayedMessages {
   /** Hands on what of `key` is due now, before its timer would: a message published next goes behind it. */
   releaseDue(key: string): void {
     const delayed = this.byKey.get(key);
-    if (delayed && delayed.messages[0].due <= Date.now()) {
+    if (delayed && delayed.messages.peekFront()!.due <= Date.now()) {
       this.release(key);
     }
   }
@@ -45,19 +55,20 @@ export class DelayedMessages {
   private arm(key: string): void {
     const delayed = this.byKey.get(key)!;
     clearTimeout(delayed.timer);
-    delayed.timer = setTimeout(() => this.release(key), Math.max(delayed.messages[0].due - Date.now(), 0)).unref();
+    delayed.timer = setTimeout(() => this.release(key), Math.max(delayed.messages.peekFront()!.due - Date.now(), 0)).unref();
   }
 
   private release(key: string): void {
     const delayed = this.byKey.get(key)!;
     const now = Date.now();
-    while (delayed.messages.length > 0 && delayed.messages[0].due <= now) {
+    while (!delayed.messages.isEmpty() && delayed.messages.peekFront()!.due <= now) {
       this.due(key, delayed.messages.shift()!.message);
     }
-    if (delayed.messages.length > 0) {
-      this.arm(key);
-    } else {
+    if (delayed.messages.isEmpty()) {
+      clearTimeout(delayed.timer);
       this.byKey.delete(key);
+    } else {
+      this.arm(key);
     }
   }
 }

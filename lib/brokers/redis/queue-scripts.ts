@@ -18,7 +18,12 @@ export const REPEATED = -2;
  */
 const PUBLISH = `
 local id, delay, ttl = ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[4])
-${LUA_NOW}
+local delayed = redis.call('ZCARD', KEYS[3])
+local now
+if id ~= '' or delay > 0 or delayed > 0 then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
 ${PROMOTE_DUE}
 if id ~= '' then
   local forget = redis.call('ZSCORE', KEYS[2], id)
@@ -27,7 +32,7 @@ end
 local max = tonumber(ARGV[2])
 local length
 if delay > 0 then
-  length = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3]) + 1
+  length = redis.call('LLEN', KEYS[1]) + delayed + 1
   if length > max and (ARGV[3] == 'reject' or not redis.call('LPOP', KEYS[1])) then return ${FULL} end
   local member = string.format('%016d', redis.call('HINCRBY', KEYS[4], '#seq', 1))
   redis.call('ZADD', KEYS[3], now + delay, member)
@@ -36,9 +41,11 @@ if delay > 0 then
     if redis.call('PTTL', key) < delay + ttl then redis.call('PEXPIRE', key, delay + ttl) end
   end
 else
-  promoteDue(KEYS[1], KEYS[3], KEYS[4], now, ttl)
+  if delayed > 0 then
+    delayed = delayed - promoteDue(KEYS[1], KEYS[3], KEYS[4], now, ttl)
+  end
   local queued = redis.call('RPUSH', KEYS[1], ARGV[1])
-  length = queued + redis.call('ZCARD', KEYS[3])
+  length = queued + delayed
   if length > max then
     if ARGV[3] == 'reject' or length - max >= queued then
       redis.call('RPOP', KEYS[1])
