@@ -13,12 +13,20 @@ function figures(value: unknown, path = ''): [string, unknown][] {
   return [[path, value]];
 }
 
+const repo = new URL('../..', import.meta.url);
+let built = false;
+
+/** Runs the bench as `npm run bench -- <args>` does; the first run builds it, the later ones reuse that build. */
+async function bench(args: string[]): Promise<void> {
+  const [command, prefix] = built ? [process.execPath, ['bench/dist/bench/run.js']] : ['npm', ['run', 'bench', '--']];
+  await promisify(execFile)(command, [...prefix, ...args], { cwd: repo });
+  built = true;
+}
+
 describe('The benchmark', () => {
   it('runs every scenario in its quick form and writes numbers for each (how fast is not checked)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
-    await promisify(execFile)('npm', ['run', 'bench', '--', '--quick', '--out', out], {
-      cwd: new URL('../..', import.meta.url),
-    });
+    await bench(['--quick', '--out', out]);
 
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const numbers = figures({
@@ -81,9 +89,7 @@ describe('The benchmark', () => {
 
   it('runs the delivery core scenario in its quick form, on one Redis and on a Cluster', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
-    await promisify(execFile)('npm', ['run', 'bench', '--', '--only', 'core', '--quick', '--out', out], {
-      cwd: new URL('../..', import.meta.url),
-    });
+    await bench(['--only', 'core', '--quick', '--out', out]);
 
     const results = JSON.parse(readFileSync(join(out, 'core.json'), 'utf8'));
     expect(figures(results).filter(([path, value]) => typeof value !== 'number' && !/\.(date|quick|delivery|store|adapter|address|cpus|node|redis)$/.test(path))).toEqual([]);
@@ -106,9 +112,7 @@ describe('The benchmark', () => {
 
   it('runs the pages scenario in its quick form: single polls and multiplexed polls, with a figure for each', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
-    await promisify(execFile)('npm', ['run', 'bench', '--', '--only', 'pages', '--quick', '--out', out], {
-      cwd: new URL('../..', import.meta.url),
-    });
+    await bench(['--only', 'pages', '--quick', '--out', out]);
 
     const { pages } = JSON.parse(readFileSync(join(out, 'pages.json'), 'utf8'));
     expect(pages.map(({ design, subscriptions }: { design: string; subscriptions: number }) => `${subscriptions} ${design}`)).toEqual([
@@ -129,9 +133,7 @@ describe('The benchmark', () => {
 
   it('runs the queue features scenario in its quick form: each publish option beside a plain publish, and delayed messages due at once', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
-    await promisify(execFile)('npm', ['run', 'bench', '--', '--only', 'queue', '--quick', '--out', out], {
-      cwd: new URL('../..', import.meta.url),
-    });
+    await bench(['--only', 'queue', '--quick', '--out', out]);
 
     const { publishes, due } = JSON.parse(readFileSync(join(out, 'queue.json'), 'utf8'));
     expect(publishes.map(({ store, variant }: { store: string; variant: string }) => `${store} ${variant}`)).toEqual([

@@ -29,10 +29,10 @@ describe.each(backendSetups)('Visibility extension on $name', ({ broker, adapter
     expect(first.headers['pistachio-visibility-timeout']).toBe('1000');
     const receipt = String(first.headers['pistachio-receipt']);
 
-    const extended = await extend('long', receipt, '?visibility=4000');
+    const extended = await extend('long', receipt, '?visibility=2500');
     expect([extended.status, extended.body]).toEqual([204, '']);
     // Past the old deadline, nothing comes back; at the new one the message does, as a second delivery.
-    expect((await poll('long', '?timeout=2000')).status).toBe(504);
+    expect((await poll('long', '?timeout=1500')).status).toBe(504);
     const again = await poll('long', '?timeout=10000');
     expect([again.status, again.body, again.headers['pistachio-delivery-count']]).toEqual([200, 'job', '2']);
 
@@ -92,7 +92,7 @@ describe.each(backendSetups)('Visibility extension on $name', ({ broker, adapter
       expect((await extend(endpoint, part.headers['pistachio-receipt'], '?visibility=60000')).status).toBe(204);
     }
     // Neither comes back at the old deadline.
-    expect((await poll('a,b', '?timeout=2000')).status).toBe(504);
+    expect((await poll('a,b', '?timeout=1500')).status).toBe(504);
     expect(await app.pistachio.length('a')).toBe(0);
   });
 });
