@@ -35,7 +35,7 @@ export interface PistachioMode {
 const AT_MOST_ONCE: PistachioMode = {
   brokers: {
     endpoints: 'queues',
-    memory: (options) => new MemoryBroker(options),
+    memory: (options, events) => new MemoryBroker(options, events),
     redis: (options, events, deployments) => RedisBroker.connect(options, events, deployments),
   },
   api: PistachioQueue,

@@ -16,7 +16,7 @@ function createService(): { pistachio: PistachioService; queue: PistachioQueue }
     { path: '/unit', name: undefined, mode: 'queue', delivery: 'at-most-once' },
   );
   const monitor = new RegistrationMonitor();
-  const broker = new MemoryBroker(options);
+  const broker = new MemoryBroker(options, monitor);
   const receives = new Receives(options, monitor);
   const queue = new PistachioQueue(options, broker, receives, monitor);
   return { pistachio: new PistachioService(options, broker, monitor, receives, queue, new LocalPresence(receives)), queue };

@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import { getPistachioQueueToken, getPistachioToken, PistachioModule, PistachioQueue, PistachioService, PublishOptions } from '../../lib/index.js';
 
 export type Store = 'memory' | 'redis';
-export type PublishVariant = 'plain' | 'deduplicationId' | 'delay' | 'deduplicationId + delay';
-const VARIANTS: PublishVariant[] = ['plain', 'deduplicationId', 'delay', 'deduplicationId + delay'];
+export type PublishVariant = 'plain' | 'deduplicationId' | 'delay' | 'ttl' | 'deduplicationId + delay';
+const VARIANTS: PublishVariant[] = ['plain', 'deduplicationId', 'delay', 'ttl', 'deduplicationId + delay'];
 
 /** What one kind of publish cost, per publish: the app's CPU and Redis's, and how that compares with a plain one. */
 export interface PublishCost {
@@ -49,11 +49,18 @@ async function queues(redis: string | undefined, maxQueueLength: number): Promis
   return { app, service: app.get(getPistachioToken()), queue: app.get(getPistachioQueueToken()) };
 }
 
-/** The options of a variant's `i`-th publish: ids that never repeat, and a delay beyond the run. */
+/** The options of a variant's `i`-th publish: ids that never repeat, a delay and a ttl beyond the run. */
 function optionsOf(variant: PublishVariant, round: number, i: number): PublishOptions {
   const id = { deduplicationId: `r${round}-${i}` };
   const delay = { delay: 3_000_000 };
-  return variant === 'plain' ? {} : variant === 'deduplicationId' ? id : variant === 'delay' ? delay : { ...id, ...delay };
+  const variants: Record<PublishVariant, PublishOptions> = {
+    plain: {},
+    deduplicationId: id,
+    delay,
+    ttl: { ttl: 3_000_000 },
+    'deduplicationId + delay': { ...id, ...delay },
+  };
+  return variants[variant];
 }
 
 /** Redis's own CPU time so far, in microseconds. */

@@ -10,4 +10,10 @@ export interface PublishOptions {
    * toward `maxQueueLength` but not by `length()`, and joins the queue's tail in the order messages came due.
    */
   delay?: number;
+  /**
+   * Milliseconds the message may wait to be received (1 to `messageTtl`), counted from when it can be (its publish, or
+   * the end of its `delay`): still undelivered then, it is never delivered, but dropped and counted as `expired`. At
+   * least once it bounds the wait for the first delivery; a message handed out is delivered again as ever.
+   */
+  ttl?: number;
 }

@@ -7,6 +7,8 @@ export interface BrokerEvents {
   lost(count: number): void;
   /** At least once: messages moved to the dead letters after `maxDeliveries`. */
   deadLettered(count: number): void;
+  /** Messages published with a `ttl` that passed before they were delivered: dropped. */
+  expired(count: number): void;
 }
 
 /** What a registration reports as it works: DeliveryStats counts it, PrometheusMetrics exports it. */

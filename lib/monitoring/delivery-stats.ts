@@ -12,6 +12,7 @@ export class DeliveryStats implements DeliveryEvents {
     requeued: 0,
     lost: 0,
     deadLettered: 0,
+    expired: 0,
   };
   readonly polls: PistachioStats['polls'] = { message: 0, timeout: 0, refused: 0, departed: 0, shutdown: 0 };
 
@@ -42,6 +43,10 @@ export class DeliveryStats implements DeliveryEvents {
 
   deadLettered(count: number): void {
     this.messages.deadLettered += count;
+  }
+
+  expired(count: number): void {
+    this.messages.expired += count;
   }
 
   polled(outcome: PollOutcome): void {

@@ -52,6 +52,8 @@ export interface PistachioStats {
     lost: number;
     /** At least once: moved to the dead letters after `maxDeliveries`. */
     deadLettered: number;
+    /** Queues: published with a `ttl` that passed before they were delivered, and dropped. */
+    expired: number;
   };
   /** Polls of the route, by how they ended. */
   polls: {

@@ -29,7 +29,7 @@ const readersOf = new WeakMap<object, Map<string, MetricsTarget>>();
  */
 export class PrometheusMetrics implements DeliveryEvents {
   private constructor(
-    private readonly messages: Record<'published' | 'deduplicated' | 'delayed' | 'delivered' | 'redelivered' | 'requeued' | 'lost' | 'deadLettered', Counter.Internal>,
+    private readonly messages: Record<'published' | 'deduplicated' | 'delayed' | 'delivered' | 'redelivered' | 'requeued' | 'lost' | 'deadLettered' | 'expired', Counter.Internal>,
     /** The series of each outcome, bound once: a poll then costs no label lookup. */
     private readonly polls: Record<PollOutcome, { count: Counter.Internal; duration: Histogram.Internal<string> }>,
   ) {}
@@ -50,6 +50,7 @@ export class PrometheusMetrics implements DeliveryEvents {
       requeued: counter('messages_requeued_total', 'Messages given back because their receiver left before it got them'),
       lost: counter('messages_lost_total', 'Messages taken from a queue that could not be given back'),
       deadLettered: counter('messages_dead_lettered_total', 'At least once: messages moved to the dead letters'),
+      expired: counter('messages_expired_total', 'Messages whose ttl passed before they were delivered: dropped'),
     };
     Object.values(messages).forEach((series) => series.inc(0));
     const polls = shared(
@@ -134,6 +135,10 @@ export class PrometheusMetrics implements DeliveryEvents {
 
   deadLettered(count: number): void {
     this.messages.deadLettered.inc(count);
+  }
+
+  expired(count: number): void {
+    this.messages.expired.inc(count);
   }
 
   polled(outcome: PollOutcome, seconds: number): void {

@@ -76,6 +76,11 @@ export class RegistrationMonitor implements DeliveryEvents {
     this.metrics?.lost(count);
   }
 
+  expired(count: number): void {
+    this.stats.expired(count);
+    this.metrics?.expired(count);
+  }
+
   deadLettered(count: number): void {
     this.stats.deadLettered(count);
     this.metrics?.deadLettered(count);

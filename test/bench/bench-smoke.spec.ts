@@ -140,10 +140,12 @@ describe('The benchmark', () => {
       'memory plain',
       'memory deduplicationId',
       'memory delay',
+      'memory ttl',
       'memory deduplicationId + delay',
       'redis plain',
       'redis deduplicationId',
       'redis delay',
+      'redis ttl',
       'redis deduplicationId + delay',
     ]);
     for (const cost of publishes) {

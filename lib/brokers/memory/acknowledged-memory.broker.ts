@@ -25,9 +25,9 @@ export class AcknowledgedMemoryBroker extends MemoryBroker implements Acknowledg
 
   constructor(
     private readonly settings: QueueLimits & AcknowledgementSettings,
-    private readonly events: BrokerEvents,
+    events: BrokerEvents,
   ) {
-    super(settings);
+    super(settings, events);
     this.deadLetters = new ExpiringMap(settings.messageTtl, () => new Denque<Buffer>());
   }
 

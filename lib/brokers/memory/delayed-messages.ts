@@ -3,6 +3,8 @@ import Denque from 'denque';
 interface Delayed {
   due: number;
   message: Buffer;
+  /** The message's `ttl`, counted from when it is due; 0 for none. */
+  ttl: number;
 }
 
 /**
@@ -12,14 +14,15 @@ interface Delayed {
 export class DelayedMessages {
   private readonly byKey = new Map<string, { messages: Denque<Delayed>; timer?: NodeJS.Timeout }>();
 
-  constructor(private readonly due: (key: string, message: Buffer) => void) {}
+  /** `due` gets each message as it comes due, with when it expires (0: never). */
+  constructor(private readonly due: (key: string, message: Buffer, expiresAt: number) => void) {}
 
   /** How many messages of `key` are not due yet. */
   count(key: string): number {
     return this.byKey.get(key)?.messages.length ?? 0;
   }
 
-  add(key: string, message: Buffer, delay: number): void {
+  add(key: string, message: Buffer, delay: number, ttl = 0): void {
     const delayed = this.byKey.get(key) ?? { messages: new Denque<Delayed>() };
     this.byKey.set(key, delayed);
     const { messages } = delayed;
@@ -30,9 +33,9 @@ export class DelayedMessages {
       at--;
     }
     if (at === messages.length) {
-      messages.push({ due, message });
+      messages.push({ due, message, ttl });
     } else {
-      messages.splice(at, 0, { due, message });
+      messages.splice(at, 0, { due, message, ttl });
     }
     if (at === 0) {
       this.arm(key);
@@ -62,7 +65,8 @@ export class DelayedMessages {
     const delayed = this.byKey.get(key)!;
     const now = Date.now();
     while (!delayed.messages.isEmpty() && delayed.messages.peekFront()!.due <= now) {
-      this.due(key, delayed.messages.shift()!.message);
+      const { due, message, ttl } = delayed.messages.shift()!;
+      this.due(key, message, ttl && due + ttl);
     }
     if (delayed.messages.isEmpty()) {
       clearTimeout(delayed.timer);

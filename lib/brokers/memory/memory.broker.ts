@@ -1,10 +1,12 @@
 import Denque from 'denque';
 import { QueueFullError } from '../../errors/index.js';
 import type { Delivery, PublishOptions } from '../../interfaces/index.js';
+import type { BrokerEvents } from '../../monitoring/delivery-events.interface.js';
 import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js';
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { KeyedDelivery, receiveAny } from '../receive-any.js';
+import { HandedOutExpiries } from '../handed-out-expiries.js';
 import { Waiters } from '../waiters.js';
 import { DeduplicationWindow } from './deduplication-window.js';
 import { DelayedMessages } from './delayed-messages.js';
@@ -21,6 +23,8 @@ export interface QueuedMessage {
   nonce?: string;
   /** The timer of its latest delivery (shared by a batch); unset once that delivery is settled or came back. */
   visibility?: NodeJS.Timeout;
+  /** When its `ttl` passes (ms since the epoch): still never handed out then, it is dropped. */
+  expiresAt?: number;
 }
 
 /** Queues in this process's memory, delivered at most once: the embedded default, for a single instance and for tests. */
@@ -28,14 +32,20 @@ export class MemoryBroker implements Broker {
   private readonly queues: ExpiringMap<Denque<QueuedMessage>>;
   private readonly waiters = new Waiters<Delivery[]>();
   private readonly deduplication: DeduplicationWindow;
-  private readonly delayed = new DelayedMessages((key, message) => this.append(key, { message, deliveries: 0 }));
+  private readonly expiries = new HandedOutExpiries();
+  private readonly delayed = new DelayedMessages((key, message, expiresAt) =>
+    this.append(key, { message, deliveries: 0, expiresAt: expiresAt || undefined }),
+  );
 
-  constructor(private readonly limits: QueueLimits) {
+  constructor(
+    private readonly limits: QueueLimits,
+    protected readonly events: BrokerEvents,
+  ) {
     this.queues = new ExpiringMap(limits.messageTtl, () => new Denque<QueuedMessage>());
     this.deduplication = new DeduplicationWindow(limits.deduplicationWindow);
   }
 
-  async publish(key: string, message: Buffer, { deduplicationId, delay = 0 }: PublishOptions = {}): Promise<boolean> {
+  async publish(key: string, message: Buffer, { deduplicationId, delay = 0, ttl }: PublishOptions = {}): Promise<boolean> {
     if (deduplicationId !== undefined && this.deduplication.has(key, deduplicationId)) {
       return false;
     }
@@ -47,9 +57,9 @@ export class MemoryBroker implements Broker {
       this.makeRoom(key, this.queues.get(key)?.length ?? 0);
     }
     if (delay > 0) {
-      this.delayed.add(key, message, delay);
+      this.delayed.add(key, message, delay, ttl);
     } else {
-      this.append(key, { message, deliveries: 0 });
+      this.append(key, { message, deliveries: 0, expiresAt: ttl && Date.now() + ttl });
     }
     if (deduplicationId !== undefined) {
       this.deduplication.record(key, deduplicationId);
@@ -77,8 +87,9 @@ export class MemoryBroker implements Broker {
     });
   }
 
+  /** Gives back messages, each with the expiry it was handed out with. */
   async requeue(key: string, messages: Buffer[]): Promise<void> {
-    this.giveBack(key, messages.map((message) => ({ message, deliveries: 0 })));
+    this.giveBack(key, messages.map((message) => ({ message, deliveries: 0, expiresAt: this.expiries.of(message) || undefined })));
   }
 
   async length(key: string): Promise<number> {
@@ -111,10 +122,15 @@ export class MemoryBroker implements Broker {
 
   /**
    * Hands messages that came back to the oldest waiters, the rest to the head of the queue: in order, behind those that
-   * came back before them and were handed out first.
+   * came back before them and were handed out first. Those whose ttl passed meanwhile are dropped and counted.
    */
   protected giveBack(key: string, messages: QueuedMessage[]): void {
-    const rest = this.waiters.handOut(key, messages, (taken) => this.deliver(key, taken));
+    const now = Date.now();
+    const live = messages.filter((queued) => !expired(queued, now));
+    if (live.length < messages.length) {
+      this.events.expired(messages.length - live.length);
+    }
+    const rest = this.waiters.handOut(key, live, (taken) => this.deliver(key, taken));
     if (rest.length === 0) {
       return;
     }
@@ -139,19 +155,44 @@ export class MemoryBroker implements Broker {
     this.queues.get(key)!.shift();
   }
 
+  /** Takes up to `max` from the head of the queue, dropping (and counting) those whose ttl passed first. */
   private take(key: string, max: number): QueuedMessage[] {
     const queue = this.queues.get(key);
-    const taken = queue?.splice(0, max) ?? [];
-    if (queue?.isEmpty()) {
+    if (!queue) {
+      return [];
+    }
+    const now = Date.now();
+    const taken: QueuedMessage[] = [];
+    let dropped = 0;
+    while (taken.length < max && !queue.isEmpty()) {
+      const queued = queue.shift()!;
+      if (expired(queued, now)) {
+        dropped++;
+      } else {
+        taken.push(queued);
+      }
+    }
+    if (queue.isEmpty()) {
       this.queues.delete(key);
+    }
+    if (dropped > 0) {
+      this.events.expired(dropped);
     }
     return taken;
   }
 
-  /** What the receivers get of the messages taken for them. */
+  /** What the receivers get of the messages taken for them, each tagged with its expiry should it be given back. */
   protected deliver(_key: string, messages: QueuedMessage[]): Delivery[] {
-    return messages.map(({ message }) => ({ message, deliveryCount: 1 }));
+    return messages.map(({ message, expiresAt = 0 }) => {
+      this.expiries.tag(message, expiresAt);
+      return { message, deliveryCount: 1 };
+    });
   }
+}
+
+/** Whether a message's ttl passed before it was ever handed out (once handed out, a ttl no longer applies). */
+function expired({ expiresAt, deliveries }: QueuedMessage, now: number): boolean {
+  return expiresAt !== undefined && expiresAt <= now && deliveries === 0;
 }
 
 function handedOutBefore(queued: QueuedMessage, other: QueuedMessage): boolean {

@@ -15,6 +15,7 @@ import { BrokerSettings } from '../broker-settings.interface.js';
 import { deadLetterWarning } from '../dead-letter-warning.js';
 import { CLAIMABLE, ClaimReply, claimScripts, SettleMode } from './claim-scripts.js';
 import { delayedKeys } from './delayed-scripts.js';
+import { expiriesKey } from './expiry-scripts.js';
 import { RedisQueueBroker } from './redis-queue-broker.js';
 import { Taken } from './waited-keys.js';
 
@@ -169,6 +170,7 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
           dead,
           delayed.due,
           delayed.messages,
+          expiriesKey(key),
           max,
           visibilityTimeout,
           maxDeliveries,
@@ -186,9 +188,12 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
     }
   }
 
-  /** The deliveries a claim handed out, with its refusals thrown and its dead letters counted. */
-  private claimed(key: string, [deadLettered, handed, refused]: ClaimReply, nonce: string, acknowledged: string[]): Delivery[] {
+  /** The deliveries a claim handed out, with its refusals thrown and its dead letters and expired messages counted. */
+  private claimed(key: string, [deadLettered, handed, refused, expired]: ClaimReply, nonce: string, acknowledged: string[]): Delivery[] {
     throwRefusals(acknowledged, refused);
+    if (expired > 0) {
+      this.events.expired(expired);
+    }
     if (deadLettered > 0) {
       this.logger.warn(deadLetterWarning(key, deadLettered, this.settings.maxDeliveries));
       this.events.deadLettered(deadLettered);

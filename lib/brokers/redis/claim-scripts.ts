@@ -38,8 +38,9 @@ end`;
  * (KEYS[3]) in the same step, so that no fault between the pop and the record can lose it. Claims whose deadline
  * passed come first and count one more delivery, or move to the dead letters (KEYS[4]) after ARGV[3] deliveries.
  * Receipts from ARGV[6] on (id, nonce, …) are acknowledged first, all or none: a looping client's acknowledgement and
- * its next claim cost one round trip. Delayed messages that came due (KEYS[5], KEYS[6]) join the queue first. Answers { dead-lettered count, { id, count, message, … }, refused receipts };
- * when any is refused, nothing else is done. It moves rather than adds data, so it runs when Redis is out of memory
+ * its next claim cost one round trip. Delayed messages that came due (KEYS[5], KEYS[6]) join the queue first; a
+ * message whose expiry (KEYS[7]) passed before its first claim is dropped. Answers { dead-lettered count, { id, count,
+ * message, … }, refused receipts, expired count }; when any is refused, nothing else is done. It moves rather than adds data, so it runs when Redis is out of memory
  * too: consuming is what frees it.
  */
 const CLAIM = `#!lua flags=allow-oom
@@ -48,9 +49,9 @@ local nonce, ttl = ARGV[4], tonumber(ARGV[5])
 ${LUA_NOW}
 ${PROMOTE_DUE}
 ${REFUSALS(6, 2, 3)}
-if #refused > 0 then return { 0, {}, refused } end
+if #refused > 0 then return { 0, {}, refused, 0 } end
 ${ACKNOWLEDGE(6, 2, 3)}
-promoteDue(KEYS[1], KEYS[5], KEYS[6], now, ttl)
+promoteDue(KEYS[1], KEYS[5], KEYS[6], KEYS[7], now, ttl)
 local handed, dead = {}, 0
 local function hand(id, count, message)
   redis.call('HSET', KEYS[2], id, message, id .. ':n', count, id .. ':r', nonce)
@@ -78,9 +79,11 @@ while #handed < 3 * max do
     end
   end
 end
+local expired = 0
 if #handed < 3 * max then
-  local popped = redis.call('LPOP', KEYS[1], max - #handed / 3)
-  for _, message in ipairs(popped or {}) do
+  local popped, _
+  popped, _, expired = popLive(KEYS[1], KEYS[7], max - #handed / 3, now)
+  for _, message in ipairs(popped) do
     hand(tostring(redis.call('HINCRBY', KEYS[2], '#seq', 1)), 1, message)
   end
 end
@@ -88,7 +91,7 @@ if #handed > 0 then
   redis.call('PEXPIRE', KEYS[2], ttl + visibility)
   redis.call('PEXPIRE', KEYS[3], ttl + visibility)
 end
-return { dead, handed, {} }`;
+return { dead, handed, {}, expired }`;
 
 /**
  * Settles claims (KEYS[2] deadlines, KEYS[1] claims), all or none: ARGV[1] is `ack` (forget them), `release` (due at
@@ -163,8 +166,11 @@ return count`;
 
 export type SettleMode = 'ack' | 'release' | 'unclaim';
 
-/** What a claim answers: how many it dead-lettered, { id, count, message, … } handed out, and refused receipts. */
-export type ClaimReply = [deadLettered: number, handed: (Buffer | number)[], refused: (Buffer | number)[]];
+/**
+ * What a claim answers: how many it dead-lettered, { id, count, message, … } handed out, refused receipts, and how many
+ * expired.
+ */
+export type ClaimReply = [deadLettered: number, handed: (Buffer | number)[], refused: (Buffer | number)[], expired: number];
 
 /** Acknowledged delivery's operations, as Lua scripts. */
 export interface ClaimScripts {
@@ -175,6 +181,7 @@ export interface ClaimScripts {
     dead: string,
     due: string,
     delayedMessages: string,
+    expiries: string,
     max: number,
     visibility: number,
     maxDeliveries: number,
@@ -191,7 +198,7 @@ export interface ClaimScripts {
 
 /** The claim scripts on `client`, defined on it the first time. */
 export const claimScripts = defineScripts<ClaimScripts>({
-  claim: { numberOfKeys: 6, lua: CLAIM },
+  claim: { numberOfKeys: 7, lua: CLAIM },
   settle: { numberOfKeys: 2, lua: SETTLE },
   extend: { numberOfKeys: 2, lua: EXTEND },
   claimedLength: { numberOfKeys: 3, lua: CLAIMED_LENGTH },

@@ -8,6 +8,7 @@ import type { SingleSendConnection } from '../../redis/single-send-connection.js
 import { QueueLimits } from '../broker-settings.interface.js';
 import type { PublishOptions } from '../../interfaces/index.js';
 import { delayedKeys, delayedScripts } from './delayed-scripts.js';
+import { expiriesKey } from './expiry-scripts.js';
 import { FULL, queueScripts, REPEATED } from './queue-scripts.js';
 
 /** The commands of a queue broker that both delivery modes share. */
@@ -23,10 +24,10 @@ export class QueueCommands extends BrokerCommands {
 
   /**
    * Appends a message to the queue within its bounds and wakes the instances that wait on it, or with a `delay` keeps
-   * it beside the queue until due; false, storing nothing, for a `deduplicationId` that the key's `#deduplication` set
-   * holds still.
+   * it beside the queue until due, recording its expiry with a `ttl`; false, storing nothing, for a `deduplicationId`
+   * that the key's `#deduplication` set holds still.
    */
-  async publish(key: string, message: Buffer, { deduplicationId = '', delay = 0 }: PublishOptions): Promise<boolean> {
+  async publish(key: string, message: Buffer, { deduplicationId = '', delay = 0, ttl = 0 }: PublishOptions): Promise<boolean> {
     const { maxQueueLength, overflow, messageTtl, deduplicationWindow } = this.limits;
     const delayed = delayedKeys(key);
     const length = await this.append(key, (client) =>
@@ -35,6 +36,7 @@ export class QueueCommands extends BrokerCommands {
         companionKey(key, 'deduplication'),
         delayed.due,
         delayed.messages,
+        expiriesKey(key),
         message,
         maxQueueLength,
         overflow,
@@ -43,6 +45,7 @@ export class QueueCommands extends BrokerCommands {
         deduplicationId,
         deduplicationWindow,
         delay,
+        ttl,
       ),
     );
     if (length === FULL) {
@@ -57,13 +60,19 @@ export class QueueCommands extends BrokerCommands {
    */
   promote(key: string): Promise<number> {
     const { due, messages } = delayedKeys(key);
-    return this.idempotent(key, (client) => delayedScripts(client).promote(key, due, messages, this.limits.messageTtl, wakeChannel(key)));
+    return this.idempotent(key, (client) =>
+      delayedScripts(client).promote(key, due, messages, expiriesKey(key), this.limits.messageTtl, wakeChannel(key)),
+    );
   }
 
-  /** Puts messages back at the head of the queue, in order. No time limit: shutdown ends the wait by closing. */
-  async requeue(key: string, messages: Buffer[]): Promise<void> {
+  /**
+   * Puts messages back at the head of the queue, in order, each with its expiry (`expiresAt`, Redis time; none when
+   * absent or 0). No time limit: shutdown ends the wait by closing.
+   */
+  async requeue(key: string, messages: Buffer[], expiresAt: number[] = []): Promise<void> {
+    const withExpiries = messages.flatMap((message, i) => [message, expiresAt[i] ?? 0]);
     await this.connection.sendWhenReady(
-      (client) => queueScripts(client).requeue(key, this.limits.messageTtl, wakeChannel(key), ...messages),
+      (client) => queueScripts(client).requeue(key, expiriesKey(key), this.limits.messageTtl, wakeChannel(key), ...withExpiries),
       { key },
     );
   }

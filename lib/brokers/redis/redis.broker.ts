@@ -8,7 +8,9 @@ import type { RedisDeployments } from '../../redis/redis-deployments.js';
 import { isWrongType } from '../../redis/redis-replies.js';
 import { NotSentError, ReplyLostError } from '../../redis/single-send-connection.js';
 import { Broker, BrokerReceiveOptions } from '../broker.interface.js';
+import { HandedOutExpiries } from '../handed-out-expiries.js';
 import { delayedKeys } from './delayed-scripts.js';
+import { expiriesKey } from './expiry-scripts.js';
 import { QUEUED, queueScripts } from './queue-scripts.js';
 import { RedisQueueBroker } from './redis-queue-broker.js';
 import { Taken } from './waited-keys.js';
@@ -19,6 +21,8 @@ import { Taken } from './waited-keys.js';
  * its oldest waiter. Every command is sent once at most (see SingleSendConnection): a reconnect never runs one twice.
  */
 export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
+  private readonly expiries = new HandedOutExpiries();
+
   private constructor(
     share: DeploymentShare,
     private readonly limits: ResolvedPistachioOptions,
@@ -62,20 +66,28 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
     }
   }
 
-  /** An LPOP, the cheapest command: a receive of its own needs no more. */
+  /** The pop script, as for waiters: it brings in what came due and drops what expired. */
   protected takeStraight(key: string, max: number): Promise<Taken<Buffer>> {
-    return this.take(key, max, true);
+    return this.take(key, max);
   }
 
   protected deliveries(messages: Buffer[]): Delivery[] {
     return messages.map((message) => ({ message, deliveryCount: 1 }));
   }
 
-  /** To this instance's waiters of the key first, oldest first, then back to the head of the queue. */
+  /**
+   * To this instance's waiters of the key first, oldest first, then back to the head of the queue, each with the expiry
+   * it was popped with; those whose ttl passed meanwhile (by this instance's clock) are dropped and counted.
+   */
   async requeue(key: string, messages: Buffer[]): Promise<void> {
-    const rest = this.keys.waiters.handOut(key, messages, (taken) => taken);
+    const now = Date.now();
+    const live = messages.filter((message) => !this.expiries.passed(message, now));
+    if (live.length < messages.length) {
+      this.events.expired(messages.length - live.length);
+    }
+    const rest = this.keys.waiters.handOut(key, live, (taken) => taken);
     if (rest.length > 0) {
-      await this.commands.requeue(key, rest);
+      await this.commands.requeue(key, rest, rest.map((message) => this.expiries.of(message)));
       this.keys.refilled(key);
     }
   }
@@ -85,28 +97,38 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
   }
 
   /**
-   * Pops up to `count`: for a waiter by the pop script, straight from a queue as a poll comes (`plain`) by an LPOP.
-   * Nothing when the reply was lost with its connection (logged: what it popped is gone). With `durability`, a pop that too
-   * few replicas confirmed goes back to the head of the queue (a failover could undo it, and its messages would be
-   * delivered twice), and the take fails.
+   * Pops up to `count` with the pop script, which brings in the delayed messages that came due first and drops (and
+   * counts) those whose ttl passed. Nothing when the reply was lost with its connection (logged: what it popped is
+   * gone). With `durability`, a pop that too few replicas confirmed goes back to the head of the queue (a failover could
+   * undo it, and its messages would be delivered twice), and the take fails.
    */
-  protected async take(key: string, count: number, plain = false): Promise<Taken<Buffer>> {
-    const popping = plain ? lpop(key, count) : popScript(key, count, this.limits.messageTtl);
+  protected async take(key: string, count: number): Promise<Taken<Buffer>> {
+    const { due, messages } = delayedKeys(key);
+    const pop = (client: RedisCommands) => queueScripts(client).popBuffer(key, due, messages, expiriesKey(key), count, this.limits.messageTtl);
     try {
-      return popping.taken(await this.commands.take(key, popping.command));
+      return this.popped(await this.commands.take(key, pop));
     } catch (error) {
       if (error instanceof ReplyLostError) {
         this.logger.warn(`The Redis connection dropped during a pop from "${key}"; what it popped then is lost`);
         return { taken: [], emptied: false };
       }
       if (error instanceof NotDurableError) {
-        const { taken } = popping.taken(error.written);
+        const { taken } = this.popped(error.written as PopReply);
         if (taken.length > 0) {
-          await this.commands.requeue(key, taken);
+          await this.commands.requeue(key, taken, taken.map((message) => this.expiries.of(message)));
         }
       }
       throw error;
     }
+  }
+
+  /** What a pop took, each tagged with its expiry, with the messages it dropped as expired counted. */
+  private popped([messages, expiresAt, left, expired]: PopReply): Taken<Buffer> {
+    if (expired > 0) {
+      this.events.expired(expired);
+    }
+    messages.forEach((message, i) => this.expiries.tag(message, expiresAt[i] ?? 0));
+    return { taken: messages, emptied: left === 0 };
   }
 
   protected takeFailed(key: string, error: unknown): void {
@@ -135,31 +157,5 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
   }
 }
 
-/** A pop's command, and what its reply took. */
-interface Popping {
-  command(client: RedisCommands): Promise<unknown>;
-  taken(reply: unknown): Taken<Buffer>;
-}
-
-/** An LPOP, the cheapest command, which says the queue is left empty only when it brings fewer. */
-function lpop(key: string, count: number): Popping {
-  return {
-    command: (client) => client.lpopBuffer(key, count),
-    taken: (reply) => {
-      const taken = (reply as Buffer[] | null) ?? [];
-      return { taken, emptied: taken.length < count };
-    },
-  };
-}
-
-/** The pop script, which brings in the delayed messages that came due first, and says whether the queue is left empty. */
-function popScript(key: string, count: number, ttl: number): Popping {
-  const { due, messages } = delayedKeys(key);
-  return {
-    command: (client) => queueScripts(client).popBuffer(key, due, messages, count, ttl),
-    taken: (reply) => {
-      const [taken, left] = reply as [Buffer[], number];
-      return { taken, emptied: left === 0 };
-    },
-  };
-}
+/** What the pop script answers. */
+type PopReply = [messages: Buffer[], expiresAt: number[], left: number, expired: number];
