@@ -71,7 +71,8 @@ export abstract class RedisQueueBroker<T> extends DeploymentBroker {
     const taking = this.takeStraight(key, max).catch(() => undefined);
     const took = await settleBy(taking, deadline, (late) => late && late.taken.length > 0 && this.giveBack(key, late.taken));
     if (took?.emptied) {
-      this.keys.drainedSince(key, wakesBefore);
+      // A receive that took nothing waits next; one that took the last message may never come back to this key.
+      this.keys.drainedSince(key, wakesBefore, took.taken.length === 0);
     }
     return { taken: took?.taken ?? [], wokenMeanwhile: wakesBefore !== this.keys.wakesOf(key) };
   }

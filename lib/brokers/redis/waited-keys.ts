@@ -149,9 +149,12 @@ export class WaitedKeys<T> implements WakeListener {
     return this.wakes.get(key) ?? 0;
   }
 
-  /** A take of the caller's own found `key` empty, with no wake-up since `wakesBefore`: new waiters need not ask. */
-  drainedSince(key: string, wakesBefore: number): void {
-    if (this.wakesOf(key) === wakesBefore) {
+  /**
+   * A take of the caller's own found `key` empty, with no wake-up since `wakesBefore`: new waiters need not ask. Kept
+   * only where a wake-up will undo it: on a watched key, or one the caller waits on next (`waitsNext`).
+   */
+  drainedSince(key: string, wakesBefore: number, waitsNext = true): void {
+    if ((waitsNext || this.watched.has(key)) && this.wakesOf(key) === wakesBefore) {
       this.emptied.add(key);
     }
   }
