@@ -22,7 +22,7 @@ import { PageCost, pageCost } from './scenarios/multiplexed.js';
 import { renderPages } from './pages-report.js';
 import { median } from './median.js';
 import { renderQueueFeatures } from './queue-features-report.js';
-import { DueAtOnce, dueAtOnce, PublishCost, publishCosts } from './scenarios/queue-features.js';
+import { DueAtOnce, dueAtOnce, PublishCost, publishCosts, TakeCost, takeCosts } from './scenarios/queue-features.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
 
 /**
@@ -39,7 +39,8 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
  * `-- --only pages`: a page with several subscriptions, as a poll per subscription and as one multiplexed poll (Redis,
  * Express): connections, requests and app CPU per delivered message, into DIR/pages.json and DIR/pages.md.
  * `-- --only queue`: what the queue features cost, in code (no HTTP), on memory and Redis: a publish with each option
- * beside a plain one, and many delayed messages coming due at once, into DIR/queue.json and DIR/queue.md.
+ * beside a plain one, a receive of messages with a ttl beside one without, and many delayed messages coming due at
+ * once, into DIR/queue.json and DIR/queue.md.
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -91,7 +92,11 @@ const plan = quick
       ] satisfies ProfilePlan[],
       core: { commands: { endpoints: 16, rate: 200, seconds: 1 }, waiting: 200, polls: [64], rounds: 1, spread: { endpoints: 100, rate: 200, seconds: 1 } },
       pages: { pages: 16, subscriptions: [4, 16], rate: 200, seconds: 1, rounds: 1 },
-      queue: { publish: { publishes: 1_000, concurrency: 16, rounds: 1 }, due: { messages: 2_000, endpoints: 10, consumers: 8 } },
+      queue: {
+        publish: { publishes: 1_000, concurrency: 16, rounds: 1 },
+        take: { messages: 500, rounds: 1 },
+        due: { messages: 2_000, endpoints: 10, consumers: 8 },
+      },
     }
   : {
       rounds: 3,
@@ -141,7 +146,11 @@ const plan = quick
       // 64 pages of 4 subscriptions (256 queues), and of 16 (1,024), fed at 1,000 messages a second.
       pages: { pages: 64, subscriptions: [4, 16], rate: 1_000, seconds: 5, rounds: 3 },
       // 100,000 delayed messages due at once, over 10 queues, for 16 consumers.
-      queue: { publish: { publishes: 20_000, concurrency: 64, rounds: 3 }, due: { messages: 100_000, endpoints: 10, consumers: 16 } },
+      queue: {
+        publish: { publishes: 20_000, concurrency: 64, rounds: 3 },
+        take: { messages: 10_000, rounds: 3 },
+        due: { messages: 100_000, endpoints: 10, consumers: 16 },
+      },
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -233,6 +242,7 @@ export interface QueueRun {
   machine: Results['machine'];
   quick: boolean;
   publishes: PublishCost[];
+  takes: TakeCost[];
   due: DueAtOnce[];
 }
 
@@ -489,9 +499,11 @@ try {
   } else if (only === 'queue') {
     const publishes = await publishCosts(redisServer.url, redis, plan.queue.publish);
     publishes.forEach(({ store, variant, relative }) => log(`${store}, ${variant}: ${relative.toFixed(2)}× a plain publish`));
+    const takes = await takeCosts(redisServer.url, redis, plan.queue.take);
+    takes.forEach(({ store, variant, relative }) => log(`${store}, receiving ${variant}: ${relative.toFixed(2)}× plain messages`));
     const due = await dueAtOnce(redisServer.url, redis, plan.queue.due);
     due.forEach(({ store, messages, drainSeconds }) => log(`${store}: ${messages} due at once, all received ${drainSeconds} s later`));
-    const results: QueueRun = { date: new Date().toISOString(), machine: machine(), quick, publishes, due };
+    const results: QueueRun = { date: new Date().toISOString(), machine: machine(), quick, publishes, takes, due };
     mkdirSync(out, { recursive: true });
     writeFileSync(`${out}/queue.json`, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(`${out}/queue.md`, [runLine(results), '', ...renderQueueFeatures(results)].join('\n'));

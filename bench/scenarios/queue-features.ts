@@ -18,6 +18,24 @@ export interface PublishCost {
   relative: number;
 }
 
+/** What one receive cost a consumer working through a backlog, of messages published with a variant's options. */
+export interface TakeCost {
+  store: Store;
+  variant: TakeVariant;
+  appUs: number;
+  redisUs: number;
+  /** (app + Redis) of this variant over that of plain messages, in the same run. */
+  relative: number;
+}
+
+export type TakeVariant = 'plain' | 'ttl';
+const TAKE_VARIANTS: TakeVariant[] = ['plain', 'ttl'];
+
+export interface TakePlan {
+  messages: number;
+  rounds: number;
+}
+
 export interface PublishPlan {
   publishes: number;
   concurrency: number;
@@ -108,6 +126,45 @@ export async function publishCosts(redisUrl: string, admin: Redis, plan: Publish
       await storeAdmin?.flushall();
     }
     const figures = VARIANTS.map((variant) => ({ variant, appUs: median(measured.get(variant)!.appUs), redisUs: median(measured.get(variant)!.redisUs) }));
+    const plain = figures[0].appUs + figures[0].redisUs;
+    costs.push(...figures.map((figure) => ({ store, ...figure, relative: (figure.appUs + figure.redisUs) / plain })));
+  }
+  return costs;
+}
+
+/**
+ * The cost of a receive of a message published with a `ttl` beside one without, on each store: `messages` queued on one
+ * endpoint (unmeasured), then received one by one by a single consumer (a poll's own take, no waiter), the variants
+ * in turn (rotated each round), the median of the rounds.
+ */
+export async function takeCosts(redisUrl: string, admin: Redis, plan: TakePlan): Promise<TakeCost[]> {
+  const costs: TakeCost[] = [];
+  for (const store of ['memory', 'redis'] as Store[]) {
+    const { app, service, queue } = await queues(store === 'redis' ? redisUrl : undefined, plan.messages);
+    const storeAdmin = store === 'redis' ? admin : undefined;
+    const measured = new Map<TakeVariant, { appUs: number[]; redisUs: number[] }>(TAKE_VARIANTS.map((variant) => [variant, { appUs: [], redisUs: [] }]));
+    try {
+      for (let round = 0; round < plan.rounds; round++) {
+        for (let turn = 0; turn < TAKE_VARIANTS.length; turn++) {
+          const variant = TAKE_VARIANTS[(turn + round) % TAKE_VARIANTS.length];
+          for (let i = 0; i < plan.messages; i++) {
+            await service.publish('backlog', `message ${i}`, variant === 'ttl' ? { ttl: 3_000_000 } : {});
+          }
+          const [appBefore, redisBefore] = [process.cpuUsage(), await redisCpuUs(storeAdmin)];
+          for (let received = 0; received < plan.messages; ) {
+            received += (await queue.receiveDeliveries('backlog', { timeout: 1_000 })).length;
+          }
+          const app = process.cpuUsage(appBefore);
+          const redisUs = (await redisCpuUs(storeAdmin)) - redisBefore;
+          measured.get(variant)!.appUs.push((app.user + app.system) / plan.messages);
+          measured.get(variant)!.redisUs.push(redisUs / plan.messages);
+        }
+      }
+    } finally {
+      await app.close();
+      await storeAdmin?.flushall();
+    }
+    const figures = TAKE_VARIANTS.map((variant) => ({ variant, appUs: median(measured.get(variant)!.appUs), redisUs: median(measured.get(variant)!.redisUs) }));
     const plain = figures[0].appUs + figures[0].redisUs;
     costs.push(...figures.map((figure) => ({ store, ...figure, relative: (figure.appUs + figure.redisUs) / plain })));
   }

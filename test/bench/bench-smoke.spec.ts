@@ -131,11 +131,11 @@ describe('The benchmark', () => {
     expect(readFileSync(join(out, 'pages.md'), 'utf8')).toContain('| pages × subscriptions | design |');
   }, 300_000);
 
-  it('runs the queue features scenario in its quick form: each publish option beside a plain publish, and delayed messages due at once', async () => {
+  it('runs the queue features scenario in its quick form: each publish option beside a plain publish, receives of expiring messages, and delayed messages due at once', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
     await bench(['--only', 'queue', '--quick', '--out', out]);
 
-    const { publishes, due } = JSON.parse(readFileSync(join(out, 'queue.json'), 'utf8'));
+    const { publishes, takes, due } = JSON.parse(readFileSync(join(out, 'queue.json'), 'utf8'));
     expect(publishes.map(({ store, variant }: { store: string; variant: string }) => `${store} ${variant}`)).toEqual([
       'memory plain',
       'memory deduplicationId',
@@ -148,7 +148,13 @@ describe('The benchmark', () => {
       'redis ttl',
       'redis deduplicationId + delay',
     ]);
-    for (const cost of publishes) {
+    expect(takes.map(({ store, variant }: { store: string; variant: string }) => `${store} ${variant}`)).toEqual([
+      'memory plain',
+      'memory ttl',
+      'redis plain',
+      'redis ttl',
+    ]);
+    for (const cost of [...publishes, ...takes]) {
       expect(cost.appUs).toBeGreaterThan(0);
       expect(cost.relative).toBeGreaterThan(0);
     }
