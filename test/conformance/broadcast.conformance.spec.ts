@@ -22,6 +22,17 @@ describe.each(backendSetups)('Broadcast channels on $name', ({ broker, adapter }
   const url = (query = '', channel = 'news') => `${app.url}/feed/${channel}${query}`;
   const waiting = (count: number, channel = 'news') =>
     readersWaiting(app, `${namespace}:${channel}`, count, broker.redis);
+  it('gives a read from a cursor the message published as the read starts, not only the one after', async () => {
+    await start();
+    await app.pistachio.publish('race', 'a');
+    const [a] = (await app.channel.read('race', { after: '0-0', timeout: 1_000 })).messages;
+    // The read looks for what the channel retains after its cursor, then waits: the publish comes between the two.
+    const reading = app.channel.read('race', { after: a.id, timeout: 5_000, max: 10 });
+    await app.pistachio.publish('race', 'b');
+    await app.pistachio.publish('race', 'c');
+    expect((await reading).messages[0].message.toString()).toBe('b');
+  });
+
   /** Publishes `bodies` and answers their ids, as a subscriber that waited from before saw them. */
   const publishAll = async (bodies: string[]): Promise<Received[]> => {
     const seen = subscriber(url(), bodies.length);

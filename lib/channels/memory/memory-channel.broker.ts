@@ -32,7 +32,8 @@ export class MemoryChannelBroker implements ChannelBroker {
     signal?.throwIfAborted();
     const log = this.channels.get(key);
     if (after !== undefined) {
-      const retained = await this.readRetained(key, after, max);
+      // In the same turn as the wait below: a publish between the two would be missed by both.
+      const retained = this.retained(key, after, max);
       if (retained.messages.length > 0) {
         return retained;
       }
@@ -44,6 +45,10 @@ export class MemoryChannelBroker implements ChannelBroker {
   }
 
   async readRetained(key: string, after: string, max: number): Promise<ChannelRead> {
+    return this.retained(key, after, max);
+  }
+
+  private retained(key: string, after: string, max: number): ChannelRead {
     const found = this.channels.get(key)?.after(after, max) ?? [];
     if (found === 'ahead') {
       throw new InvalidCursorError(after, "it is newer than the channel's latest message");
