@@ -27,6 +27,7 @@ export type {
   PistachioRedisClient,
   PistachioRedisOptions,
   PistachioRootOptions,
+  PistachioStreamOptions,
   PollRequest,
   PublishOptions,
   ReceiveDeliveriesOptions,

@@ -12,6 +12,10 @@ import { AcknowledgedQueuePolls } from './http/polls/acknowledged-queue-polls.js
 import { ChannelPolls } from './http/polls/channel-polls.js';
 import type { EndpointPolls } from './http/polls/endpoint-polls.interface.js';
 import { QueuePolls } from './http/polls/queue-polls.js';
+import { ChannelStreams } from './http/streams/channel-streams.js';
+import type { EndpointStreams } from './http/streams/endpoint-streams.interface.js';
+import { NoStreams } from './http/streams/no-streams.js';
+import { QueueStreams } from './http/streams/queue-streams.js';
 import type { PistachioModuleExtras } from './interfaces/index.js';
 import { PistachioAcknowledgedQueue } from './pistachio-acknowledged-queue.js';
 import { PistachioChannel } from './pistachio-channel.js';
@@ -28,6 +32,8 @@ export interface PistachioMode {
   token: (name?: string) => string | Type;
   /** How the route answers polls. */
   polls: Type<EndpointPolls>;
+  /** How the route answers streams (`Accept: text/event-stream`). */
+  streams: Type<EndpointStreams>;
   /** The route's methods. */
   controller: Type<PistachioController>;
 }
@@ -41,6 +47,7 @@ const AT_MOST_ONCE: PistachioMode = {
   api: PistachioQueue,
   token: getPistachioQueueToken,
   polls: QueuePolls,
+  streams: QueueStreams,
   controller: PistachioController,
 };
 const AT_LEAST_ONCE: PistachioMode = {
@@ -52,6 +59,7 @@ const AT_LEAST_ONCE: PistachioMode = {
   api: PistachioAcknowledgedQueue,
   token: getPistachioQueueToken,
   polls: AcknowledgedQueuePolls,
+  streams: NoStreams,
   controller: AcknowledgingController,
 };
 const BROADCAST: PistachioMode = {
@@ -63,6 +71,7 @@ const BROADCAST: PistachioMode = {
   api: PistachioChannel,
   token: getPistachioChannelToken,
   polls: ChannelPolls,
+  streams: ChannelStreams,
   controller: PistachioController,
 };
 

@@ -22,6 +22,8 @@ export const DEFAULT_MAX_VISIBILITY_TIMEOUT = 43_200_000;
 export const DEFAULT_MAX_DELIVERIES = 5;
 export const DEFAULT_MAX_BATCH = 100;
 export const DEFAULT_MAX_ENDPOINTS_PER_POLL = 16;
+export const DEFAULT_HEARTBEAT = 15_000;
+export const DEFAULT_STREAM_MAX_DURATION = 600_000;
 export const DEFAULT_METRICS_PREFIX = 'pistachio_';
 /** Shortest `?timeout=` a poll may ask for: shorter ones would turn long-polling into busy polling. */
 export const MIN_REQUEST_TIMEOUT = 1_000;
@@ -41,6 +43,10 @@ export const PISTACHIO_MONITOR = Symbol('PISTACHIO_MONITOR');
 export const PISTACHIO_CONTROLLER = Symbol('PISTACHIO_CONTROLLER');
 /** The registration's EndpointPolls: how its route answers, as queues or as channels. */
 export const PISTACHIO_POLLS = Symbol('PISTACHIO_POLLS');
+/** The registration's EndpointStreams: how its route answers `Accept: text/event-stream`. */
+export const PISTACHIO_STREAMS = Symbol('PISTACHIO_STREAMS');
+/** Bytes a stream's client may leave unread (in the stream and its socket's buffer) before it is ended as too slow. */
+export const STREAM_MAX_BUFFERED = 1 << 20;
 /** The registration's own API beside PistachioService: its PistachioQueue (or acknowledged queue) or PistachioChannel. */
 export const PISTACHIO_MODE_API = Symbol('PISTACHIO_MODE_API');
 /** The registration's Presence: the receives waiting on its endpoints, across the app's instances. */

@@ -12,6 +12,7 @@ import {
   PISTACHIO_MODE_API,
   PISTACHIO_OPTIONS,
   PISTACHIO_POLLS,
+  PISTACHIO_STREAMS,
 } from './pistachio.constants.js';
 import { pistachioMode } from './pistachio-modes.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
@@ -65,6 +66,7 @@ function registration(
       kind.api,
       { provide: PISTACHIO_MODE_API, useExisting: kind.api },
       { provide: PISTACHIO_POLLS, useClass: kind.polls },
+      { provide: PISTACHIO_STREAMS, useClass: kind.streams },
       PistachioHealthIndicator,
       ...(modeToken === kind.api ? [] : [{ provide: modeToken, useExisting: kind.api }]),
       ...(name === undefined

@@ -9,6 +9,7 @@ import type {
   PistachioModuleExtras,
   PistachioQueueCommonOptions,
   PistachioModuleOptions,
+  PistachioStreamOptions,
   RegistrationMode,
   ResolvedPistachioOptions,
 } from './interfaces/index.js';
@@ -17,6 +18,8 @@ import {
   DEFAULT_DEDUPLICATION_WINDOW,
   DEFAULT_MAX_BATCH,
   DEFAULT_MAX_ENDPOINTS_PER_POLL,
+  DEFAULT_HEARTBEAT,
+  DEFAULT_STREAM_MAX_DURATION,
   DEFAULT_MAX_DELIVERIES,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_QUEUE_LENGTH,
@@ -53,14 +56,15 @@ const COMMON: Every<keyof PistachioCommonOptions> = {
 };
 const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true, deduplicationWindow: true, maxDelay: true };
 const AT_LEAST_ONCE: Every<OwnOptions<PistachioAtLeastOnceOptions, PistachioQueueCommonOptions>> = { visibilityTimeout: true, maxVisibilityTimeout: true, maxDeliveries: true };
-const BROADCAST: Every<OwnOptions<PistachioBroadcastOptions, PistachioCommonOptions>> = { retention: true };
+const BROADCAST: Every<OwnOptions<PistachioBroadcastOptions, PistachioCommonOptions & PistachioStreamOptions>> = { retention: true };
+const STREAMS: Every<keyof PistachioStreamOptions> = { heartbeat: true, streamMaxDuration: true };
 
 /** What each shape of registration takes besides the common options (see PistachioModuleOptions). */
 type Shape = 'at-most-once' | 'at-least-once' | 'broadcast';
 const SHAPE_OPTIONS: Record<Shape, string[]> = {
-  'at-most-once': Object.keys(QUEUE),
+  'at-most-once': Object.keys({ ...QUEUE, ...STREAMS }),
   'at-least-once': Object.keys({ ...QUEUE, ...AT_LEAST_ONCE }),
-  broadcast: Object.keys(BROADCAST),
+  broadcast: Object.keys({ ...BROADCAST, ...STREAMS }),
 };
 /** Structural options that cannot be compared by value: a forRootAsync factory may not return them at all. */
 const DEFINITION_ONLY: Every<Exclude<keyof PistachioModuleExtras, keyof RegistrationShape>> = { guards: true, isGlobal: true };
@@ -123,6 +127,8 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
     maxDeliveries: options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES,
     maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
     maxEndpointsPerPoll: options.maxEndpointsPerPoll ?? DEFAULT_MAX_ENDPOINTS_PER_POLL,
+    heartbeat: options.heartbeat ?? DEFAULT_HEARTBEAT,
+    streamMaxDuration: options.streamMaxDuration ?? DEFAULT_STREAM_MAX_DURATION,
     metrics: resolveMetrics(options.metrics),
   };
   if (!isEndpointName(resolved.namespace)) {
@@ -168,6 +174,8 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
   assertPositiveInteger(resolved.maxDeliveries, 'maxDeliveries');
   assertPositiveInteger(resolved.maxBatch, 'maxBatch');
   assertPositiveInteger(resolved.maxEndpointsPerPoll, 'maxEndpointsPerPoll');
+  assertDuration(resolved.heartbeat, 'heartbeat');
+  assertDuration(resolved.streamMaxDuration, 'streamMaxDuration');
   return resolved;
 }
 

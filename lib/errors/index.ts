@@ -8,6 +8,7 @@ export * from './invalid-message.error.js';
 export * from './invalid-options.error.js';
 export * from './invalid-publish-option.error.js';
 export * from './invalid-query.error.js';
+export * from './stream-not-offered.error.js';
 export * from './invalid-receipt.error.js';
 export * from './message-too-large.error.js';
 export * from './missing-peer.error.js';

@@ -3,6 +3,7 @@ import {
   ForbiddenException,
   GatewayTimeoutException,
   Inject,
+  Logger,
   MethodNotAllowedException,
   Req,
   Res,
@@ -17,7 +18,11 @@ import type { PollRequest, ResolvedPistachioOptions } from '../interfaces/index.
 import { toMultipart } from './multipart.js';
 import { monitoredPoll } from '../monitoring/monitored-poll.js';
 import type { RegistrationMonitor } from '../monitoring/registration-monitor.js';
-import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS } from '../pistachio.constants.js';
+import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS, PISTACHIO_STREAMS, STREAM_MAX_BUFFERED } from '../pistachio.constants.js';
+import { Receives } from '../receives.js';
+import { ShuttingDownError, StreamNotOfferedError } from '../errors/index.js';
+import type { EndpointStreams } from './streams/endpoint-streams.interface.js';
+import { EventStream } from './streams/event-stream.js';
 import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface.js';
 
 /**
@@ -28,11 +33,14 @@ import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface
  * filters apply; `route.middleware.ts` adds the headers that every answer carries.
  */
 export class PistachioController {
+  private readonly logger = new Logger('PistachioController');
   constructor(
     @Inject(PISTACHIO_POLLS) private readonly polls: EndpointPolls,
     @Inject(PISTACHIO_OPTIONS) protected readonly options: ResolvedPistachioOptions,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
+    @Inject(PISTACHIO_STREAMS) private readonly streams: EndpointStreams,
+    @Inject(Receives) private readonly receives: Receives,
   ) {}
 
   /**
@@ -59,6 +67,9 @@ export class PistachioController {
       } else {
         assertEndpointList(endpoints, this.options.maxEndpointsPerPoll);
       }
+      if (asksForStream(request.headers.accept)) {
+        return await this.stream(endpoints, request, response, departure);
+      }
       const asked = this.polls.parse(query, request.headers);
       for (const endpoint of endpoints) {
         await this.authorize(request, endpoint, endpoints.length > 1);
@@ -71,6 +82,44 @@ export class PistachioController {
       throw new GatewayTimeoutException('Timeout waiting for response');
     }
     return this.render(answer, response);
+  }
+
+  /**
+   * Answers `200 text/event-stream` once the stream is admitted (counted as a receive on each endpoint, within the
+   * waiting limits, until it ends), and sends its events for as long as it lasts: until the client leaves, shutdown,
+   * `streamMaxDuration`, or the client falls too far behind.
+   */
+  private async stream(endpoints: string[], request: PollRequest, response: object, departure: AbortSignal): Promise<StreamableFile> {
+    const { query } = request as PollRequest & { query: Record<string, unknown> };
+    const asked = this.streams.parse(query, request.headers);
+    if (endpoints.length > 1) {
+      throw new StreamNotOfferedError('a stream follows one endpoint; poll a list of endpoints, or open a stream per endpoint');
+    }
+    for (const endpoint of endpoints) {
+      await this.authorize(request, endpoint, endpoints.length > 1);
+    }
+    const begun = await this.streams.begin(endpoints, asked);
+    const { heartbeat, retryAfter, streamMaxDuration } = this.options;
+    const stream = new EventStream(rawResponse(response), { heartbeat, retry: retryAfter * 1_000, maxBuffered: STREAM_MAX_BUFFERED });
+    const lifetime = AbortSignal.any([departure, AbortSignal.timeout(streamMaxDuration)]);
+    let admitted!: () => void;
+    const admission = new Promise<void>((resolve) => (admitted = resolve));
+    const running = this.receives.wait(endpoints, { timeout: streamMaxDuration, max: 1, signal: lifetime }, 'stream', (signal) => {
+      admitted();
+      return this.streams.run(endpoints, begun, stream, signal);
+    });
+    await Promise.race([admission, running]);
+    running.then(
+      () => stream.finish(),
+      (error: unknown) => {
+        if (!(error instanceof ShuttingDownError) && !lifetime.aborted) {
+          this.logger.warn(`A stream of "${endpoints.join(',')}" ended on an error: ${(error as Error).message}`);
+        }
+        stream.finish();
+      },
+    );
+    this.adapterHost.httpAdapter.setHeader(response, 'X-Accel-Buffering', 'no');
+    return new StreamableFile(stream, { type: 'text/event-stream' });
   }
 
   /** The request's method, one of `methods`; any other is a 405 with `Allow`. */
@@ -107,4 +156,9 @@ export class PistachioController {
   protected toHttpException(error: unknown, response: object): unknown {
     return toHttpException(error, this.options.retryAfter, this.adapterHost.httpAdapter, response);
   }
+}
+
+/** Whether a request's `Accept` asks for a stream of events rather than a poll's answer. */
+function asksForStream(accept: string | undefined): boolean {
+  return accept !== undefined && accept.split(',').some((type) => type.split(';')[0].trim().toLowerCase() === 'text/event-stream');
 }

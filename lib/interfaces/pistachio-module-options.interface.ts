@@ -146,6 +146,14 @@ export interface PistachioCommonOptions {
   metrics?: boolean | PistachioMetricsOptions;
 }
 
+/** Streams (`Accept: text/event-stream`), in the registrations that offer them: queues at most once, and broadcast. */
+export interface PistachioStreamOptions {
+  /** Milliseconds between the comment lines that keep an idle stream open through proxies. Default 15 000. */
+  heartbeat?: number;
+  /** Milliseconds a stream lasts before it ends and its client reconnects. Default 600 000 (10 minutes). */
+  streamMaxDuration?: number;
+}
+
 /** The options of a registration of queues, at most or at least once. */
 export interface PistachioQueueCommonOptions extends PistachioCommonOptions {
   /** Each endpoint is a queue: every message goes to one receiver. The default. */
@@ -165,7 +173,7 @@ export interface PistachioQueueCommonOptions extends PistachioCommonOptions {
 }
 
 /** Queues delivered at most once (the default): a message counts as delivered once its answer was written. */
-export interface PistachioAtMostOnceOptions extends PistachioQueueCommonOptions {
+export interface PistachioAtMostOnceOptions extends PistachioQueueCommonOptions, PistachioStreamOptions {
   delivery?: 'at-most-once';
   visibilityTimeout?: never;
   maxVisibilityTimeout?: never;
@@ -184,10 +192,13 @@ export interface PistachioAtLeastOnceOptions extends PistachioQueueCommonOptions
   maxVisibilityTimeout?: number;
   /** Deliveries of a message before it moves to its endpoint's dead letters. Default 5. */
   maxDeliveries?: number;
+  /** A stream cannot acknowledge: at least once, the route answers streams 406. */
+  heartbeat?: never;
+  streamMaxDuration?: never;
 }
 
 /** Broadcast channels: every message goes to every subscriber and stays retained for those that come back. */
-export interface PistachioBroadcastOptions extends PistachioCommonOptions {
+export interface PistachioBroadcastOptions extends PistachioCommonOptions, PistachioStreamOptions {
   mode: 'broadcast';
   /** Most messages each channel retains for subscribers that come back with a cursor. Default 1000. */
   retention?: number;
@@ -236,7 +247,8 @@ export type ResolvedPistachioOptions = Required<
 > &
   Pick<PistachioCommonOptions, 'redis' | 'authorize' | 'durability'> &
   Required<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'deduplicationWindow' | 'maxDelay' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> &
-  Required<Pick<PistachioBroadcastOptions, 'retention'>> & {
+  Required<Pick<PistachioBroadcastOptions, 'retention'>> &
+  Required<PistachioStreamOptions> & {
     mode: RegistrationMode;
     delivery: DeliveryMode;
   } &

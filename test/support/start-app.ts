@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import {
   PistachioAcknowledgedQueue,
   PistachioAtLeastOnceOptions,
+  PistachioStreamOptions,
   PistachioChannel,
   PistachioCommonOptions,
   PistachioModule,
@@ -33,7 +34,8 @@ export interface TestApp {
  */
 export type TestOptions = PistachioCommonOptions &
   PistachioModuleExtras &
-  Partial<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'deduplicationWindow' | 'maxDelay' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> & { retention?: number };
+  Partial<Pick<PistachioAtLeastOnceOptions, 'maxQueueLength' | 'overflow' | 'deduplicationWindow' | 'maxDelay' | 'visibilityTimeout' | 'maxVisibilityTimeout' | 'maxDeliveries'>> &
+  PistachioStreamOptions & { retention?: number };
 
 /** PistachioModule.forRoot() of options of any mode. */
 export function pistachioModule(options: TestOptions) {

@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { backendSetups } from '../support/adapters.js';
+import { freshNamespace } from '../support/brokers.js';
+import { EventStreamClient } from '../support/event-stream-client.js';
+import { request } from '../support/http-client.js';
+import { startPistachio, TestApp, TestOptions } from '../support/start-app.js';
+import { until } from '../support/until.js';
+
+describe.each(backendSetups)('Streams (text/event-stream) on $name', ({ broker, adapter }) => {
+  let app: TestApp;
+  const clients: EventStreamClient[] = [];
+  afterEach(async () => {
+    clients.splice(0).forEach((client) => client.close());
+    await app.app.close();
+  });
+
+  const start = (options: Partial<TestOptions> = {}) =>
+    startPistachio({ namespace: freshNamespace(), path: '/messages', ...broker.options(), ...options }, { adapter }).then((started) => (app = started));
+  const open = async (endpoint: string, headers: Record<string, string> = {}) => {
+    const client = await EventStreamClient.open(`${app.url}/messages/${endpoint}`, headers);
+    clients.push(client);
+    return client;
+  };
+
+  describe('of a broadcast channel', () => {
+    const startChannels = (options: Partial<TestOptions> = {}) => start({ mode: 'broadcast', ...options });
+
+    it('answers 200 text/event-stream at once with retry first, then each message as an event with its id, lines as data lines', async () => {
+      await startChannels({ retryAfter: 2 });
+      const client = await open('news');
+      expect([client.status, client.headers['content-type'], client.headers['cache-control'], client.headers['x-accel-buffering']]).toEqual([
+        200,
+        'text/event-stream',
+        'no-store',
+        'no',
+      ]);
+      await until(async () => (await app.pistachio.presence('news')) === 1);
+      await app.pistachio.publish('news', 'first');
+      await app.pistachio.publish('news', 'two\nlines\r\nand\rthree');
+      await app.pistachio.publish('news', Buffer.from([0xff, 0x00, 0xfe]));
+
+      const events = await client.until(3);
+      expect(client.retry).toBe(2_000);
+      expect(events.map(({ type, data }) => [type, data])).toEqual([
+        ['message', 'first'],
+        ['message', 'two\nlines\nand\nthree'],
+        ['binary', Buffer.from([0xff, 0x00, 0xfe]).toString('base64')],
+      ]);
+      const { messages } = await app.channel.read('news', { after: '0-0', max: 3, timeout: 1_000 });
+      expect(events.map(({ lastEventId }) => lastEventId)).toEqual(messages.map(({ id }) => id));
+    });
+
+    it('resumes after Last-Event-ID with nothing lost, and signals a gap as an event naming the oldest id retained', async () => {
+      await startChannels({ retention: 3 });
+      for (const message of ['a', 'b', 'c']) {
+        await app.pistachio.publish('resume', message);
+      }
+      const { messages } = await app.channel.read('resume', { after: '0-0', max: 3, timeout: 1_000 });
+      const resumed = await open('resume', { 'Last-Event-ID': messages[0].id });
+      expect((await resumed.until(2)).map(({ data }) => data)).toEqual(['b', 'c']);
+
+      for (const message of ['d', 'e', 'f']) {
+        await app.pistachio.publish('resume', message);
+      }
+      const late = await open('resume', { 'Last-Event-ID': messages[0].id });
+      const events = await late.until(4);
+      expect(events.map(({ type, data }) => (type === 'gap' ? `gap ${data}` : data))).toEqual([`gap ${events[1].lastEventId}`, 'd', 'e', 'f']);
+    });
+
+    it('refuses a stream of several channels with a 406 that says to poll them', async () => {
+      await startChannels();
+      const refused = await open('news,alerts');
+      await refused.ended;
+      expect([refused.status, refused.body.includes('poll a list of endpoints')]).toEqual([406, true]);
+    });
+
+    it('ends a stream whose client stopped reading once it falls behind; a reconnect by Last-Event-ID loses nothing', async () => {
+      await startChannels({ retention: 1_000, heartbeat: 200 });
+      const slow = await open('flood');
+      await until(async () => (await app.pistachio.presence('flood')) === 1);
+      slow.pause();
+      const big = 'y'.repeat(256 * 1024);
+      // 20 MB: more than the socket buffers take, so that the stream falls behind.
+      const published = Array.from({ length: 80 }, (_, i) => `${i}:${big}`);
+      for (const message of published) {
+        await app.pistachio.publish('flood', message);
+      }
+      // Behind from one heartbeat to the next, the stream is cut: it no longer counts as a subscriber.
+      await until(async () => (await app.pistachio.presence('flood')) === 0);
+
+      const again = await open('flood', { 'Last-Event-ID': '0-0' });
+      expect((await again.until(published.length)).map(({ data }) => data)).toEqual(published);
+    });
+
+    it('sends a comment every heartbeat', async () => {
+      await startChannels({ heartbeat: 100 });
+      const client = await open('quiet');
+      await client.heartbeats(3);
+      expect(client.events).toEqual([]);
+    });
+
+    it('refuses ?timeout=, ?max=, ?ack= and a malformed Last-Event-ID with a 400, and counts a stream against maxWaitersPerEndpoint', async () => {
+      await startChannels({ maxWaitersPerEndpoint: 1 });
+      for (const query of ['?timeout=5000', '?max=2', '?ack=1.AAAAAAAAAAAAAAAA']) {
+        const refused = await open(`checked${query}`);
+        expect([query, refused.status]).toEqual([query, 400]);
+      }
+      expect((await open('checked', { 'Last-Event-ID': 'not an id' })).status).toBe(400);
+
+      const first = await open('busy');
+      expect(first.status).toBe(200);
+      const second = await open('busy');
+      await second.ended;
+      expect([second.status, second.headers['retry-after']]).toEqual([429, '1']);
+      const poll = await request(`${app.url}/messages/busy?timeout=1000`);
+      expect(poll.status).toBe(429);
+    });
+
+    it('ends every stream promptly at shutdown', async () => {
+      await startChannels();
+      const client = await open('closing');
+      await until(async () => (await app.pistachio.presence('closing')) === 1);
+      await app.app.close();
+      await client.ended;
+      app = await startChannels(); // afterEach closes an app
+    });
+  });
+
+  describe('of a queue delivered at most once', () => {
+    it('shares the messages of an endpoint between streams, each exactly once', async () => {
+      await start();
+      const streams = [await open('shared'), await open('shared')];
+      await until(async () => (await app.pistachio.presence('shared')) === 2);
+      const published = Array.from({ length: 40 }, (_, i) => `m${i}`);
+      for (const message of published) {
+        await app.pistachio.publish('shared', message);
+      }
+      await until(() => streams[0].events.length + streams[1].events.length === published.length);
+      const received = streams.flatMap((stream) => stream.events.map(({ data }) => data));
+      expect(received.sort()).toEqual([...published].sort());
+      expect(await app.pistachio.length('shared')).toBe(0);
+    });
+
+    it('takes nothing for a stream that stopped reading beyond the one in flight, and gives back what never left', async () => {
+      await start();
+      const slow = await open('slow');
+      await until(async () => (await app.pistachio.presence('slow')) === 1);
+      slow.pause();
+      const big = 'x'.repeat(512 * 1024);
+      for (let i = 0; i < 40; i++) {
+        await app.pistachio.publish('slow', `${i}:${big}`);
+      }
+      // The stream takes a message only once the last has gone to the socket: the rest stay queued.
+      await until(async () => (await app.pistachio.length('slow')) < 40);
+      slow.close();
+      await until(async () => (await app.pistachio.presence('slow')) === 0);
+      expect(await app.pistachio.length('slow')).toBeGreaterThan(20);
+    });
+  });
+
+  describe('at least once', () => {
+    it('refuses a stream with a 406 that says to poll, and takes nothing', async () => {
+      await start({ delivery: 'at-least-once' });
+      await app.pistachio.publish('acked', 'kept');
+      const refused = await open('acked');
+      await refused.ended;
+      expect(refused.status).toBe(406);
+      expect(refused.body).toContain('poll it');
+      expect(await app.pistachio.length('acked')).toBe(1);
+    });
+  });
+});
