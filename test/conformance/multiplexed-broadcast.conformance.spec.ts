@@ -16,6 +16,16 @@ describe.each(backendSetups)('Multiplexed polls of broadcast channels on $name',
   }
   const poll = (channels: string, query = '', headers?: Record<string, string>) => request(`${app.url}/live/${channels}${query}`, { headers });
   const after = (cursor: unknown) => `?after=${encodeURIComponent(String(cursor))}`;
+  /**
+   * Waits until this instance reads `last` as the latest message of `channel` after its position in `cursor`: on Redis
+   * an instance answers reads from a cache fed by Pub/Sub, which may hear a publish a moment after it returned.
+   */
+  const heard = (channel: string, cursor: unknown, last: string) =>
+    until(async () => {
+      const position = String(cursor).split(',').find((part) => part.startsWith(`${channel}~`))!.slice(channel.length + 1);
+      const { messages } = await app.channel.read(channel, { after: position, max: 10, timeout: 1_000 });
+      return messages.at(-1)?.message.toString() === last;
+    });
   /** Each part of a batch as `<channel>:<body>`, with its cursor. */
   const parts = (answer: HttpAnswer) => parseMultipart(answer).map((part) => ({ shown: `${part.headers['pistachio-endpoint']}:${part.body}`, cursor: part.headers['pistachio-cursor'] }));
 
@@ -41,6 +51,8 @@ describe.each(backendSetups)('Multiplexed polls of broadcast channels on $name',
       await app.pistachio.publish('news', message);
     }
     await app.pistachio.publish('alerts', 'a2');
+    await heard('news', cursor, 'n2');
+    await heard('alerts', cursor, 'a2');
 
     const batch = parts(await poll('news,alerts', `${after(cursor)}&max=10`));
     // The first answer served alerts: this one starts after it, with news.
@@ -61,6 +73,8 @@ describe.each(backendSetups)('Multiplexed polls of broadcast channels on $name',
       await app.pistachio.publish('busy', message);
     }
     await app.pistachio.publish('quiet', 'q1');
+    await heard('busy', cursor, 'm3');
+    await heard('quiet', cursor, 'q1');
 
     const answers: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -81,6 +95,7 @@ describe.each(backendSetups)('Multiplexed polls of broadcast channels on $name',
     for (const message of ['n1', 'n2', 'n3']) {
       await app.pistachio.publish('news', message);
     }
+    await heard('news', cursor, 'n3');
 
     const answer = await poll('news,alerts', `${after(cursor)}&max=10`);
     const batch = parseMultipart(answer);
