@@ -8,7 +8,7 @@ const MAX_DEDUPLICATION_ID = 128;
 export function checkPublishOptions(
   options: PublishOptions,
   { mode, maxDelay, messageTtl }: Pick<ResolvedPistachioOptions, 'mode' | 'maxDelay' | 'messageTtl'>,
-): PublishOptions {
+): void {
   if (options === null || typeof options !== 'object') {
     throw new InvalidPublishOptionError('options', `expected an object, got ${String(options)}`);
   }
@@ -31,5 +31,4 @@ export function checkPublishOptions(
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 1 && ttl <= messageTtl)) {
     throw new InvalidPublishOptionError('ttl', `expected a whole number of milliseconds from 1 to messageTtl (${messageTtl}), got ${String(ttl)}`);
   }
-  return options;
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import {
   All,
   ForbiddenException,
@@ -68,7 +69,7 @@ export class PistachioController {
         assertEndpointList(endpoints, this.options.maxEndpointsPerPoll);
       }
       if (asksForStream(request.headers.accept)) {
-        return await this.stream(endpoints, request, response, departure);
+        return await this.stream(endpoints, request, response, raw, departure);
       }
       const asked = this.polls.parse(query, request.headers);
       for (const endpoint of endpoints) {
@@ -85,35 +86,40 @@ export class PistachioController {
   }
 
   /**
-   * Answers `200 text/event-stream` once the stream is admitted (counted as a receive on each endpoint, within the
+   * Answers `200 text/event-stream` once the stream is admitted (counted as a receive on its endpoint, within the
    * waiting limits, until it ends), and sends its events for as long as it lasts: until the client leaves, shutdown,
    * `streamMaxDuration`, or the client falls too far behind.
    */
-  private async stream(endpoints: string[], request: PollRequest, response: object, departure: AbortSignal): Promise<StreamableFile> {
+  private async stream(
+    endpoints: string[],
+    request: PollRequest,
+    response: object,
+    raw: ServerResponse,
+    departure: AbortSignal,
+  ): Promise<StreamableFile> {
     const { query } = request as PollRequest & { query: Record<string, unknown> };
     const asked = this.streams.parse(query, request.headers);
     if (endpoints.length > 1) {
       throw new StreamNotOfferedError('a stream follows one endpoint; poll a list of endpoints, or open a stream per endpoint');
     }
-    for (const endpoint of endpoints) {
-      await this.authorize(request, endpoint, endpoints.length > 1);
-    }
-    const begun = await this.streams.begin(endpoints, asked);
+    const [endpoint] = endpoints;
+    await this.authorize(request, endpoint);
+    const begun = await this.streams.begin(endpoint, asked);
     const { heartbeat, retryAfter, streamMaxDuration } = this.options;
-    const stream = new EventStream(rawResponse(response), { heartbeat, retry: retryAfter * 1_000, maxBuffered: STREAM_MAX_BUFFERED });
+    const stream = new EventStream(raw, { heartbeat, retry: retryAfter * 1_000, maxBuffered: STREAM_MAX_BUFFERED });
     const lifetime = AbortSignal.any([departure, AbortSignal.timeout(streamMaxDuration)]);
     let admitted!: () => void;
     const admission = new Promise<void>((resolve) => (admitted = resolve));
     const running = this.receives.wait(endpoints, { timeout: streamMaxDuration, max: 1, signal: lifetime }, 'stream', (signal) => {
       admitted();
-      return this.streams.run(endpoints, begun, stream, signal);
+      return this.streams.run(endpoint, begun, stream, signal);
     });
     await Promise.race([admission, running]);
     running.then(
       () => stream.finish(),
       (error: unknown) => {
         if (!(error instanceof ShuttingDownError) && !lifetime.aborted) {
-          this.logger.warn(`A stream of "${endpoints.join(',')}" ended on an error: ${(error as Error).message}`);
+          this.logger.warn(`A stream of "${endpoint}" ended on an error: ${(error as Error).message}`);
         }
         stream.finish();
       },

@@ -128,10 +128,6 @@ export class AcknowledgedRedisBroker extends RedisQueueBroker<Delivery> implemen
     return { taken, emptied: taken.length < max };
   }
 
-  protected takeStraight(key: string, max: number): Promise<Taken<Delivery>> {
-    return this.take(key, max);
-  }
-
   protected deliveries(taken: Delivery[]): Delivery[] {
     return taken;
   }

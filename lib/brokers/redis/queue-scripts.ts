@@ -39,8 +39,9 @@ end
 local max = tonumber(ARGV[2])
 local length
 if delay > 0 then
-  length = redis.call('LLEN', KEYS[1]) + delayed + 1
-  if length > max and (ARGV[3] == 'reject' or redis.call('LLEN', KEYS[1]) == 0) then return ${FULL} end
+  local queued = redis.call('LLEN', KEYS[1])
+  length = queued + delayed + 1
+  if length > max and (ARGV[3] == 'reject' or queued == 0) then return ${FULL} end
   if length > max then dropOldest(1) end
   local member = string.format('%016d', redis.call('HINCRBY', KEYS[4], '#seq', 1))
   redis.call('ZADD', KEYS[3], now + delay, member)

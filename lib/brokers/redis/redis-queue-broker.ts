@@ -68,7 +68,7 @@ export abstract class RedisQueueBroker<T> extends DeploymentBroker {
    */
   protected async takeOwn(key: string, max: number, deadline: number): Promise<{ taken: T[]; wokenMeanwhile: boolean }> {
     const wakesBefore = this.keys.wakesOf(key);
-    const taking = this.takeStraight(key, max).catch(() => undefined);
+    const taking = this.take(key, max).catch(() => undefined);
     const took = await settleBy(taking, deadline, (late) => late && late.taken.length > 0 && this.giveBack(key, late.taken));
     if (took?.emptied) {
       // A receive that took nothing waits next; one that took the last message may never come back to this key.
@@ -83,10 +83,8 @@ export abstract class RedisQueueBroker<T> extends DeploymentBroker {
     return this.keys.close();
   }
 
-  /** Takes up to `max` from `key` for its waiters, in one round trip. */
+  /** Takes up to `max` from `key`, for its waiters or a receive of its own (see takeOwn), in one round trip. */
   protected abstract take(key: string, max: number): Promise<Taken<T>>;
-  /** Takes up to `max` from `key` for a receive of its own (see takeOwn), in one round trip. */
-  protected abstract takeStraight(key: string, max: number): Promise<Taken<T>>;
   /** What receivers get of what was taken. */
   protected abstract deliveries(taken: T[]): Delivery[];
   /** Gives back what was taken for waiters that had gone meanwhile. */

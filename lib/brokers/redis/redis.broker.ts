@@ -66,11 +66,6 @@ export class RedisBroker extends RedisQueueBroker<Buffer> implements Broker {
     }
   }
 
-  /** The pop script, as for waiters: it brings in what came due and drops what expired. */
-  protected takeStraight(key: string, max: number): Promise<Taken<Buffer>> {
-    return this.take(key, max);
-  }
-
   protected deliveries(messages: Buffer[]): Delivery[] {
     return messages.map((message) => ({ message, deliveryCount: 1 }));
   }

@@ -7,7 +7,7 @@ import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { PISTACHIO_MODE_API, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
 import type { PistachioChannel } from '../../pistachio-channel.js';
 import type { EndpointPolls, PollAnswer } from './endpoint-polls.interface.js';
-import { parseWaitQuery, WaitQuery } from './poll-query.js';
+import { parseWaitQuery, resumeFrom, WaitQuery } from './poll-query.js';
 
 interface ChannelPoll extends WaitQuery {
   /**
@@ -34,7 +34,7 @@ export class ChannelPolls implements EndpointPolls<ChannelPoll> {
     if (query.ack !== undefined) {
       throw new InvalidQueryError('ack', 'is for queues: a broadcast channel has nothing to acknowledge');
     }
-    const after = query.after ?? headers['last-event-id'];
+    const after = resumeFrom(query, headers);
     if (after === undefined) {
       return { ...parseWaitQuery(query, this.options), after };
     }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { InvalidQueryError } from '../../errors/index.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { MIN_REQUEST_TIMEOUT } from '../../pistachio.constants.js';
@@ -19,6 +20,11 @@ export function parseWaitQuery(
     timeout: timeout === undefined ? options.timeout : wholeNumber(timeout, MIN_REQUEST_TIMEOUT, options.timeout, 'timeout', ' milliseconds'),
     max: max === undefined ? undefined : wholeNumber(max, 1, options.maxBatch, 'max', ''),
   };
+}
+
+/** Where a broadcast subscriber resumes, unchecked: `?after=`, else the `Last-Event-ID` header (polls and streams). */
+export function resumeFrom(query: Record<string, unknown>, headers: IncomingHttpHeaders): unknown {
+  return query.after ?? headers['last-event-id'];
 }
 
 /** `?visibility=` of an extension: milliseconds from 1 to `maxVisibilityTimeout`, required. */

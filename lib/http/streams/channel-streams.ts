@@ -8,6 +8,7 @@ import type { RegistrationMonitor } from '../../monitoring/registration-monitor.
 import { PISTACHIO_BROKER, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
 import type { EndpointStreams } from './endpoint-streams.interface.js';
 import type { EventStream } from './event-stream.js';
+import { resumeFrom } from '../polls/poll-query.js';
 import { refusePollQuery } from './stream-query.js';
 
 interface ChannelStream {
@@ -31,19 +32,19 @@ export class ChannelStreams implements EndpointStreams<ChannelStream> {
 
   parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): ChannelStream {
     refusePollQuery(query);
-    const after = query.after ?? headers['last-event-id'];
+    const after = resumeFrom(query, headers);
     return { after: after === undefined ? undefined : parseCursor(after) };
   }
 
   /** Without a cursor, after the channel's latest message. */
-  async begin([endpoint]: string[], { after }: ChannelStream): Promise<ChannelStream> {
+  async begin(endpoint: string, { after }: ChannelStream): Promise<ChannelStream> {
     return { after: after ?? (await this.broker.latest(endpointKey(this.options.namespace, endpoint))) };
   }
 
-  async run([endpoint]: string[], { after }: ChannelStream, stream: EventStream, signal: AbortSignal): Promise<void> {
+  async run(endpoint: string, { after }: ChannelStream, stream: EventStream, signal: AbortSignal): Promise<void> {
     const key = endpointKey(this.options.namespace, endpoint);
     let cursor = after;
-    while (stream.ended === undefined && !signal.aborted) {
+    while (!stream.ended && !signal.aborted) {
       const read = await this.broker
         .read(key, { after: cursor, max: this.options.maxBatch, timeout: this.options.streamMaxDuration, signal })
         .catch((error: unknown) => {

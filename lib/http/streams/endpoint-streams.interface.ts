@@ -9,14 +9,14 @@ export interface EndpointStreams<Asked = unknown> {
   /** What the stream asks, checked before anything else: a module error with its 400 says what is wrong. */
   parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): Asked;
   /**
-   * Where the stream of `endpoints` starts, fixed before it answers, so that its `200` means it listens: what is
+   * Where the stream of `endpoint` starts, fixed before it answers, so that its `200` means it listens: what is
    * published from then on reaches it.
    */
-  begin(endpoints: string[], asked: Asked): Promise<Asked>;
+  begin(endpoint: string, asked: Asked): Promise<Asked>;
   /**
-   * Sends the messages of `endpoints` to `stream` as they come, until `signal` aborts (the client left, shutdown, the
+   * Sends the messages of `endpoint` to `stream` as they come, until `signal` aborts (the client left, shutdown, the
    * stream's lifetime) or the stream ends (its client too slow). The stream is admitted already: nothing here waits as
    * a receive of its own.
    */
-  run(endpoints: string[], asked: Asked, stream: EventStream, signal: AbortSignal): Promise<void>;
+  run(endpoint: string, asked: Asked, stream: EventStream, signal: AbortSignal): Promise<void>;
 }

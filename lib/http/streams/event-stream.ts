@@ -14,9 +14,6 @@ export interface EventStreamSettings {
   maxBuffered: number;
 }
 
-/** Why a stream ended. */
-export type StreamEnd = 'done' | 'slow';
-
 /**
  * The body of a stream answer (`text/event-stream`): events as they come, a comment every `heartbeat` ms, `retry:`
  * first so that the status and headers go at once. Its sender decides how far ahead to write: `room()` tells when what
@@ -26,7 +23,7 @@ export type StreamEnd = 'done' | 'slow';
 export class EventStream extends Readable {
   private readonly heartbeat: NodeJS.Timeout;
   private roomMade: (() => void) | undefined;
-  private endedAs: StreamEnd | undefined;
+  private over = false;
   /** Behind at the last heartbeat, and the client has taken nothing since. */
   private stalled = false;
 
@@ -42,9 +39,9 @@ export class EventStream extends Readable {
     this.heartbeat = setInterval(() => this.beat(), settings.heartbeat).unref();
   }
 
-  /** Why it ended, once it did. */
-  get ended(): StreamEnd | undefined {
-    return this.endedAs;
+  /** Whether it ended: its client left, was cut off, or its time was up. */
+  get ended(): boolean {
+    return this.over;
   }
 
   /** Whether the client is `maxBuffered` bytes or more behind. */
@@ -64,7 +61,7 @@ export class EventStream extends Readable {
     }
     return new Promise((resolve) => {
       const made = () => {
-        if (this.hasRoom() || this.endedAs !== undefined) {
+        if (this.hasRoom() || this.over) {
           this.response.off('drain', made);
           this.roomMade = undefined;
           resolve();
@@ -75,12 +72,12 @@ export class EventStream extends Readable {
     });
   }
 
-  /** Ends the stream (its client reconnects): `done` when its time is up or shutdown came, `slow` for a client behind. */
-  finish(why: StreamEnd = 'done'): void {
-    if (this.endedAs !== undefined) {
+  /** Ends the stream: its client reconnects. */
+  finish(): void {
+    if (this.over) {
       return;
     }
-    this.endedAs = why;
+    this.over = true;
     clearInterval(this.heartbeat);
     this.push(null);
     this.roomMade?.();
@@ -97,7 +94,7 @@ export class EventStream extends Readable {
   }
 
   private send(text: string): boolean {
-    if (this.endedAs !== undefined) {
+    if (this.over) {
       return false;
     }
     this.push(text);
@@ -106,7 +103,7 @@ export class EventStream extends Readable {
 
   private beat(): void {
     if (this.stalled && this.behind) {
-      this.finish('slow');
+      this.finish();
       this.response.destroy();
       return;
     }

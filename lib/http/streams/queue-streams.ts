@@ -30,11 +30,11 @@ export class QueueStreams implements EndpointStreams<void> {
   /** A queue keeps what is published until it is taken: a stream starts whenever it starts. */
   async begin(): Promise<void> {}
 
-  async run([endpoint]: string[], _: void, stream: EventStream, signal: AbortSignal): Promise<void> {
+  async run(endpoint: string, _: void, stream: EventStream, signal: AbortSignal): Promise<void> {
     const key = endpointKey(this.options.namespace, endpoint);
-    while (stream.ended === undefined && !signal.aborted) {
+    while (!stream.ended && !signal.aborted) {
       await stream.room();
-      if (stream.ended !== undefined || signal.aborted) {
+      if (stream.ended || signal.aborted) {
         return;
       }
       const deliveries = await this.broker.receive(key, { timeout: this.options.streamMaxDuration, max: 1, signal }).catch((error: unknown) => {
