@@ -75,7 +75,7 @@ describe.each(backendSetups)('Streams (text/event-stream) on $name', ({ broker, 
     });
 
     it('ends a stream whose client stopped reading once it falls behind; a reconnect by Last-Event-ID loses nothing', async () => {
-      await startChannels({ retention: 1_000, heartbeat: 200 });
+      await startChannels({ retention: 1_000, heartbeat: 1_000 });
       const slow = await open('flood');
       await until(async () => (await app.pistachio.presence('flood')) === 1);
       slow.pause();
@@ -86,11 +86,11 @@ describe.each(backendSetups)('Streams (text/event-stream) on $name', ({ broker, 
         await app.pistachio.publish('flood', message);
       }
       // Behind from one heartbeat to the next, the stream is cut: it no longer counts as a subscriber.
-      await until(async () => (await app.pistachio.presence('flood')) === 0);
+      await until(async () => (await app.pistachio.presence('flood')) === 0, 10_000);
 
       const again = await open('flood', { 'Last-Event-ID': '0-0' });
       expect((await again.until(published.length)).map(({ data }) => data)).toEqual(published);
-    });
+    }, 20_000);
 
     it('sends a comment every heartbeat', async () => {
       await startChannels({ heartbeat: 100 });
