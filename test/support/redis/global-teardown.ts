@@ -1,4 +1,40 @@
+import { ChildProcess, execFileSync } from 'node:child_process';
+import { Socket } from 'node:net';
+
+/** How long Jest may outlive this teardown: whatever still holds it open is named in the log, and the run ends. */
+const EXIT_GRACE = 30_000;
+
 /** Stops the Redis and the Cluster that globalSetup started (those given by REDIS_URL or REDIS_CLUSTER_NODES are left alone). */
 export default async function globalTeardown(): Promise<void> {
   await Promise.all([globalThis.pistachioTestRedis?.stop(), globalThis.pistachioTestCluster?.stop()]);
+  // A run that passed once hung in CI after this point until CI's own limit: it must end, and say what held it.
+  setTimeout(() => {
+    console.error(`Jest still runs ${EXIT_GRACE / 1000} s after its teardown, held by:\n${openHandles()}\n${processTree()}`);
+    // Jest's own 'exit' listener sets the exit code of a run that failed.
+    process.exit();
+  }, EXIT_GRACE).unref();
+}
+
+function openHandles(): string {
+  const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles();
+  // Timers are not among the handles: the resource types name them.
+  return [...handles.map(describe), `resources: ${process.getActiveResourcesInfo().join(', ')}`].join('\n');
+}
+
+function describe(handle: object): string {
+  if (handle instanceof ChildProcess) {
+    return `child process ${handle.pid}: ${handle.spawnargs.join(' ')}`;
+  }
+  if (handle instanceof Socket) {
+    return handle.remotePort === undefined ? `pipe (fd ${(handle as unknown as { _handle?: { fd?: number } })._handle?.fd})` : `socket to ${handle.remoteAddress}:${handle.remotePort}`;
+  }
+  return handle.constructor.name;
+}
+
+function processTree(): string {
+  try {
+    return execFileSync('ps', ['--ppid', '2', '-p', '2', '-N', '-o', 'pid,ppid,etime,args', '--forest'], { encoding: 'utf8' });
+  } catch (error) {
+    return `(ps failed: ${error})`;
+  }
 }
