@@ -1,6 +1,6 @@
 import { isEndpointName } from '../endpoint-name.js';
 import { InvalidCursorError } from '../errors/index.js';
-import { isChannelId } from './channel-id.js';
+import { isChannelId, parseCursor } from './channel-id.js';
 
 /**
  * The position of a multiplexed poll in each of its channels, as one token: `<channel>~<id>` for each, separated by
@@ -26,4 +26,22 @@ export function parseMultiplexedCursor(cursor: unknown): Map<string, string> {
     positions.set(channel, id);
   }
   return positions;
+}
+
+/**
+ * Where a read of `endpoints` resumes from the cursor `after`: a channel's id for one endpoint, a multiplexed cursor
+ * for several (a channel it does not name is read from now on). An InvalidCursorError for a malformed cursor, or for
+ * one of the other kind, which says which to pass.
+ */
+export function positionsFor(endpoints: string[], after: unknown): Map<string, string> {
+  const multiplexed = typeof after === 'string' && isMultiplexedCursor(after);
+  if (multiplexed !== endpoints.length > 1) {
+    throw new InvalidCursorError(
+      after,
+      multiplexed
+        ? 'a multiplexed cursor resumes a multiplexed poll: pass the Pistachio-Id of a message of this channel'
+        : "a multiplexed poll resumes from the Pistachio-Cursor of its answers, not from one channel's Pistachio-Id",
+    );
+  }
+  return multiplexed ? parseMultiplexedCursor(after) : new Map([[endpoints[0], parseCursor(after)]]);
 }

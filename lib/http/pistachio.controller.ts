@@ -21,7 +21,7 @@ import { monitoredPoll } from '../monitoring/monitored-poll.js';
 import type { RegistrationMonitor } from '../monitoring/registration-monitor.js';
 import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS, PISTACHIO_STREAMS, STREAM_MAX_BUFFERED } from '../pistachio.constants.js';
 import { Receives } from '../receives.js';
-import { ShuttingDownError, StreamNotOfferedError } from '../errors/index.js';
+import { ShuttingDownError } from '../errors/index.js';
 import type { EndpointStreams } from './streams/endpoint-streams.interface.js';
 import { EventStream } from './streams/event-stream.js';
 import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface.js';
@@ -86,7 +86,7 @@ export class PistachioController {
   }
 
   /**
-   * Answers `200 text/event-stream` once the stream is admitted (counted as a receive on its endpoint, within the
+   * Answers `200 text/event-stream` once the stream is admitted (counted as a receive on each of its endpoints, within the
    * waiting limits, until it ends), and sends its events for as long as it lasts: until the client leaves, shutdown,
    * `streamMaxDuration`, or the client falls too far behind.
    */
@@ -98,13 +98,11 @@ export class PistachioController {
     departure: AbortSignal,
   ): Promise<StreamableFile> {
     const { query } = request as PollRequest & { query: Record<string, unknown> };
-    const asked = this.streams.parse(query, request.headers);
-    if (endpoints.length > 1) {
-      throw new StreamNotOfferedError('a stream follows one endpoint; poll a list of endpoints, or open a stream per endpoint');
+    const asked = this.streams.parse(endpoints, query, request.headers);
+    for (const endpoint of endpoints) {
+      await this.authorize(request, endpoint, endpoints.length > 1);
     }
-    const [endpoint] = endpoints;
-    await this.authorize(request, endpoint);
-    const begun = await this.streams.begin(endpoint, asked);
+    const begun = await this.streams.begin(endpoints, asked);
     const { heartbeat, retryAfter, streamMaxDuration } = this.options;
     const stream = new EventStream(raw, { heartbeat, retry: retryAfter * 1_000, maxBuffered: STREAM_MAX_BUFFERED });
     const lifetime = AbortSignal.any([departure, AbortSignal.timeout(streamMaxDuration)]);
@@ -112,14 +110,14 @@ export class PistachioController {
     const admission = new Promise<void>((resolve) => (admitted = resolve));
     const running = this.receives.wait(endpoints, { timeout: streamMaxDuration, max: 1, signal: lifetime }, 'stream', (signal) => {
       admitted();
-      return this.streams.run(endpoint, begun, stream, signal);
+      return this.streams.run(endpoints, begun, stream, signal);
     });
     await Promise.race([admission, running]);
     running.then(
       () => stream.finish(),
       (error: unknown) => {
         if (!(error instanceof ShuttingDownError) && !lifetime.aborted) {
-          this.logger.warn(`A stream of "${endpoint}" ended on an error: ${(error as Error).message}`);
+          this.logger.warn(`A stream of "${endpoints.join(',')}" ended on an error: ${(error as Error).message}`);
         }
         stream.finish();
       },

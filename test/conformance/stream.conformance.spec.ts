@@ -67,11 +67,46 @@ describe.each(backendSetups)('Streams (text/event-stream) on $name', ({ broker, 
       expect(events.map(({ type, data }) => (type === 'gap' ? `gap ${data}` : data))).toEqual([`gap ${events[1].lastEventId}`, 'd', 'e', 'f']);
     });
 
-    it('refuses a stream of several channels with a 406 that says to poll them', async () => {
+    it('streams several channels, each event typed by its channel with the multiplexed cursor as its id, which resumes them all', async () => {
+      await startChannels({ retention: 3 });
+      const client = await open('news,alerts');
+      await until(async () => (await app.pistachio.presence('news')) === 1 && (await app.pistachio.presence('alerts')) === 1);
+      await app.pistachio.publish('news', 'n1');
+      await app.pistachio.publish('alerts', 'a1');
+      const seen = await client.until(2);
+      expect(seen.map(({ type, data }) => [type, data])).toEqual([
+        ['news', 'n1'],
+        ['alerts', 'a1'],
+      ]);
+      const ids = async (channel: string) => (await app.channel.read(channel, { after: '0-0', max: 10, timeout: 1_000 })).messages.map(({ id }) => id);
+      const [news, alerts] = [await ids('news'), await ids('alerts')];
+      expect(seen[0].lastEventId.startsWith(`news~${news[0]},alerts~`)).toBe(true);
+      expect(seen[1].lastEventId).toBe(`news~${news[0]},alerts~${alerts[0]}`);
+      client.close();
+
+      await app.pistachio.publish('news', 'n2');
+      await app.pistachio.publish('alerts', Buffer.from([0xff, 0xfe]));
+      const resumed = await open('news,alerts', { 'Last-Event-ID': seen[1].lastEventId });
+      const events = await resumed.until(2);
+      expect(events.map(({ type, data }) => [type, data]).sort()).toEqual([
+        ['alerts~binary', Buffer.from([0xff, 0xfe]).toString('base64')],
+        ['news', 'n2'],
+      ]);
+
+      for (const message of ['n3', 'n4', 'n5', 'n6']) {
+        await app.pistachio.publish('news', message);
+      }
+      const late = await open('news,alerts', { 'Last-Event-ID': seen[1].lastEventId });
+      const caughtUp = await late.until(5);
+      const ofNews = caughtUp.filter(({ type }) => type.startsWith('news'));
+      expect(ofNews.map(({ type, data }) => (type === 'news~gap' ? 'gap' : data))).toEqual(['gap', 'n4', 'n5', 'n6']);
+      expect(ofNews[0].data).toBe((await ids('news'))[0]);
+    });
+
+    it('refuses a cursor of the other kind with a 400: a channel id on a stream of several, a multiplexed cursor on one', async () => {
       await startChannels();
-      const refused = await open('news,alerts');
-      await refused.ended;
-      expect([refused.status, refused.body.includes('poll a list of endpoints')]).toEqual([406, true]);
+      expect((await open('news,alerts', { 'Last-Event-ID': '0-0' })).status).toBe(400);
+      expect((await open('news', { 'Last-Event-ID': 'news~0-0,alerts~0-0' })).status).toBe(400);
     });
 
     it('ends a stream whose client stopped reading once it falls behind; a reconnect by Last-Event-ID loses nothing', async () => {
@@ -139,6 +174,28 @@ describe.each(backendSetups)('Streams (text/event-stream) on $name', ({ broker, 
       const received = streams.flatMap((stream) => stream.events.map(({ data }) => data));
       expect(received.sort()).toEqual([...published].sort());
       expect(await app.pistachio.length('shared')).toBe(0);
+    });
+
+    it('takes from the endpoints of a stream of several in turn, each event typed by its endpoint', async () => {
+      await start();
+      for (const endpoint of ['q1', 'q2']) {
+        for (let i = 1; i <= 3; i++) {
+          await app.pistachio.publish(endpoint, `${endpoint}.${i}`);
+        }
+      }
+      const client = await open('q1,q2');
+      const events = await client.until(6);
+      expect(events.map(({ type, data }) => [type, data])).toEqual([
+        ['q1', 'q1.1'],
+        ['q2', 'q2.1'],
+        ['q1', 'q1.2'],
+        ['q2', 'q2.2'],
+        ['q1', 'q1.3'],
+        ['q2', 'q2.3'],
+      ]);
+      await app.pistachio.publish('q2', Buffer.from([0xff, 0xfe]));
+      expect((await client.until(7))[6]).toMatchObject({ type: 'q2~binary', data: Buffer.from([0xff, 0xfe]).toString('base64') });
+      expect([await app.pistachio.length('q1'), await app.pistachio.length('q2')]).toEqual([0, 0]);
     });
 
     it('takes nothing for a stream that stopped reading beyond the one in flight, and gives back what never left', async () => {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseCursor } from '../../channels/channel-id.js';
-import { isMultiplexedCursor, parseMultiplexedCursor } from '../../channels/multiplexed-cursor.js';
-import { InvalidCursorError, InvalidQueryError } from '../../errors/index.js';
+import { isMultiplexedCursor, parseMultiplexedCursor, positionsFor } from '../../channels/multiplexed-cursor.js';
+import { InvalidQueryError } from '../../errors/index.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { PISTACHIO_MODE_API, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
 import type { PistachioChannel } from '../../pistachio-channel.js';
@@ -46,14 +46,8 @@ export class ChannelPolls implements EndpointPolls<ChannelPoll> {
   }
 
   async answer(endpoints: string[], poll: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
-    const multiplexed = poll.after !== undefined && isMultiplexedCursor(poll.after);
-    if (poll.after !== undefined && multiplexed !== endpoints.length > 1) {
-      throw new InvalidCursorError(
-        poll.after,
-        multiplexed
-          ? 'a multiplexed cursor resumes a multiplexed poll: pass the Pistachio-Id of a message of this channel'
-          : "a multiplexed poll resumes from the Pistachio-Cursor of its answers, not from one channel's Pistachio-Id",
-      );
+    if (poll.after !== undefined) {
+      positionsFor(endpoints, poll.after); // a cursor of the other kind is a 400 before anything is read
     }
     return endpoints.length > 1 ? this.answerAny(endpoints, poll, departure) : this.answerOne(endpoints[0], poll, departure);
   }

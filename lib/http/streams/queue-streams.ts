@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Broker } from '../../brokers/broker.interface.js';
+import type { KeyedDelivery } from '../../brokers/receive-any.js';
 import { endpointKey } from '../../endpoint-key.js';
+import { EndpointRotation } from '../../endpoint-rotation.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import type { RegistrationMonitor } from '../../monitoring/registration-monitor.js';
 import { PISTACHIO_BROKER, PISTACHIO_MODE_API, PISTACHIO_MONITOR, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
@@ -8,11 +10,13 @@ import type { PistachioQueue } from '../../pistachio-queue.js';
 import type { EndpointStreams } from './endpoint-streams.interface.js';
 import type { EventStream } from './event-stream.js';
 import { refusePollQuery } from './stream-query.js';
+import { unlessAborted } from './unless-aborted.js';
 
 /**
- * Streams of a queue delivered at most once: a stream takes a message only once everything it sent has gone to the
+ * Streams of queues delivered at most once: a stream takes a message only once everything it sent has gone to the
  * socket (no read-ahead), so a stream that ends loses at most the message in flight; one that never left the stream
- * goes back to its queue. Streams and polls of one endpoint share its messages, each delivered once.
+ * goes back to its queue. Streams and polls of one endpoint share its messages, each delivered once. A stream of
+ * several endpoints takes from them in turn (as a multiplexed poll does) and names the endpoint in each event's type.
  */
 @Injectable()
 export class QueueStreams implements EndpointStreams<void> {
@@ -23,39 +27,47 @@ export class QueueStreams implements EndpointStreams<void> {
     @Inject(PISTACHIO_MONITOR) private readonly monitor: RegistrationMonitor,
   ) {}
 
-  parse(query: Record<string, unknown>): void {
+  parse(_: string[], query: Record<string, unknown>): void {
     refusePollQuery(query);
   }
 
   /** A queue keeps what is published until it is taken: a stream starts whenever it starts. */
   async begin(): Promise<void> {}
 
-  async run(endpoint: string, _: void, stream: EventStream, signal: AbortSignal): Promise<void> {
-    const key = endpointKey(this.options.namespace, endpoint);
+  async run(endpoints: string[], _: void, stream: EventStream, signal: AbortSignal): Promise<void> {
+    const endpointOf = new Map(endpoints.map((endpoint) => [endpointKey(this.options.namespace, endpoint), endpoint]));
+    const keys = [...endpointOf.keys()];
+    const rotation = new EndpointRotation();
     while (!stream.ended && !signal.aborted) {
       await stream.room();
       if (stream.ended || signal.aborted) {
         return;
       }
-      const deliveries = await this.broker.receive(key, { timeout: this.options.streamMaxDuration, max: 1, signal }).catch((error: unknown) => {
-        if (signal.aborted) {
-          return [];
-        }
-        throw error;
-      });
-      for (const { message } of deliveries) {
-        if (!stream.event({ data: message })) {
-          await this.queue.requeue(endpoint, message);
-          return;
-        }
-        this.monitor.delivered(1, 0);
-        await stream.room();
-        if (stream.readableLength > 0) {
-          // The stream ended before its event left for the socket: nobody got it.
-          await this.queue.requeue(endpoint, message);
-          return;
-        }
+      const delivery = await unlessAborted(this.takeOne(rotation.order(keys), signal), signal);
+      if (delivery === undefined) {
+        continue;
+      }
+      const endpoint = endpointOf.get(delivery.key)!;
+      rotation.served(keys, delivery.key);
+      if (!stream.event({ endpoint: endpoints.length > 1 ? endpoint : undefined, data: delivery.message })) {
+        await this.queue.requeue(endpoint, delivery.message);
+        return;
+      }
+      this.monitor.delivered(1, 0);
+      await stream.room();
+      if (stream.readableLength > 0) {
+        // The stream ended before its event left for the socket: nobody got it.
+        await this.queue.requeue(endpoint, delivery.message);
+        return;
       }
     }
+  }
+
+  /** The next message of any of `keys` (the first in `order` that has one), waiting up to the stream's lifetime. */
+  private async takeOne(keys: string[], signal: AbortSignal): Promise<KeyedDelivery | undefined> {
+    const options = { timeout: this.options.streamMaxDuration, max: 1, signal };
+    const [delivery] =
+      keys.length === 1 ? (await this.broker.receive(keys[0], options)).map((taken) => ({ ...taken, key: keys[0] })) : await this.broker.receiveAny(keys, options);
+    return delivery;
   }
 }

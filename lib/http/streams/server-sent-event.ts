@@ -1,9 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 
-/** What one event of a stream says: its message, and the fields that name it. */
+/** What one event of a stream says: its message (or a gap's oldest id), and the fields that name it. */
 export interface ServerSentEvent {
-  /** The event's type; absent, `EventSource`'s `onmessage` gets it. */
-  event?: string;
+  /** The endpoint it comes from, given on a stream of several: the event's type names it. */
+  endpoint?: string;
+  /** A gap signal (messages after the cursor are gone; `data` is the oldest id retained) rather than a message. */
+  gap?: boolean;
   /** The position a reconnect resumes after (`Last-Event-ID`). */
   id?: string;
   data: Buffer;
@@ -12,11 +14,14 @@ export interface ServerSentEvent {
 /**
  * One event as `text/event-stream` lines (WHATWG HTML, server-sent events), ending in the blank line that dispatches it.
  * A message's lines become `data:` lines (a client joins them with LF, whatever their ends were); a message that is
- * not valid UTF-8 goes as `event: binary`, its data in base64.
+ * not valid UTF-8 goes base64. Its type: none for a message of a stream of one endpoint (`EventSource`'s `onmessage`
+ * gets it), else `binary` or `gap`; on a stream of several, the endpoint, `<endpoint>~binary` or `<endpoint>~gap` (`~`
+ * cannot occur in an endpoint name, so no endpoint's type is another's).
  */
-export function formatEvent({ event, id, data }: ServerSentEvent): string {
+export function formatEvent({ endpoint, gap = false, id, data }: ServerSentEvent): string {
   const text = isUtf8(data);
-  const type = text ? event : 'binary';
+  const kind = gap ? 'gap' : text ? undefined : 'binary';
+  const type = [endpoint, kind].filter((part) => part !== undefined).join('~') || undefined;
   const lines = text ? data.toString('utf8').split(/\r\n|\r|\n/) : [data.toString('base64')];
   return `${type === undefined ? '' : `event: ${type}\n`}${id === undefined ? '' : `id: ${id}\n`}${lines.map((line) => `data: ${line}\n`).join('')}\n`;
 }
