@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
+import { parseMultiplexedCursor } from '../../lib/channels/multiplexed-cursor.js';
 import { PublishOutcomeUnknownError } from '../../lib/index.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freshNamespace, redisUrl, singleRedis, withRedis } from '../support/brokers.js';
 import { Received, readersWaiting, receivedFrom } from '../support/channel-subscribers.js';
 import { connectionsOf } from '../support/client-list.js';
 import { request } from '../support/http-client.js';
+import { ReconnectingStream } from '../support/reconnecting-stream.js';
 import { startPistachio } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
@@ -27,7 +29,7 @@ function follow(url: string, after: string): { received: Received[]; stop(): Pro
 }
 
 describe('Broadcast with both Redis connections killed again and again, and other clients XADDing', () => {
-  it('gives every subscriber every message the channels hold, once each and in order', async () => {
+  it('gives every subscriber, polling or streaming, every message the channels hold, once each and in order', async () => {
     const namespace = freshNamespace();
     const app = await startPistachio({
       namespace,
@@ -46,6 +48,11 @@ describe('Broadcast with both Redis connections killed again and again, and othe
     const followers = channels.flatMap((channel, c) =>
       Array.from({ length: 5 }, () => ({ channel, ...follow(`${app.url}/feed/${channel}`, starts[c][0][0]) })),
     );
+    // Streams too, of each channel and of both, reconnecting as EventSource does (with Last-Event-ID).
+    const streams = [...channels, channels.join(',')].map((path) => {
+      const from = path.includes(',') ? channels.map((channel, c) => `${channel}~${starts[c][0][0]}`).join(',') : starts[channels.indexOf(path)][0][0];
+      return { path, stream: new ReconnectingStream(() => `${app.url}/feed/${path}`, from) };
+    });
     for (const channel of channels) {
       await readersWaiting(app, `${namespace}:${channel}`, 10, singleRedis);
     }
@@ -93,8 +100,12 @@ describe('Broadcast with both Redis connections killed again and again, and othe
       () => followers.every(({ channel, received }) => received.length >= expected.get(channel)!.length),
       30_000,
     );
+    const streamed = (path: string) => (path.includes(',') ? channels : [path]).reduce((sum, channel) => sum + expected.get(channel)!.length, 0);
+    await until(() => streams.every(({ path, stream }) => stream.received.length >= streamed(path)), 30_000);
     await Promise.all(followers.map(({ stop }) => stop()));
+    const stopping = streams.map(({ stream }) => stream.stop());
     await app.app.close();
+    await Promise.all(stopping);
 
     const stored = new Set([...expected.values()].flat().map(({ body }) => body));
     const counts = followers.map(({ channel, received }) => {
@@ -115,6 +126,8 @@ describe('Broadcast with both Redis connections killed again and again, and othe
         uncertain: uncertain.size,
         uncertainStored: [...uncertain].filter((body) => stored.has(body)).length,
         subscribers: followers.length,
+        streams: streams.length,
+        streamReconnects: streams.reduce((sum, { stream }) => sum + stream.reconnects, 0),
         delivered: total('delivered'),
         lost: total('lost'),
         duplicated: total('duplicated'),
@@ -126,6 +139,14 @@ describe('Broadcast with both Redis connections killed again and again, and othe
     // Every subscriber got exactly what its channel holds, in the channel's order.
     for (const { channel, received } of followers) {
       expect(received.map(({ id, body }) => ({ id, body }))).toEqual(expected.get(channel));
+    }
+    // And every stream, each channel's events with their ids (on the stream of both, its cursor's position in it).
+    for (const { path, stream } of streams) {
+      for (const channel of path.split(',')) {
+        const events = path.includes(',') ? stream.received.filter(({ type }) => type === channel) : stream.received;
+        const id = (lastEventId: string) => (path.includes(',') ? parseMultiplexedCursor(lastEventId).get(channel) : lastEventId);
+        expect(events.map(({ lastEventId, data }) => ({ id: id(lastEventId), body: data }))).toEqual(expected.get(channel));
+      }
     }
   }, 120_000);
 });

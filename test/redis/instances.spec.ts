@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { PistachioRootOptions } from '../../lib/index.js';
 import { freshNamespace, redisUrl, singleRedis } from '../support/brokers.js';
+import { EventStreamClient } from '../support/event-stream-client.js';
 import { request } from '../support/http-client.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
 import { until } from '../support/until.js';
@@ -149,5 +150,34 @@ describe('Two app instances on one Redis', () => {
     await subscriber;
     expect(received.slice(0, 10)).toEqual(published);
   });
-});
 
+  it('streams every broadcast, from either instance, to streams on both, in order', async () => {
+    const options = { namespace: freshNamespace(), path: '/live', mode: 'broadcast', redis: redisUrl() } as const;
+    const [a, b] = (apps = await Promise.all([startPistachio(options), startPistachio(options)]));
+    // A stream's 200 means it listens: each starts after the channels' latest message, fixed before it answers.
+    const streams = await Promise.all([
+      EventStreamClient.open(`${a.url}/live/news`),
+      EventStreamClient.open(`${b.url}/live/news`),
+      EventStreamClient.open(`${a.url}/live/news,alerts`),
+      EventStreamClient.open(`${b.url}/live/news,alerts`),
+    ]);
+    const published: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const channel = i % 3 === 0 ? 'alerts' : 'news';
+      await [a, b][i % 2].pistachio.publish(channel, `m${i}`);
+      published.push(`${channel}:m${i}`);
+    }
+    const news = published.filter((message) => message.startsWith('news:'));
+    const [onA, onB, bothOnA, bothOnB] = await Promise.all(streams.map((stream, s) => stream.until(s < 2 ? news.length : published.length)));
+    streams.forEach((stream) => stream.close());
+
+    expect([onA, onB].map((events) => events.map(({ data }) => `news:${data}`))).toEqual([news, news]);
+    // Each channel in order on a stream of both; which channel's event comes first when both have one is open.
+    for (const events of [bothOnA, bothOnB]) {
+      for (const channel of ['news', 'alerts']) {
+        const ofChannel = events.filter(({ type }) => type === channel).map(({ data }) => `${channel}:${data}`);
+        expect(ofChannel).toEqual(published.filter((message) => message.startsWith(`${channel}:`)));
+      }
+    }
+  });
+});
