@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AcknowledgingPollers } from '../support/acknowledging-pollers.js';
 import { AppInstance, AppInstanceOptions, startAppInstance } from '../support/app-instance.js';
-import { freshNamespace, withRedis } from '../support/brokers.js';
-import { connectionsOf } from '../support/client-list.js';
+import { freshNamespace } from '../support/brokers.js';
+import { killConnections } from '../support/connection-killer.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { RedisServer } from '../support/redis/global-setup.js';
 import { startPistachio, TestApp } from '../support/start-app.js';
@@ -12,8 +12,6 @@ import { until } from '../support/until.js';
 
 const MESSAGES = 1_500;
 const CLIENTS_PER_INSTANCE = 10;
-/** How often every module connection is killed during the connection-kill phase. */
-const KILL_EVERY_MS = 50;
 
 describe('At-least-once delivery under instance kills, connection kills and a Redis restart', () => {
   let server: RedisServer;
@@ -57,21 +55,10 @@ describe('At-least-once delivery under instance kills, connection kills and a Re
       serving[1] = replacement;
     };
 
-    let killing = false;
     let connectionKills = 0;
-    const killConnections = async () => {
-      while (killing) {
-        const ids = (await connectionsOf(namespace, server.url).catch(() => [])).map(({ id }) => id);
-        for (const id of ids) {
-          connectionKills += await withRedis((redis) => redis.client('KILL', 'ID', id) as Promise<number>, server.url).catch(() => 0);
-        }
-        await delay(KILL_EVERY_MS);
-      }
-    };
-
     const ledger = new MessageLedger();
     const replacements: Promise<void>[] = [];
-    let connectionKilling: Promise<void> | undefined;
+    let killing: ReturnType<typeof killConnections> | undefined;
     const admin = new Redis(server.url);
     try {
       for (let i = 0; i < MESSAGES; i++) {
@@ -79,12 +66,10 @@ describe('At-least-once delivery under instance kills, connection kills and a Re
           replacements.push(replaceVictim());
         }
         if (i === 400) {
-          killing = true;
-          connectionKilling = killConnections();
+          killing = killConnections(namespace, { url: server.url });
         }
         if (i === 800) {
-          killing = false;
-          await connectionKilling;
+          connectionKills = await killing!.stop();
         }
         if (i === 900) {
           await server.kill();
@@ -103,7 +88,7 @@ describe('At-least-once delivery under instance kills, connection kills and a Re
       };
       await until(async () => (await pending()) === 0, 60_000);
     } finally {
-      killing = false;
+      await killing?.stop();
       await pollers.stop();
       admin.disconnect();
     }

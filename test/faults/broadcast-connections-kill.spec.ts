@@ -1,17 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseMultiplexedCursor } from '../../lib/channels/multiplexed-cursor.js';
 import { PublishOutcomeUnknownError } from '../../lib/index.js';
-import { setTimeout as delay } from 'node:timers/promises';
 import { freshNamespace, redisUrl, singleRedis, withRedis } from '../support/brokers.js';
 import { Received, readersWaiting, receivedFrom } from '../support/channel-subscribers.js';
-import { connectionsOf } from '../support/client-list.js';
+import { killConnections } from '../support/connection-killer.js';
 import { request } from '../support/http-client.js';
 import { ReconnectingStream } from '../support/reconnecting-stream.js';
 import { startPistachio } from '../support/start-app.js';
 import { until } from '../support/until.js';
-
-/** How often every connection of the module is killed: the schedule of the fault. */
-const KILL_EVERY_MS = 50;
 
 /** A subscriber that polls in batches with its cursor until stopped, retrying whatever fails. */
 function follow(url: string, after: string): { received: Received[]; stop(): Promise<void> } {
@@ -59,16 +55,7 @@ describe('Broadcast with both Redis connections killed again and again, and othe
 
     const published = new Set<string>();
     const uncertain = new Set<string>();
-    let publishing = true;
-    let kills = 0;
-    const killing = (async () => {
-      while (publishing) {
-        for (const connection of await connectionsOf(namespace)) {
-          kills += await withRedis((redis) => redis.client('KILL', 'ID', connection.id) as Promise<number>);
-        }
-        await delay(KILL_EVERY_MS);
-      }
-    })();
+    const killing = killConnections(namespace);
     await withRedis(async (redis) => {
       for (let i = 0; i < 1_500; i++) {
         const channel = channels[i % channels.length];
@@ -89,8 +76,7 @@ describe('Broadcast with both Redis connections killed again and again, and othe
         }
       }
     });
-    publishing = false;
-    await killing;
+    const kills = await killing.stop();
 
     const held = await withRedis((redis) =>
       Promise.all(channels.map((channel) => redis.xrange(`${namespace}:${channel}`, '-', '+'))),

@@ -1,14 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { setTimeout as delay } from 'node:timers/promises';
-import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
-import { connectionsOf } from '../support/client-list.js';
+import { freshNamespace, redisUrl } from '../support/brokers.js';
+import { killConnections } from '../support/connection-killer.js';
 import { LeavingPollers, stopWhenDrained } from '../support/leaving-pollers.js';
 import { LogCapture } from '../support/log-capture.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { startPistachio } from '../support/start-app.js';
-
-/** How often the command connection is killed: the schedule of the fault. */
-const KILL_EVERY_MS = 50;
 
 describe('The command connection killed again and again under traffic', () => {
   it('runs no command twice: nothing duplicated, nothing lost beyond the pops whose reply died', async () => {
@@ -23,22 +19,11 @@ describe('The command connection killed again and again under traffic', () => {
       0,
     );
 
-    let publishing = true;
-    let kills = 0;
-    const killing = (async () => {
-      while (publishing) {
-        const commands = (await connectionsOf(namespace)).find((client) => client.name.endsWith(':commands'));
-        if (commands) {
-          kills += await withRedis((redis) => redis.client('KILL', 'ID', commands.id) as Promise<number>);
-        }
-        await delay(KILL_EVERY_MS);
-      }
-    })();
+    const killing = killConnections(namespace, { which: (name) => name.endsWith(':commands') });
     for (let i = 0; i < 3_000; i++) {
       await ledger.publish(app.pistachio, endpoints[i % endpoints.length], `m${i}`);
     }
-    publishing = false;
-    await killing;
+    const kills = await killing.stop();
     const left = await stopWhenDrained(app, pollers, endpoints, ledger);
     await app.app.close();
 

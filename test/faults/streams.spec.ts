@@ -3,15 +3,13 @@ import { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AppInstance, startAppInstance } from '../support/app-instance.js';
 import { freshNamespace, redisUrl, withRedis } from '../support/brokers.js';
-import { connectionsOf } from '../support/client-list.js';
+import { killConnections } from '../support/connection-killer.js';
 import { LogCapture } from '../support/log-capture.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { ReconnectingStream } from '../support/reconnecting-stream.js';
 import { startPistachio } from '../support/start-app.js';
 import { until } from '../support/until.js';
 
-/** How often every connection of the module is killed: the schedule of the fault. */
-const KILL_EVERY_MS = 50;
 const ENDPOINTS = Array.from({ length: 6 }, (_, i) => `stream-${i}`);
 /** Streams of one endpoint each, and of all of them (multiplexed), that every instance serves. */
 const STREAM_PATHS = [...ENDPOINTS, ...ENDPOINTS, ENDPOINTS.join(','), ENDPOINTS.join(',')];
@@ -36,21 +34,11 @@ describe('Streams of queues delivered at most once, under faults', () => {
     const streams = STREAM_PATHS.map((path) => new ReconnectingStream(() => `${app.url}/messages/${path}`));
     const ledger = new MessageLedger();
 
-    let publishing = true;
-    let kills = 0;
-    const killing = (async () => {
-      while (publishing) {
-        for (const connection of await connectionsOf(namespace)) {
-          kills += await withRedis((redis) => redis.client('KILL', 'ID', connection.id) as Promise<number>);
-        }
-        await delay(KILL_EVERY_MS);
-      }
-    })();
+    const killing = killConnections(namespace);
     for (let i = 0; i < 1_500; i++) {
       await ledger.publish(app.pistachio, ENDPOINTS[i % ENDPOINTS.length], `m${i}`);
     }
-    publishing = false;
-    await killing;
+    const kills = await killing.stop();
     await until(() => queuesEmpty(namespace), 30_000);
     // Shutdown ends every stream after what it sent: each client has all it was sent.
     const stopping = streams.map((stream) => stream.stop());
