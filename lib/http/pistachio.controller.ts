@@ -51,7 +51,11 @@ export class PistachioController {
    */
   @All(':endpoint')
   poll(@Req() request: PollRequest, @Res({ passthrough: true }) response: object): Promise<Buffer | StreamableFile> {
-    return monitoredPoll(this.monitor, () => this.answer(request, response));
+    return monitoredPoll(
+      this.monitor,
+      () => this.answer(request, response),
+      (answer) => (answer instanceof StreamableFile && answer.getStream() instanceof EventStream ? 'stream' : 'message'),
+    );
   }
 
   private async answer(request: PollRequest, response: object): Promise<Buffer | StreamableFile> {

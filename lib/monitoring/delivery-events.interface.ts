@@ -1,5 +1,5 @@
-/** How a poll of the route ended. */
-export type PollOutcome = 'message' | 'timeout' | 'refused' | 'departed' | 'shutdown';
+/** How a poll of the route ended (`stream`: it opened a stream, whose events count as delivered messages). */
+export type PollOutcome = 'message' | 'stream' | 'timeout' | 'refused' | 'departed' | 'shutdown';
 
 /** What a broker reports of the messages only it sees go. */
 export interface BrokerEvents {

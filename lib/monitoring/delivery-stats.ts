@@ -14,7 +14,7 @@ export class DeliveryStats implements DeliveryEvents {
     deadLettered: 0,
     expired: 0,
   };
-  readonly polls: PistachioStats['polls'] = { message: 0, timeout: 0, refused: 0, departed: 0, shutdown: 0 };
+  readonly polls: PistachioStats['polls'] = { message: 0, stream: 0, timeout: 0, refused: 0, departed: 0, shutdown: 0 };
 
   published(count: number): void {
     this.messages.published += count;

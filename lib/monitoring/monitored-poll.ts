@@ -6,16 +6,21 @@ import type { PollOutcome } from './delivery-events.interface.js';
 import type { RegistrationMonitor } from './registration-monitor.js';
 
 /**
- * Runs a poll of the route and reports how it ended, and how long it took, to the registration's monitor. A plain
+ * Runs a poll of the route and reports how it ended (`answered` tells which outcome an answer is), and how long it
+ * took, to the registration's monitor. A plain
  * wrapper rather than an interceptor: the route then runs no interceptor of its own, and Nest skips its rxjs
  * pipeline for it, about a tenth of a poll's CPU.
  */
-export async function monitoredPoll<T>(monitor: RegistrationMonitor, poll: () => Promise<T>): Promise<T> {
+export async function monitoredPoll<T>(
+  monitor: RegistrationMonitor,
+  poll: () => Promise<T>,
+  answered: (answer: T) => PollOutcome = () => 'message',
+): Promise<T> {
   const arrival = performance.now();
   const record = (outcome: PollOutcome) => monitor.polled(outcome, (performance.now() - arrival) / 1_000);
   try {
     const answer = await poll();
-    record('message');
+    record(answered(answer));
     return answer;
   } catch (error) {
     record(outcomeOf(error));

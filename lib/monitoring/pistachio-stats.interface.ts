@@ -59,6 +59,8 @@ export interface PistachioStats {
   polls: {
     /** Answered with a message (or a batch). */
     message: number;
+    /** Answered with a stream (`text/event-stream`), opened; its events count among the messages delivered. */
+    stream: number;
     /** Answered 504: nothing came in time. */
     timeout: number;
     /** Refused: a 4xx (bad request, authorize, a refused acknowledgement, 429), a 503 of `maxWaiters`, or a 500. */

@@ -14,7 +14,7 @@ export interface MetricsTarget {
   subscribers: () => number;
 }
 
-const OUTCOMES: PollOutcome[] = ['message', 'timeout', 'refused', 'departed', 'shutdown'];
+const OUTCOMES: PollOutcome[] = ['message', 'stream', 'timeout', 'refused', 'departed', 'shutdown'];
 /** Long polls last up to their timeout: buckets from a few milliseconds to a minute. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const LABELS = ['namespace', 'name'] as const;

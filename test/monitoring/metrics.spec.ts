@@ -6,6 +6,7 @@ import { InvalidOptionsError, PistachioModule, PistachioService } from '../../li
 import { setups } from '../support/adapters.js';
 import { freshNamespace } from '../support/brokers.js';
 import { readersWaiting } from '../support/channel-subscribers.js';
+import { EventStreamClient } from '../support/event-stream-client.js';
 import { leavingPoll, request } from '../support/http-client.js';
 import { metricsController, sample } from '../support/metrics.controller.js';
 import { HoldInterceptor } from '../support/hold.interceptor.js';
@@ -75,6 +76,7 @@ describe.each(setups)('Metrics and stats on $name', ({ broker, adapter }) => {
       requeued: scraped('messages_requeued_total'),
       lost: scraped('messages_lost_total'),
       message: scraped('polls_total', ',outcome="message"'),
+      stream: scraped('polls_total', ',outcome="stream"'),
       timeout: scraped('polls_total', ',outcome="timeout"'),
       refused: scraped('polls_total', ',outcome="refused"'),
       departed: scraped('polls_total', ',outcome="departed"'),
@@ -88,6 +90,7 @@ describe.each(setups)('Metrics and stats on $name', ({ broker, adapter }) => {
       requeued: 0,
       lost: 0,
       message: 3,
+      stream: 0,
       timeout: 2,
       refused: 1,
       departed: 2,
@@ -101,9 +104,19 @@ describe.each(setups)('Metrics and stats on $name', ({ broker, adapter }) => {
       delivery: broker.delivery,
       pollsWaiting: 0,
       messages: { published: 5, delivered: 3, requeued: 0, lost: 0 },
-      polls: { message: 3, timeout: 2, refused: 1, departed: 2, shutdown: 0 },
+      polls: { message: 3, stream: 0, timeout: 2, refused: 1, departed: 2, shutdown: 0 },
       broker: { type: broker.name.startsWith('redis') ? 'redis' : 'memory' },
     });
+  });
+
+  atMostOnce('counts a stream opened as a poll of its own outcome, and its events as messages delivered', async () => {
+    await start();
+    await app.pistachio.publish('streamed', 'one');
+    await app.pistachio.publish('streamed', 'two');
+    const stream = await EventStreamClient.open(`${app.url}/messages/streamed`);
+    await stream.until(2);
+    expect([await series('polls_total', 'stream'), await series('polls_total', 'message'), await series('messages_delivered_total')]).toEqual([1, 0, 2]);
+    stream.close();
   });
 
   it('counts the polls that the shutdown ended', async () => {
