@@ -20,8 +20,8 @@ import { Redis } from 'ioredis';
 import { DeliveryMode, InjectPistachio, PistachioModule, PistachioService } from '../lib/index.js';
 import type { ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import type { Design } from './waiting-polls.js';
+import { atRate, now } from './at-rate.js';
 
 /**
  * The app under measurement, run in a process of its own. BROKER=memory|redis (with REDIS_URL)|cluster (with
@@ -40,8 +40,6 @@ const metrics = process.env.METRICS === 'on';
 const onFastify = process.env.ADAPTER === 'fastify';
 const POLL_TIMEOUT = 120_000;
 
-/** Wall-clock milliseconds with microseconds, comparable across the processes of one machine. */
-const now = () => performance.timeOrigin + performance.now();
 
 /**
  * The polls that reached a poll route, module or naive, so that the driver knows when all of them wait. Counted by a
@@ -189,24 +187,6 @@ class BenchController {
       connection.disconnect();
     }
   }
-}
-
-/**
- * Calls `publish` with 0, 1, 2 … at `rate` per second for `seconds`, in ticks of about 10 ms, each publishing what the
- * clock says is due by then (a late tick makes up for the delay); answers how many it published and in how long.
- */
-async function atRate(rate: number, seconds: number, publish: (k: number) => void): Promise<{ sent: number; seconds: number }> {
-  const total = Math.round(rate * seconds);
-  const started = now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.round((rate * (now() - started)) / 1_000));
-    while (sent < due) {
-      publish(sent++);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return { sent, seconds: (now() - started) / 1_000 };
 }
 
 @Module({

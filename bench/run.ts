@@ -24,6 +24,9 @@ import { median } from './median.js';
 import { renderQueueFeatures } from './queue-features-report.js';
 import { DueAtOnce, dueAtOnce, PublishCost, publishCosts, TakeCost, takeCosts } from './scenarios/queue-features.js';
 import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.js';
+import { ensureNchan, NchanServer } from './peer/nchan.js';
+import { nchanStreaming, oursStreaming, StreamFanout, streamFanout, StreamSteady, streamSteady } from './scenarios/streams.js';
+import { renderStreams } from './streams-report.js';
 
 /**
  * `npm run bench [-- --quick] [-- --out DIR]`: every scenario, side by side, into DIR (default bench/results).
@@ -41,6 +44,9 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
  * `-- --only queue`: what the queue features cost, in code (no HTTP), on memory and Redis: a publish with each option
  * beside a plain one, a receive of messages with a ttl beside one without, and many delayed messages coming due at
  * once, into DIR/queue.json and DIR/queue.md.
+ * `-- --only streams`: server-sent event streams of one channel beside long polls of it (the time until the last
+ * client has a message, memory per client), and the broadcast steady run on streams beside polls, ours on memory and
+ * Redis and Nchan's EventSource (never in the quick run), into DIR/streams.json and DIR/streams.md.
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -49,7 +55,7 @@ const option = (name: string) => {
 };
 const out = option('--out') ?? new URL('../../results/', import.meta.url).pathname;
 const only = option('--only');
-const parts = ['broadcast', 'peer', 'profile', 'core', 'pages', 'queue', 'none'];
+const parts = ['broadcast', 'peer', 'profile', 'core', 'pages', 'queue', 'streams', 'none'];
 if (only !== undefined && !parts.includes(only)) {
   throw new Error(`--only takes ${parts.map((part) => `"${part}"`).join(', ')} (the parts that run alone), not ${JSON.stringify(only)}`);
 }
@@ -97,6 +103,8 @@ const plan = quick
         take: { messages: 500, rounds: 1 },
         due: { messages: 2_000, endpoints: 10, consumers: 8 },
       },
+      // The steady run is the broadcast one's.
+      streams: { fanout: [200] },
     }
   : {
       rounds: 3,
@@ -151,6 +159,7 @@ const plan = quick
         take: { messages: 10_000, rounds: 3 },
         due: { messages: 100_000, endpoints: 10, consumers: 16 },
       },
+      streams: { fanout: [10_000] },
     };
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
@@ -244,6 +253,17 @@ export interface QueueRun {
   publishes: PublishCost[];
   takes: TakeCost[];
   due: DueAtOnce[];
+}
+
+/** What `--only streams` writes: each stream figure next to long polls doing the same, and Nchan's EventSource. */
+export interface StreamsRun {
+  date: string;
+  machine: Results['machine'];
+  quick: boolean;
+  fanout: { streams: (StreamFanout & { store: Broker })[]; polls: (Fanout & { broker: Broker })[] };
+  steady: { plan: SteadyPlan; streams: (StreamSteady & { store: Broker })[]; polls: (Steady & { broker: Broker })[] };
+  /** Nchan's version, or why it was not run (never in the quick run). */
+  nchan: { version: string } | { skipped: string };
 }
 
 /** What `--only pages` writes. */
@@ -416,6 +436,75 @@ try {
 
   const peer = () => peerScenario(plan.peer, redisServer.url, redis, log);
 
+  /** Streams beside polls on both brokers, then Nchan's EventSource on both of its stores (see the comment at the top). */
+  async function streamScenarios(): Promise<Omit<StreamsRun, 'date' | 'machine' | 'quick'>> {
+    // The quick run checks the scenario on Redis alone.
+    const stores = ([
+      ['memory', memoryEnv],
+      ['redis', redisEnv],
+    ] as const).filter(([store]) => !quick || store === 'redis');
+    const steadyPlan = plan.broadcast.steady;
+    const results: Omit<StreamsRun, 'date' | 'machine' | 'quick'> = {
+      fanout: { streams: [], polls: [] },
+      steady: { plan: steadyPlan, streams: [], polls: [] },
+      nchan: { skipped: 'the quick run does not need Nchan' },
+    };
+    const logFanout = (what: string, result: StreamFanout) =>
+      log(
+        `stream fan-out ${result.streams} ${what}: ${result.received} got it, open in ${result.openSeconds.toFixed(2)} s, ` +
+          `${(result.rssPerStreamBytes / 1_024).toFixed(1)} KB RSS each; p50 ${result.delivery.p50} ms, last ${result.delivery.max} ms`,
+      );
+    const logSteady = (what: string, result: StreamSteady) =>
+      log(
+        `stream steady ${what}: ${result.streams} streams, ${result.deliveredPerSecond.toFixed(0)} events/s, p50 ${result.latency.p50} ms, ` +
+          `p99 ${result.latency.p99} ms; ${result.delivered} of ${result.expected}, missing ${result.missing}, late ${result.late}, ` +
+          `duplicates ${result.duplicates}; ${result.cpuPerEventMicros.toFixed(0)} µs CPU per event`,
+      );
+    for (const clients of plan.streams.fanout) {
+      for (const [store, env] of stores) {
+        const streamed = await withApp(env, (app) => streamFanout(oursStreaming(app), clients));
+        results.fanout.streams.push({ store, ...streamed });
+        logFanout(`ours ${store}`, streamed);
+        results.fanout.polls.push({ broker: store, ...(await withApp(env, (app) => fanout(app, redis, 'channel', clients))) });
+      }
+    }
+    for (const [store, env] of stores) {
+      const streamed = await withApp(env, (app) => streamSteady(oursStreaming(app), steadyPlan));
+      results.steady.streams.push({ store, ...streamed });
+      logSteady(`ours ${store}`, streamed);
+      results.steady.polls.push({ broker: store, ...(await withApp(env, (app) => steady(app, redis, 'channel', steadyPlan))) });
+    }
+    if (quick) {
+      return results;
+    }
+    const installation = ensureNchan(log);
+    if ('skipped' in installation) {
+      results.nchan = installation;
+      return results;
+    }
+    for (const [store] of stores) {
+      const onNchan = async <T>(use: (server: NchanServer) => Promise<T>): Promise<T> => {
+        const server = await NchanServer.start(installation, { workers: 1, redisUrl: store === 'redis' ? redisServer.url : undefined, bufferLength: plan.peer.bufferLength });
+        results.nchan = { version: server.version };
+        try {
+          return await use(server);
+        } finally {
+          await server.stop();
+          await redis.flushall();
+        }
+      };
+      for (const clients of plan.streams.fanout) {
+        const streamed = await onNchan((server) => streamFanout(nchanStreaming(server), clients));
+        results.fanout.streams.push({ store, ...streamed });
+        logFanout(`Nchan ${store}`, streamed);
+      }
+      const streamed = await onNchan((server) => streamSteady(nchanStreaming(server), steadyPlan));
+      results.steady.streams.push({ store, ...streamed });
+      logSteady(`Nchan ${store}`, streamed);
+    }
+    return results;
+  }
+
   /** The delivery core on one Redis and on a Cluster of its own (see the comment at the top). */
   async function coreScenario(): Promise<CoreRun> {
     const cluster = await RedisCluster.start();
@@ -537,6 +626,12 @@ try {
     writeFileSync(`${out}/peer.json`, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(`${out}/peer.md`, [runLine(results), '', ...renderPeer(results.peer)].join('\n'));
     log(`peer results written to ${out}`);
+  } else if (only === 'streams') {
+    const results: StreamsRun = { date: new Date().toISOString(), machine: machine(), quick, ...(await streamScenarios()) };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/streams.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/streams.md`, [runLine(results), '', ...renderStreams(results)].join('\n'));
+    log(`streams results written to ${out}`);
   } else if (only === 'broadcast') {
     const broadcast = await broadcastScenarios();
     const results: BroadcastRun = { date: new Date().toISOString(), machine: machine(), quick, broadcast };

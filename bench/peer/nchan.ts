@@ -118,7 +118,8 @@ async function freePort(): Promise<number> {
 
 /**
  * The generated configuration: a publisher location (`POST /pub?id=<channel>`), a long-poll subscriber location
- * (`GET /sub/<channel>`, starting at the oldest message buffered, no subscriber timeout), Nchan's status (subscribers
+ * (`GET /sub/<channel>`, starting at the oldest message buffered, no subscriber timeout), an EventSource one
+ * (`GET /ev/<channel>`), Nchan's status (subscribers
  * waiting) and version; keep-alive without a request limit (nginx closes a connection after 1,000 requests by default),
  * logs in the run's directory, no access log.
  */
@@ -156,6 +157,11 @@ export function nchanConfig(installation: NchanInstallation, dir: string, port: 
     '      nchan_channel_id $1;',
     '      nchan_subscriber_first_message oldest;',
     '      nchan_subscriber_timeout 0;',
+    '    }',
+    // The streams scenario's EventSource subscribers, from the next message on (Nchan's default for them).
+    '    location ~ ^/ev/(\\w+)$ {',
+    '      nchan_subscriber eventsource;',
+    '      nchan_channel_id $1;',
     '    }',
     '    location = /status { nchan_stub_status; }',
     '    location = /version { return 200 "$nchan_version"; }',

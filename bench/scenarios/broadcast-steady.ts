@@ -56,17 +56,13 @@ export interface Steady {
   redisConnections: number;
 }
 
-/** One looping client: where it polls, the cursor it resumes after, and the next sequence number it expects. */
-class Client {
-  after: string | undefined;
+/** What a subscriber got of its endpoint's numbered messages: in order, or with some missing or twice. */
+export class SequenceCheck {
   next = 0;
   missing = 0;
   duplicates = 0;
 
-  constructor(
-    readonly url: string,
-    readonly expected: number,
-  ) {}
+  constructor(readonly expected: number) {}
 
   /** Records the message numbered `sequence` of its endpoint. */
   received(sequence: number): void {
@@ -76,6 +72,18 @@ class Client {
     }
     this.missing += sequence - this.next;
     this.next = sequence + 1;
+  }
+}
+
+/** One looping client: where it polls, the cursor it resumes after, and what it got. */
+class Client extends SequenceCheck {
+  after: string | undefined;
+
+  constructor(
+    readonly url: string,
+    expected: number,
+  ) {
+    super(expected);
   }
 }
 

@@ -164,5 +164,21 @@ describe('The benchmark', () => {
     }
     expect(readFileSync(join(out, 'queue.md'), 'utf8')).toContain('| store | publish | app CPU | Redis CPU |');
   }, 300_000);
-});
 
+  it('runs the streams scenario in its quick form: streams beside long polls, one message to many and a steady rate', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
+    await bench(['--only', 'streams', '--quick', '--out', out]);
+
+    const { fanout, steady, nchan } = JSON.parse(readFileSync(join(out, 'streams.json'), 'utf8'));
+    expect(fanout.streams).toHaveLength(1);
+    expect(fanout.streams[0]).toMatchObject({ server: 'ours', store: 'redis', streams: 200, received: 200 });
+    expect(fanout.polls[0]).toMatchObject({ broker: 'redis', clients: 200, answered: 200 });
+    const { channels, subscribersPerChannel } = steady.plan;
+    expect(steady.streams[0]).toMatchObject({ server: 'ours', streams: channels * subscribersPerChannel, missing: 0, duplicates: 0, late: 0 });
+    expect(steady.streams[0].delivered).toBe(steady.streams[0].expected);
+    expect(steady.streams[0].cpuPerEventMicros).toBeGreaterThan(0);
+    expect(steady.polls[0]).toMatchObject({ missing: 0, duplicates: 0, late: 0 });
+    expect(nchan).toEqual({ skipped: 'the quick run does not need Nchan' });
+    expect(readFileSync(join(out, 'streams.md'), 'utf8')).toContain('| clients | server | store | transport | got it |');
+  }, 300_000);
+});
