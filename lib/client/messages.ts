@@ -2,8 +2,9 @@ import { Acknowledgements } from './acknowledgements.js';
 import { Backoff } from './backoff.js';
 import { ChannelEvent } from './channel-event.js';
 import { ClaimKeeper } from './claim-keeper.js';
-import { acknowledge, Answer, Delivery, extend, poll } from './poll.js';
+import { acknowledge, Answer, Delivery, extend } from './poll.js';
 import { PollTarget } from './poll-target.js';
+import { polls, Transport } from './transport.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
 
 /**
@@ -63,8 +64,15 @@ export function events<F extends BodyFormat = 'text'>(
   return followTarget(new PollTarget(url, options.endpoints, options.after), options);
 }
 
-/** The loop of {@link events} on a target that its owner may change as it runs (see subscribe's setEndpoints). */
-export async function* followTarget<F extends BodyFormat>(target: PollTarget, options: PollOptions<F>): AsyncGenerator<ChannelEvent<F>, void, undefined> {
+/**
+ * The loop of {@link events} on a target that its owner may change as it runs (see subscribe's setEndpoints), over
+ * polls or another transport (subscribe's `transport`).
+ */
+export async function* followTarget<F extends BodyFormat>(
+  target: PollTarget,
+  options: PollOptions<F>,
+  transport: Transport = polls(target, options),
+): AsyncGenerator<ChannelEvent<F>, void, undefined> {
   const { signal, onRetry, sleep = abortableSleep, random = Math.random } = options;
   const backoff = new Backoff(options.backoff ?? {}, random);
   const acknowledgements = new Acknowledgements((receipt) => acknowledge(target, receipt, options));
@@ -76,7 +84,7 @@ export async function* followTarget<F extends BodyFormat>(target: PollTarget, op
     while (!signal?.aborted) {
       // Receipts of endpoints no longer polled cannot ride on the poll: they go as DELETEs.
       await acknowledgements.sendThose((receipt) => !target.carries(receipt));
-      const outcome = await poll(target, options, acknowledgements.receipts);
+      const outcome = await transport.next(acknowledgements.receipts);
       if ('deliveries' in outcome) {
         acknowledgements.accepted();
         backoff.reset();
@@ -97,6 +105,7 @@ export async function* followTarget<F extends BodyFormat>(target: PollTarget, op
       }
     }
   } finally {
+    transport.close();
     await acknowledgements.flush();
   }
 }

@@ -19,3 +19,14 @@ export class PollFailedError extends Error {
     this.name = 'PollFailedError';
   }
 }
+
+/**
+ * An event stream that did not open, which the loop retries with backoff; given to `onRetry`. A browser's EventSource
+ * does not say why, so `status` is known only where the EventSource tells it (e.g. the `eventsource` package's).
+ */
+export class StreamFailedError extends Error {
+  constructor(readonly status?: number) {
+    super(`The event stream did not open${status === undefined ? '' : ` (${status})`}; retrying`);
+    this.name = 'StreamFailedError';
+  }
+}

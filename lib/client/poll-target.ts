@@ -30,6 +30,11 @@ export function routeOf(url: string | URL): { route: string; endpoint: string } 
 /** Joins an endpoint to a receipt or to a channel's id, as the server does on a multiplexed poll. */
 const NAMED = '~';
 
+/** The position in each channel that a multiplexed cursor names (`news~1733560000000-0,alerts~0-0`). */
+export function channelPositions(cursor: string): Map<string, string> {
+  return new Map(cursor.split(',').map((position) => position.split(NAMED) as [string, string]));
+}
+
 /**
  * What a poll loop polls, and where it stands: one endpoint's URL; or (with `endpoints`) the route's path and a list of
  * endpoints that may change as the loop runs, polled as one multiplexed poll. In a broadcast registration it keeps the
@@ -54,10 +59,7 @@ export class PollTarget {
     if (endpoints === undefined || after === undefined) {
       this.after = after;
     } else if (after.includes(NAMED)) {
-      after.split(',').forEach((position) => {
-        const [channel, id] = position.split(NAMED);
-        this.positions.set(channel, id);
-      });
+      channelPositions(after).forEach((id, channel) => this.positions.set(channel, id));
     } else {
       this.positions.set(endpoints[0], after);
     }
@@ -103,6 +105,11 @@ export class PollTarget {
     return this.list === undefined ? this.after : this.positions.size === 0 ? undefined : this.positionsOf([...this.positions.keys()]);
   }
 
+  /** The endpoints a stream of the target names in its events' types: those of a list of several, else none. */
+  get named(): readonly string[] {
+    return this.list !== undefined && this.list.length > 1 ? this.list : [];
+  }
+
   /** The next poll's URL (see pollUrl): with a list, `{url}/{a},{b}`, and the cursor in the form the list takes. */
   pollUrl(max: number | undefined, receipts: readonly string[]): string {
     const list = this.list;
@@ -141,10 +148,7 @@ export class PollTarget {
     if (this.list === undefined) {
       this.after = id ?? this.after;
     } else if (cursor !== undefined) {
-      cursor.split(',').forEach((position) => {
-        const [channel, at] = position.split(NAMED);
-        this.positions.set(channel, at);
-      });
+      channelPositions(cursor).forEach((at, channel) => this.positions.set(channel, at));
     } else if (id !== undefined && endpoint !== undefined) {
       this.positions.set(endpoint, id);
     }

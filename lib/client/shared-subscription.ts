@@ -1,5 +1,6 @@
 import type { MessageInfo } from './channel-event.js';
 import { decode } from './messages.js';
+import { channelPositions } from './poll-target.js';
 import type { BodyFormat, MessageOf } from './poll-options.interface.js';
 import type { SubscribeOptions, Subscription } from './subscribe.js';
 
@@ -40,12 +41,8 @@ export function sharedSubscribe<F extends BodyFormat>(
   const tabs = new Map<string, string[]>();
   let mine = [...endpoints];
   /** The position in each channel of the messages seen, to resume from when this tab leads. */
-  const positions = new Map<string, string>();
-  if (options.after?.includes('~')) {
-    options.after.split(',').forEach((position) => positions.set(...(position.split('~') as [string, string])));
-  } else if (options.after !== undefined) {
-    positions.set(endpoints[0], options.after);
-  }
+  const { after } = options;
+  const positions = after === undefined ? new Map<string, string>() : after.includes('~') ? channelPositions(after) : new Map([[endpoints[0], after]]);
   /** Given one endpoint's URL, `lastId` is that channel's id, as without sharing. */
   const single = options.endpoints === undefined;
   let leading: Subscription | undefined;

@@ -2,6 +2,7 @@ import { MessageInfo } from './channel-event.js';
 import { followTarget } from './messages.js';
 import { PollTarget, routeOf } from './poll-target.js';
 import { canShare, sharedSubscribe } from './shared-subscription.js';
+import { transportFor } from './transport.js';
 import { BodyFormat, MessageOf, PollOptions } from './poll-options.interface.js';
 
 export interface SubscribeOptions<F extends BodyFormat = 'text'> extends PollOptions<F> {
@@ -23,6 +24,19 @@ export interface SubscribeOptions<F extends BodyFormat = 'text'> extends PollOpt
    * Without Web Locks or BroadcastChannel (older browsers, Node) the subscription polls on its own. Default `false`.
    */
   share?: boolean;
+  /**
+   * How messages come: `poll` (default), long polls; `sse`, a server-sent-event stream (EventSource) that the server
+   * keeps open and writes each message to; `auto`, a stream where there is an EventSource and the options need nothing
+   * a stream cannot do (`headers`, `fetch`, `credentials: 'omit'`), else polls; and polls for the rest of the
+   * subscription, from its cursor, when its first stream does not open (refused, e.g. 406 at least once, or failed).
+   * The same callbacks, cursor, `setEndpoints` and `share` either way. A stream that ended is reopened from the cursor
+   * at once, one that did not open with backoff (a browser's EventSource does not say why). `sse` where it cannot stream
+   * throws a TypeError at once. A stream sends each message as it comes (`max` does not apply): at most once, those it
+   * delivered that were not handed to you yet when the subscription ends are lost, as a batch's.
+   */
+  transport?: 'poll' | 'sse' | 'auto';
+  /** The EventSource to stream with. Default: the global one (browsers); in Node, pass one, e.g. the eventsource package's. */
+  EventSource?: typeof globalThis.EventSource;
 }
 
 export interface Subscription {
@@ -54,6 +68,8 @@ export function subscribe<F extends BodyFormat = 'text'>(
   url: string | URL,
   { onMessage, onError, signal, share = false, ...options }: SubscribeOptions<F>,
 ): Subscription {
+  // Checked here, shared or not: a transport that cannot be had throws to the caller, not in the shared leader's loop.
+  const transport = transportFor(options);
   if (share && canShare()) {
     const { route, endpoint } = options.endpoints ? { route: String(url), endpoint: undefined } : routeOf(url);
     const endpoints = options.endpoints ?? [endpoint!];
@@ -65,7 +81,8 @@ export function subscribe<F extends BodyFormat = 'text'>(
   }
   signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const target = new PollTarget(url, options.endpoints, options.after);
-  const loop = followTarget(target, { ...options, signal: controller.signal } as PollOptions<F>);
+  const loopOptions = { ...options, signal: controller.signal } as PollOptions<F>;
+  const loop = followTarget(target, loopOptions, transport(target, loopOptions));
   const done = (async () => {
     try {
       for (let next = await loop.next(); !next.done; ) {

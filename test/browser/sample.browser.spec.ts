@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Test } from '@nestjs/testing';
+import { Test, TestingModule } from '@nestjs/testing';
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, Browser, errors, Locator } from 'playwright-core';
+import { chromium, Browser, BrowserContext, errors, Locator } from 'playwright-core';
 import { getPistachioToken, PistachioModule, PistachioService } from '../../lib/index.js';
 import { redisUrl } from '../support/brokers.js';
 import { SampleProcess, startSample } from '../support/sample-process.js';
@@ -63,16 +63,11 @@ describe('The sample page in a real browser', () => {
   (available ? it : it.skip)('shows every message of a channel in both of two tabs, in order', async () => {
     const channel = `browser-${process.pid}-${Date.now()}`;
     const context = await browser.newContext();
-    const tabs = [await context.newPage(), await context.newPage()];
-    const sections = tabs.map((tab) => tab.getByRole('region', { name: 'Broadcast channel' }));
-    const publisher = await Test.createTestingModule({
-      imports: [PistachioModule.forRoot({ namespace: 'sample-broadcast', mode: 'broadcast', redis: redisUrl() })],
-    }).compile();
-    const channels = publisher.get(PistachioService);
+    const { publisher, channels } = await channelPublisher();
     try {
-      await Promise.all(tabs.map((tab) => tab.goto(`${sample.url}?channel=${channel}`)));
-      await Promise.all(sections.map((section) => section.getByText(`Subscribed to “${channel}”`).waitFor()));
-      await pingUntilShownIn(sections, (ping) => channels.publish(channel, ping));
+      const { tabs, sections } = await subscribedTabs(context, `${sample.url}?channel=${channel}`, `Subscribed to “${channel}”`, (ping) =>
+        channels.publish(channel, ping),
+      );
 
       // The user switches to tab A to send: a background tab runs no animation frames, which Playwright's clicks await.
       const [tabA] = tabs;
@@ -100,6 +95,49 @@ describe('The sample page in a real browser', () => {
       expect(ids[0]).toEqual([expect.stringMatching(/^\d+-\d+$/), expect.stringMatching(/^\d+-\d+$/)]);
       mkdirSync(SCREENSHOTS, { recursive: true });
       await tabA.screenshot({ path: new URL('sample-broadcast.png', SCREENSHOTS).pathname, fullPage: true });
+    } finally {
+      await publisher.close();
+      await context.close();
+    }
+  }, 60_000);
+
+  (available ? it : it.skip)('streams a channel over server-sent events (EventSource) to two tabs, each showing every message in order', async () => {
+    const channel = `sse-${process.pid}-${Date.now()}`;
+    const context = await browser.newContext();
+    /** What the tabs asked of the channel's route: EventSource's requests are of resource type `eventsource`. */
+    const asked: { type: string; contentType: string | undefined }[] = [];
+    context.on('response', (response) => {
+      if (new URL(response.url()).pathname === `/channels/${channel}`) {
+        asked.push({ type: response.request().resourceType(), contentType: response.headers()['content-type'] });
+      }
+    });
+    const { publisher, channels } = await channelPublisher();
+    try {
+      const { tabs, sections } = await subscribedTabs(
+        context,
+        `${sample.url}?channel=${channel}&transport=sse`,
+        `Subscribed to “${channel}” (transport: sse)`,
+        (ping) => channels.publish(channel, ping),
+      );
+
+      const published = ['first', 'second', 'third', 'fourth', 'fifth'].map((word) => `${word} over SSE`);
+      for (const message of published) {
+        await channels.publish(channel, message);
+      }
+      await shownIn(sections, published.at(-1)!);
+      for (const section of sections) {
+        // Newest first, and before them only the pings that made sure the tab was subscribed.
+        const shown = await section.locator('.messages li').allTextContents();
+        expect(shown).toEqual([
+          ...[...published].reverse().map((message) => expect.stringContaining(message)),
+          ...shown.slice(published.length).map(() => expect.stringContaining('ping')),
+        ]);
+      }
+      // Every request for the channel was an EventSource's, answered with a stream: no poll.
+      expect(asked.length).toBeGreaterThanOrEqual(2);
+      expect(asked).toEqual(asked.map(() => ({ type: 'eventsource', contentType: expect.stringMatching(/^text\/event-stream/) })));
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await tabs[0].screenshot({ path: new URL('sample-sse.png', SCREENSHOTS).pathname, fullPage: true });
     } finally {
       await publisher.close();
       await context.close();
@@ -167,6 +205,24 @@ describe('The sample page in a real browser', () => {
     }
   }, 90_000);
 });
+
+/** A PistachioService of the sample's broadcast registration, on the same Redis: what the tests publish to its channels with. */
+async function channelPublisher(): Promise<{ publisher: TestingModule; channels: PistachioService }> {
+  const publisher = await Test.createTestingModule({
+    imports: [PistachioModule.forRoot({ namespace: 'sample-broadcast', mode: 'broadcast', redis: redisUrl() })],
+  }).compile();
+  return { publisher, channels: publisher.get(PistachioService) };
+}
+
+/** Two tabs of `context` on the sample page at `url`, each once its channel section says `subscribed` and shows a ping. */
+async function subscribedTabs(context: BrowserContext, url: string, subscribed: string, publish: (ping: string) => Promise<void>) {
+  const tabs = [await context.newPage(), await context.newPage()];
+  const sections = tabs.map((tab) => tab.getByRole('region', { name: 'Broadcast channel' }));
+  await Promise.all(tabs.map((tab) => tab.goto(url)));
+  await Promise.all(sections.map((section) => section.getByText(subscribed).waitFor()));
+  await pingUntilShownIn(sections, publish);
+  return { tabs, sections };
+}
 
 /** Waits until every section's list shows a message with `text`. */
 async function shownIn(sections: Locator[], text: string, timeout?: number): Promise<void> {
