@@ -5,7 +5,7 @@ import { LatencyHistogram, Percentiles } from '../latency-histogram.js';
 import { NchanServer } from '../peer/nchan.js';
 import { cpuMicrosOf, rssOf } from '../peer/proc.js';
 import { deadline, memoryOf, openInGroups, until } from '../waiting-polls.js';
-import { SequenceCheck, SteadyPlan } from './broadcast-steady.js';
+import { SequenceCheck, Steady, SteadyPlan } from './broadcast-steady.js';
 
 /** A server of event streams as the scenarios drive it: the bench app's broadcast channels, or Nchan's EventSource. */
 export interface StreamServer {
@@ -76,8 +76,6 @@ const EVENT_DEADLINE = 30_000;
 export async function streamFanout(server: StreamServer, count: number): Promise<StreamFanout> {
   const rssBefore = await server.rssBytes();
   const histogram = new LatencyHistogram();
-  const clients: EventStreamClient[] = [];
-  let opened = 0;
   let resolveAll!: () => void;
   const all = new Promise<void>((resolve) => (resolveAll = resolve));
   const heard = () => {
@@ -86,21 +84,10 @@ export async function streamFanout(server: StreamServer, count: number): Promise
     }
   };
   const started = performance.now();
-  await openInGroups(
-    count,
-    () =>
-      void EventStreamClient.open(server.url('fan'), {}, ({ data }: ReceivedEvent) => {
-        histogram.record(now() - Number(data));
-        heard();
-      }).then(
-        (client) => {
-          clients.push(client);
-          opened += client.status === 200 ? 1 : 0;
-        },
-        () => undefined,
-      ),
-    async () => clients.length,
-  );
+  const { clients, opened } = await openStreams(server, count, () => 'fan', ({ data }) => {
+    histogram.record(now() - Number(data));
+    heard();
+  });
   await until(async () => (await server.open()) >= opened);
   const openSeconds = (performance.now() - started) / 1_000;
   const rss = await server.rssBytes();
@@ -118,23 +105,12 @@ export async function streamFanout(server: StreamServer, count: number): Promise
   };
 }
 
-export interface StreamSteady {
+/** The steady run's figures on streams, as the poll run's beside them (see Steady), with the server's CPU and memory. */
+export interface StreamSteady
+  extends Pick<Steady, 'published' | 'publishRate' | 'expected' | 'delivered' | 'deliveredPerSecond' | 'latency' | 'missing' | 'duplicates' | 'late'> {
   server: StreamServer['name'];
   /** Streams: `channels × subscribersPerChannel`, each of one channel. */
   streams: number;
-  published: number;
-  publishRate: number;
-  /** Events the streams were to get (every stream of a channel gets each of its messages), and got. */
-  expected: number;
-  delivered: number;
-  /** Events per second after the warm-up, from its end to the last event. */
-  deliveredPerSecond: number;
-  /** Publish → event, for the messages published after the warm-up. */
-  latency: Percentiles;
-  /** Messages a stream never got although it got a later one of its channel, got twice, or had not got at the end. */
-  missing: number;
-  duplicates: number;
-  late: number;
   /** The server's CPU per event after the warm-up, its publishing included, in microseconds. */
   cpuPerEventMicros: number;
   /** What each open stream added to the server's resident memory, measured before publishing. */
@@ -160,30 +136,22 @@ export async function streamSteady(server: StreamServer, plan: SteadyPlan): Prom
   const all = new Promise<void>((resolve) => (resolveAll = resolve));
 
   const rssBefore = await server.rssBytes();
-  const clients: EventStreamClient[] = [];
-  let opened = 0;
-  await openInGroups(
+  const { clients, opened } = await openStreams(
+    server,
     count,
-    (i) =>
-      void EventStreamClient.open(server.url(`c${i % plan.channels}`), {}, ({ data }: ReceivedEvent) => {
-        const [publishedAt, sequence] = data.split(' ').map(Number);
-        const receivedAt = now();
-        if (publishedAt >= measuredFrom) {
-          histogram.record(receivedAt - publishedAt);
-        }
-        lastEvent = receivedAt;
-        checks[i].received(sequence);
-        if (++delivered === expected) {
-          resolveAll();
-        }
-      }).then(
-        (client) => {
-          clients.push(client);
-          opened += client.status === 200 ? 1 : 0;
-        },
-        () => undefined,
-      ),
-    async () => clients.length,
+    (i) => `c${i % plan.channels}`,
+    ({ data }, i) => {
+      const [publishedAt, sequence] = data.split(' ').map(Number);
+      const receivedAt = now();
+      if (publishedAt >= measuredFrom) {
+        histogram.record(receivedAt - publishedAt);
+      }
+      lastEvent = receivedAt;
+      checks[i].received(sequence);
+      if (++delivered === expected) {
+        resolveAll();
+      }
+    },
   );
   if (!(await until(async () => (await server.open()) >= count))) {
     throw new Error(`only ${await server.open()} of ${count} streams were open after 30 s`);
@@ -214,4 +182,31 @@ export async function streamSteady(server: StreamServer, plan: SteadyPlan): Prom
     cpuPerEventMicros: cpu / latency.count,
     rssPerStreamBytes: Math.round((rss - rssBefore) / count),
   };
+}
+
+/**
+ * Opens `count` streams, stream i of the channel `channelOf(i)`, each on a connection of its own, in groups (each once
+ * the last has its answer's headers); `onEvent` hears stream i's events. Resolves the clients, and how many opened (200).
+ */
+async function openStreams(
+  server: StreamServer,
+  count: number,
+  channelOf: (i: number) => string,
+  onEvent: (event: ReceivedEvent, i: number) => void,
+): Promise<{ clients: EventStreamClient[]; opened: number }> {
+  const clients: EventStreamClient[] = [];
+  let opened = 0;
+  await openInGroups(
+    count,
+    (i) =>
+      void EventStreamClient.open(server.url(channelOf(i)), {}, (event) => onEvent(event, i)).then(
+        (client) => {
+          clients.push(client);
+          opened += client.status === 200 ? 1 : 0;
+        },
+        () => undefined,
+      ),
+    async () => clients.length,
+  );
+  return { clients, opened };
 }
