@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChannelBroker } from './channels/channel-broker.interface.js';
 import { parseCursor } from './channels/channel-id.js';
+import { startPositions } from './channels/start-positions.js';
 import { formatMultiplexedCursor, parseMultiplexedCursor } from './channels/multiplexed-cursor.js';
 import { endpointKey } from './endpoint-key.js';
 import { assertEndpointList } from './endpoint-name.js';
@@ -65,9 +66,7 @@ export class PistachioChannel {
     const given = after === undefined ? new Map<string, string>() : parseMultiplexedCursor(after);
     const read = await this.receives.wait(endpoints, { timeout, max, signal }, 'readAny()', async (aborted) => {
       const deadline = Date.now() + timeout;
-      const positions = new Map(
-        await Promise.all(endpoints.map(async (endpoint) => [endpoint, given.get(endpoint) ?? (await this.broker.latest(this.keyOf(endpoint)))] as const)),
-      );
+      const positions = await startPositions(this.broker, (endpoint) => this.keyOf(endpoint), endpoints, given);
       const order = this.rotation.order(endpoints);
       const retained = await settleBy(
         Promise.all(order.map((endpoint) => this.broker.readRetained(this.keyOf(endpoint), positions.get(endpoint)!, max))),

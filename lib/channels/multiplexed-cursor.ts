@@ -11,7 +11,7 @@ export function formatMultiplexedCursor(positions: Map<string, string>): string 
 }
 
 /** Whether `cursor` is a multiplexed cursor at all (rather than one channel's id). */
-export function isMultiplexedCursor(cursor: string): boolean {
+function isMultiplexedCursor(cursor: string): boolean {
   return cursor.includes('~');
 }
 

@@ -32,7 +32,7 @@ export class AcknowledgingController extends PistachioController {
       }
       const { query } = request as PollRequest & { query: Record<string, unknown> };
       const visibility = method === 'PATCH' ? parseVisibility(query.visibility, this.options.maxVisibilityTimeout) : undefined;
-      await this.authorize(request, endpoint);
+      await this.authorize(request, [endpoint]);
       await (visibility === undefined
         ? this.queue.ack(endpoint, named.receipt)
         : this.queue.extend(endpoint, named.receipt, visibility));

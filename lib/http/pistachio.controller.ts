@@ -75,10 +75,8 @@ export class PistachioController {
       if (asksForStream(request.headers.accept)) {
         return await this.stream(endpoints, request, response, raw, departure);
       }
-      const asked = this.polls.parse(query, request.headers);
-      for (const endpoint of endpoints) {
-        await this.authorize(request, endpoint, endpoints.length > 1);
-      }
+      const asked = this.polls.parse(endpoints, query, request.headers);
+      await this.authorize(request, endpoints);
       answer = await this.polls.answer(endpoints, asked, departure, () => delivered(raw));
     } catch (error) {
       throw this.toHttpException(error, response);
@@ -103,9 +101,7 @@ export class PistachioController {
   ): Promise<StreamableFile> {
     const { query } = request as PollRequest & { query: Record<string, unknown> };
     const asked = this.streams.parse(endpoints, query, request.headers);
-    for (const endpoint of endpoints) {
-      await this.authorize(request, endpoint, endpoints.length > 1);
-    }
+    await this.authorize(request, endpoints);
     const begun = await this.streams.begin(endpoints, asked);
     const { heartbeat, retryAfter, streamMaxDuration } = this.options;
     const stream = new EventStream(raw, { heartbeat, retry: retryAfter * 1_000, maxBuffered: STREAM_MAX_BUFFERED });
@@ -154,10 +150,12 @@ export class PistachioController {
     return answerBody(http, response, body, type);
   }
 
-  /** Calls the `authorize` hook for `endpoint`; a refusal of one of several names it. */
-  protected async authorize(request: PollRequest, endpoint: string, nameIt = false): Promise<void> {
-    if (this.options.authorize && !(await this.options.authorize(request, endpoint))) {
-      throw new ForbiddenException(nameIt ? `Not allowed to poll endpoint "${endpoint}"` : 'Not allowed to poll this endpoint');
+  /** Calls the `authorize` hook for each of `endpoints`, in turn; a refusal of one of several names it. */
+  protected async authorize(request: PollRequest, endpoints: string[]): Promise<void> {
+    for (const endpoint of endpoints) {
+      if (this.options.authorize && !(await this.options.authorize(request, endpoint))) {
+        throw new ForbiddenException(endpoints.length > 1 ? `Not allowed to poll endpoint "${endpoint}"` : 'Not allowed to poll this endpoint');
+      }
     }
   }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { parseCursor } from '../../channels/channel-id.js';
-import { isMultiplexedCursor, parseMultiplexedCursor, positionsFor } from '../../channels/multiplexed-cursor.js';
+import { positionsFor } from '../../channels/multiplexed-cursor.js';
 import { InvalidQueryError } from '../../errors/index.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import { PISTACHIO_MODE_API, PISTACHIO_OPTIONS } from '../../pistachio.constants.js';
@@ -30,25 +29,18 @@ export class ChannelPolls implements EndpointPolls<ChannelPoll> {
     @Inject(PISTACHIO_OPTIONS) private readonly options: ResolvedPistachioOptions,
   ) {}
 
-  parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): ChannelPoll {
+  parse(endpoints: string[], query: Record<string, unknown>, headers: IncomingHttpHeaders): ChannelPoll {
     if (query.ack !== undefined) {
       throw new InvalidQueryError('ack', 'is for queues: a broadcast channel has nothing to acknowledge');
     }
     const after = resumeFrom(query, headers);
-    if (after === undefined) {
-      return { ...parseWaitQuery(query, this.options), after };
+    if (after !== undefined) {
+      positionsFor(endpoints, after); // malformed, or of the other kind: a 400 before anything is read
     }
-    if (typeof after === 'string' && isMultiplexedCursor(after)) {
-      parseMultiplexedCursor(after); // checked before anything else; readAny reads it
-      return { ...parseWaitQuery(query, this.options), after };
-    }
-    return { ...parseWaitQuery(query, this.options), after: parseCursor(after) };
+    return { ...parseWaitQuery(query, this.options), after: after as string | undefined };
   }
 
   async answer(endpoints: string[], poll: ChannelPoll, departure: AbortSignal): Promise<PollAnswer | undefined> {
-    if (poll.after !== undefined) {
-      positionsFor(endpoints, poll.after); // a cursor of the other kind is a 400 before anything is read
-    }
     return endpoints.length > 1 ? this.answerAny(endpoints, poll, departure) : this.answerOne(endpoints[0], poll, departure);
   }
 

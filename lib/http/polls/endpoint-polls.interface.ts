@@ -20,8 +20,8 @@ export interface PollAnswer {
  * the route (methods, names, authorization, errors, the 504) the same for both.
  */
 export interface EndpointPolls<Asked = unknown> {
-  /** What the poll asks, checked before anything else: a module error with its 400 says what is wrong. */
-  parse(query: Record<string, unknown>, headers: IncomingHttpHeaders): Asked;
+  /** What the poll of `endpoints` asks, checked before anything else: a module error with its 400 says what is wrong. */
+  parse(endpoints: string[], query: Record<string, unknown>, headers: IncomingHttpHeaders): Asked;
   /**
    * Waits for what was asked on `endpoints` (one, or several of a multiplexed poll, checked and authorized) until the
    * departure signal aborts; undefined when nothing came in time. `delivered` tells, once called, whether the answer

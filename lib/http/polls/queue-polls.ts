@@ -20,7 +20,7 @@ export class QueuePolls implements EndpointPolls<QueuePoll> {
     @Inject(PISTACHIO_OPTIONS) protected readonly options: ResolvedPistachioOptions,
   ) {}
 
-  parse(query: Record<string, unknown>): QueuePoll {
+  parse(_: string[], query: Record<string, unknown>): QueuePoll {
     return { ...parseWaitQuery(query, this.options), acks: parseAcks(query.ack, this.options.maxBatch) };
   }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChannelBroker } from '../../channels/channel-broker.interface.js';
 import { formatMultiplexedCursor, positionsFor } from '../../channels/multiplexed-cursor.js';
+import { startPositions } from '../../channels/start-positions.js';
 import { endpointKey } from '../../endpoint-key.js';
 import type { ResolvedPistachioOptions } from '../../interfaces/index.js';
 import type { RegistrationMonitor } from '../../monitoring/registration-monitor.js';
@@ -40,9 +41,8 @@ export class ChannelStreams implements EndpointStreams<ChannelPositions> {
   }
 
   /** A channel that the cursor does not name starts after its latest message. */
-  async begin(endpoints: string[], given: ChannelPositions): Promise<ChannelPositions> {
-    const latest = (endpoint: string) => this.broker.latest(this.keyOf(endpoint));
-    return new Map(await Promise.all(endpoints.map(async (endpoint) => [endpoint, given.get(endpoint) ?? (await latest(endpoint))] as const)));
+  begin(endpoints: string[], given: ChannelPositions): Promise<ChannelPositions> {
+    return startPositions(this.broker, (endpoint) => this.keyOf(endpoint), endpoints, given);
   }
 
   async run(endpoints: string[], positions: ChannelPositions, stream: EventStream, signal: AbortSignal): Promise<void> {
