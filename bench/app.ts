@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { DeliveryMode, InjectPistachio, PistachioModule, PistachioService } from '../lib/index.js';
 import type { ServerResponse } from 'node:http';
@@ -36,6 +36,10 @@ const redis = process.env.BROKER === 'cluster' ? { cluster: { nodes: process.env
 const delivery: DeliveryMode = process.env.DELIVERY === 'at-least-once' ? 'at-least-once' : 'at-most-once';
 /** METRICS=on turns the module's Prometheus metrics on (prom-client's default registry), to measure what they cost. */
 const metrics = process.env.METRICS === 'on';
+/** ARRIVALS=off leaves the arrivals middleware out: the intake measures the module's route alone, beside bare apps. */
+const countArrivals = process.env.ARRIVALS !== 'off';
+/** BACKLOG: the listen backlog (Node's default, 511, unless given), as an app raises it for bursts of new connections. */
+const backlog = process.env.BACKLOG === undefined ? undefined : Number(process.env.BACKLOG);
 /** ADAPTER=express (default) or fastify. */
 const onFastify = process.env.ADAPTER === 'fastify';
 const POLL_TIMEOUT = 120_000;
@@ -217,6 +221,9 @@ class BenchController {
 })
 class BenchModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
+    if (!countArrivals) {
+      return;
+    }
     consumer
       .apply((_request: unknown, _response: unknown, next: () => void) => {
         arrivals++;
@@ -235,5 +242,13 @@ if (!onFastify) {
   (app as NestExpressApplication).useBodyParser('text');
 }
 app.enableShutdownHooks();
-await app.listen(0, '127.0.0.1');
+if (backlog === undefined) {
+  await app.listen(0, '127.0.0.1');
+} else if (onFastify) {
+  await (app as NestFastifyApplication).listen({ port: 0, host: '127.0.0.1', backlog });
+} else {
+  // Nest's listen() on Express takes no backlog: the Node server does, once the app is initialised (as README says).
+  await app.init();
+  await new Promise<void>((resolve) => app.getHttpServer().listen({ port: 0, host: '127.0.0.1', backlog }, resolve));
+}
 console.log(`listening ${(app.getHttpServer().address() as AddressInfo).port}`);

@@ -27,6 +27,8 @@ import { producerConsumerPair, redisBenchmark } from './scenarios/redis-ceiling.
 import { ensureNchan, NchanServer } from './peer/nchan.js';
 import { nchanStreaming, oursStreaming, StreamFanout, streamFanout, StreamSteady, streamSteady } from './scenarios/streams.js';
 import { renderStreams } from './streams-report.js';
+import { HOLDING_APP, holdingTarget, Intake, intake, moduleTarget } from './scenarios/intake.js';
+import { renderIntake } from './intake-report.js';
 
 /**
  * `npm run bench [-- --quick] [-- --out DIR]`: every scenario, side by side, into DIR (default bench/results).
@@ -47,6 +49,10 @@ import { renderStreams } from './streams-report.js';
  * `-- --only streams`: server-sent event streams of one channel beside long polls of it (the time until the last
  * client has a message, memory per client), and the broadcast steady run on streams beside polls, ours on memory and
  * Redis and Nchan's EventSource (never in the quick run), into DIR/streams.json and DIR/streams.md.
+ * `-- --only intake`: how fast a server takes in many polls on distinct endpoints opened a group at a time (each taken in
+ * once its request is written), until it holds them all, its CPU and the listen-queue overflows: a plain `node:http`
+ * server and a bare Nest app on each adapter that hold every request, beside the module on both adapters and both
+ * brokers, round after round, into DIR/intake.json and DIR/intake.md; never in the full run.
  */
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
@@ -55,7 +61,7 @@ const option = (name: string) => {
 };
 const out = option('--out') ?? new URL('../../results/', import.meta.url).pathname;
 const only = option('--only');
-const parts = ['broadcast', 'peer', 'profile', 'core', 'pages', 'queue', 'streams', 'none'];
+const parts = ['broadcast', 'peer', 'profile', 'core', 'pages', 'queue', 'streams', 'intake', 'none'];
 if (only !== undefined && !parts.includes(only)) {
   throw new Error(`--only takes ${parts.map((part) => `"${part}"`).join(', ')} (the parts that run alone), not ${JSON.stringify(only)}`);
 }
@@ -105,6 +111,7 @@ const plan = quick
       },
       // The steady run is the broadcast one's.
       streams: { fanout: [200] },
+      intake: { count: 500, group: 250, rounds: 1 },
     }
   : {
       rounds: 3,
@@ -160,7 +167,11 @@ const plan = quick
         due: { messages: 100_000, endpoints: 10, consumers: 16 },
       },
       streams: { fanout: [10_000] },
+      // 10,000 polls, 250 at a time: the issue's intake, its targets read as ratios to the bare Nest app.
+      intake: { count: 10_000, group: 250, rounds: 3 },
     };
+/** The intake's rows with a raised listen backlog: Linux's default `net.core.somaxconn`, which caps it. */
+const RAISED_BACKLOG = 4_096;
 /** The rate a run's queues are filled for: the measured rate, with the plan's margin on top. */
 const expected = (rate: number) => rate * plan.fillMargin;
 /** The batch size of the batch polls (`?max=`). */
@@ -264,6 +275,33 @@ export interface StreamsRun {
   steady: { plan: SteadyPlan; streams: (StreamSteady & { store: Broker })[]; polls: (Steady & { broker: Broker })[] };
   /** Nchan's version, or why it was not run (never in the quick run). */
   nchan: { version: string } | { skipped: string };
+}
+
+/** The module's figures over the bare Nest app's on its adapter, in the same round. */
+export type IntakeRatios = Pick<Intake, 'seconds' | 'heldSeconds' | 'cpuSeconds'>;
+
+/** One server of the intake run: every round's figures, and their medians. */
+export interface IntakeRow {
+  server: 'node' | 'nest' | 'module';
+  /** Nest's adapter (none for the plain server). */
+  adapter?: 'express' | 'fastify';
+  /** The module's broker. */
+  store?: Broker;
+  /** The listen backlog the app raised (Node's 511 otherwise). */
+  backlog?: number;
+  rounds: Intake[];
+  median: Intake;
+  /** The module's rows: each round's ratios to the bare Nest app, and their medians. */
+  versusBare?: { rounds: IntakeRatios[]; median: IntakeRatios };
+}
+
+/** What `--only intake` writes. */
+export interface IntakeRun {
+  date: string;
+  machine: Results['machine'];
+  quick: boolean;
+  plan: { count: number; group: number; rounds: number };
+  rows: IntakeRow[];
 }
 
 /** What `--only pages` writes. */
@@ -505,6 +543,54 @@ try {
     return results;
   }
 
+  /** The intake of every server, a fresh process each, the rounds interleaved (see the comment at the top). */
+  async function intakeScenario(): Promise<IntakeRun> {
+    const { count, group, rounds } = plan.intake;
+    const onHolding = (env: Record<string, string>) => () =>
+      withApp(env, (app) => intake(holdingTarget(app), count, group), { script: HOLDING_APP });
+    // The bench's own arrivals middleware off: the module's route alone, as the bare apps have theirs.
+    const onModule = (env: Record<string, string>) => () =>
+      withApp({ ...env, ARRIVALS: 'off' }, (app) => intake(moduleTarget(app), count, group));
+    const servers: { row: Omit<IntakeRow, 'rounds' | 'median'>; measure: () => Promise<Intake> }[] = [
+      { row: { server: 'node' }, measure: onHolding({ SERVER: 'node' }) },
+      { row: { server: 'nest', adapter: 'express' }, measure: onHolding({ SERVER: 'nest', ADAPTER: 'express' }) },
+      { row: { server: 'nest', adapter: 'fastify' }, measure: onHolding({ SERVER: 'nest', ADAPTER: 'fastify' }) },
+      { row: { server: 'module', adapter: 'express', store: 'memory' }, measure: onModule({ ...memoryEnv, ADAPTER: 'express' }) },
+      { row: { server: 'module', adapter: 'fastify', store: 'memory' }, measure: onModule({ ...memoryEnv, ADAPTER: 'fastify' }) },
+      { row: { server: 'module', adapter: 'express', store: 'redis' }, measure: onModule({ ...redisEnv, ADAPTER: 'express' }) },
+      { row: { server: 'module', adapter: 'fastify', store: 'redis' }, measure: onModule({ ...redisEnv, ADAPTER: 'fastify' }) },
+      ...(['express', 'fastify'] as const).map((adapter) => ({
+        row: { server: 'module' as const, adapter, store: 'memory' as const, backlog: RAISED_BACKLOG },
+        measure: onModule({ ...memoryEnv, ADAPTER: adapter, BACKLOG: String(RAISED_BACKLOG) }),
+      })),
+    ];
+    const measured = servers.map((): Intake[] => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, { row, measure }] of servers.entries()) {
+        const result = await measure();
+        measured[index].push(result);
+        log(
+          `intake round ${round + 1}, ${[row.server, row.adapter, row.store, row.backlog && `backlog ${row.backlog}`].filter(Boolean).join(' ')}: ${result.written} written in ` +
+            `${result.seconds.toFixed(2)} s, ${result.held} held at ${result.heldSeconds.toFixed(2)} s, ${result.cpuSeconds.toFixed(2)} s CPU, ` +
+            `${result.listenOverflows} overflows; ${result.errors} errors, ${result.answered} answered`,
+        );
+      }
+    }
+    const rows = servers.map(({ row }, index): IntakeRow => ({ ...row, rounds: measured[index], median: medians(measured[index]) }));
+    for (const row of rows.filter(({ server }) => server === 'module')) {
+      const bare = rows.find(({ server, adapter }) => server === 'nest' && adapter === row.adapter)!;
+      const ratios = row.rounds.map(
+        (result, round): IntakeRatios => ({
+          seconds: result.seconds / bare.rounds[round].seconds,
+          heldSeconds: result.heldSeconds / bare.rounds[round].heldSeconds,
+          cpuSeconds: result.cpuSeconds / bare.rounds[round].cpuSeconds,
+        }),
+      );
+      row.versusBare = { rounds: ratios, median: medians(ratios) };
+    }
+    return { date: new Date().toISOString(), machine: machine(), quick, plan: plan.intake, rows };
+  }
+
   /** The delivery core on one Redis and on a Cluster of its own (see the comment at the top). */
   async function coreScenario(): Promise<CoreRun> {
     const cluster = await RedisCluster.start();
@@ -632,6 +718,12 @@ try {
     writeFileSync(`${out}/streams.json`, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(`${out}/streams.md`, [runLine(results), '', ...renderStreams(results)].join('\n'));
     log(`streams results written to ${out}`);
+  } else if (only === 'intake') {
+    const results = await intakeScenario();
+    mkdirSync(out, { recursive: true });
+    writeFileSync(`${out}/intake.json`, `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(`${out}/intake.md`, [runLine(results), '', ...renderIntake(results)].join('\n'));
+    log(`intake results written to ${out}`);
   } else if (only === 'broadcast') {
     const broadcast = await broadcastScenarios();
     const results: BroadcastRun = { date: new Date().toISOString(), machine: machine(), quick, broadcast };

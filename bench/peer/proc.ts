@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** What Linux's /proc tells of processes the bench does not run in Node (nginx's workers), and of the machine. */
+/** What Linux's /proc tells of processes the bench cannot ask (nginx's workers, the intake's holding servers), and of the machine. */
 
 const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
 const pageBytes = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' })) || 4_096;
@@ -45,4 +45,17 @@ export function machineTicks(): { busy: number; total: number } {
   const total = ticks.slice(0, 8).reduce((sum, value) => sum + value, 0);
   // idle and iowait.
   return { busy: total - ticks[3] - ticks[4], total };
+}
+
+/**
+ * The machine's listen-queue counters so far (TcpExt in /proc/net/netstat, of this network namespace): connections
+ * dropped for a full accept queue (overflows), and all dropped at a listening socket (drops, the overflows among them).
+ */
+export function listenQueueDrops(): { overflows: number; drops: number } {
+  const [names, values] = readFileSync('/proc/net/netstat', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('TcpExt:'))
+    .map((line) => line.trim().split(/\s+/));
+  const counter = (name: string) => Number(values[names.indexOf(name)]);
+  return { overflows: counter('ListenOverflows'), drops: counter('ListenDrops') };
 }

@@ -181,4 +181,38 @@ describe('The benchmark', () => {
     expect(nchan).toEqual({ skipped: 'the quick run does not need Nchan' });
     expect(readFileSync(join(out, 'streams.md'), 'utf8')).toContain('| clients | server | store | transport | got it |');
   }, 300_000);
+
+  it('runs the intake scenario in its quick form: the holding servers and the module on both adapters and brokers, every poll held', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
+    await bench(['--only', 'intake', '--quick', '--out', out]);
+
+    const { plan, rows } = JSON.parse(readFileSync(join(out, 'intake.json'), 'utf8'));
+    expect(plan).toEqual({ count: 500, group: 250, rounds: 1 });
+    type Row = { server: string; adapter?: string; store?: string; backlog?: number };
+    expect(rows.map(({ server, adapter, store, backlog }: Row) => [server, adapter, store, backlog].filter(Boolean).join(' '))).toEqual([
+      'node',
+      'nest express',
+      'nest fastify',
+      'module express memory',
+      'module fastify memory',
+      'module express redis',
+      'module fastify redis',
+      'module express memory 4096',
+      'module fastify memory 4096',
+    ]);
+    for (const row of rows) {
+      expect(row.rounds).toHaveLength(1);
+      expect(row.median).toMatchObject({ count: 500, written: 500, held: 500, errors: 0, answered: 0 });
+      expect(figures(row.median).filter(([, value]) => typeof value !== 'number' || !Number.isFinite(value))).toEqual([]);
+      expect(row.median.heldSeconds).toBeGreaterThanOrEqual(row.median.seconds);
+      expect(row.median.listenOverflows).toBeGreaterThanOrEqual(0);
+      // The module's rows alone are set beside the bare Nest app.
+      expect(row.versusBare === undefined).toBe(row.server !== 'module');
+    }
+    const ratios = rows.flatMap((row: { versusBare?: object }) => (row.versusBare ? figures(row.versusBare) : [])) as [string, unknown][];
+    expect(ratios.filter(([, value]) => !(Number.isFinite(value) && (value as number) > 0))).toEqual([]);
+    expect(readFileSync(join(out, 'intake.md'), 'utf8')).toContain(
+      '| server | adapter | store | backlog | intake (s) | all held (s) | CPU (s) | listen overflows | × bare Nest |',
+    );
+  }, 300_000);
 });
