@@ -12,6 +12,7 @@ import {
 import { dropConnection } from './ioredis-internals.js';
 import { isMoved } from './redis-replies.js';
 import type { Master } from './topology.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 export interface ShardSubscriberHooks {
   /** A key may have something: its wake channel said so (with what it said), or a keyspace notification. */
@@ -49,6 +50,8 @@ export class ShardSubscriber {
   /** When the PING on its way was sent. */
   private pingedAt: number | undefined;
   private readonly logger = new Logger('RedisBroker');
+  /** The (un)subscriptions of many new polls leave in one write. */
+  private readonly writes = new WriteCoalescer();
 
   constructor(
     readonly master: Master,
@@ -92,6 +95,7 @@ export class ShardSubscriber {
     this.keys.delete(key);
     if (this.subscribed.delete(key)) {
       const channels = this.notifications.keyspace ? [keyspaceChannel(this.notifications, key)] : [];
+      this.writes.hold(this.connection);
       void this.change(
         Promise.all([this.connection.sunsubscribe(wakeChannel(key)), ...channels.map((channel) => this.connection.unsubscribe(channel))]),
       ).catch(() => undefined);
@@ -161,6 +165,7 @@ export class ShardSubscriber {
 
   private async subscribe(key: string): Promise<boolean> {
     try {
+      this.writes.hold(this.connection);
       const keyspace = this.notifications.keyspace ? [this.connection.subscribe(keyspaceChannel(this.notifications, key))] : [];
       await this.change(Promise.all([this.connection.ssubscribe(wakeChannel(key)), ...keyspace]));
       this.subscribed.add(key);

@@ -1,13 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { abortable } from './abortable.js';
 import {
   addressOf,
   dropConnection,
   followsSentinels,
-  holdWrites,
   isCluster,
   wasCutOff,
   wasNotSent,
@@ -16,6 +14,7 @@ import {
 } from './ioredis-internals.js';
 import { connectionFor, RedisClient, RedisCommands } from './redis-client.js';
 import { wasRefusedByReplica } from './redis-replies.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 /** The connection dropped after the command went out and before its reply came: Redis may or may not have run it. */
 export class ReplyLostError extends Error {
@@ -89,8 +88,7 @@ export class SingleSendConnection {
   private readonly unanswered = new Map<(error: Error) => void, { overdue: number; key?: string }>();
   private lastLook = Date.now();
   private lastRefresh = 0;
-  /** The sockets whose writes are held until the end of this turn, by connection. */
-  private readonly held = new Map<Redis, Writable>();
+  private readonly writes = new WriteCoalescer();
   /** The client's next 'ready', shared by every command that waits for it (a listener each would pile up in an outage). */
   private nextReady?: Promise<void>;
 
@@ -192,27 +190,12 @@ export class SingleSendConnection {
     }
   }
 
-  /**
-   * Holds the socket's writes until the event loop has run the I/O callbacks that are ready: the commands of many
-   * polls and publishes then leave in one write instead of a syscall each. A command held when the connection drops
-   * fails like one whose reply was lost, which is what the caller assumes anyway.
-   */
+  /** Holds the writes of `key`'s connection until the end of this turn (see WriteCoalescer). */
   private coalesceWrites(key: string | undefined): void {
     const connection = this.connectionOf(key);
-    if (!connection || this.held.has(connection)) {
-      return;
+    if (connection) {
+      this.writes.hold(connection);
     }
-    const socket = holdWrites(connection);
-    if (!socket) {
-      return;
-    }
-    if (this.held.size === 0) {
-      setImmediate(() => {
-        this.held.forEach((held) => held.uncork());
-        this.held.clear();
-      });
-    }
-    this.held.set(connection, socket);
   }
 
   /** The connection a command on `key` goes out on; on a Cluster, none for a command without a key. */
