@@ -7,6 +7,7 @@ import { PISTACHIO_CONTROLLER, PISTACHIO_OPTIONS } from './pistachio.constants.j
 import type { PistachioController } from './http/pistachio.controller.js';
 import { ConfigurableModuleClass } from './pistachio.module-definition.js';
 import { routeMiddleware } from './http/route.middleware.js';
+import { FastifyLike, hookFastifyRoutes } from './http/fastify-route-hook.js';
 
 /**
  * HTTP long-polling push: `PistachioModule.forRoot({ namespace })` serves `GET {path}/:endpoint` and provides
@@ -29,6 +30,12 @@ export class PistachioModule extends ConfigurableModuleClass implements NestModu
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(routeMiddleware(this.options)).forRoutes(this.controller);
+    const middleware = routeMiddleware(this.options);
+    const http = this.adapterHost.httpAdapter;
+    if (http.getType() === 'fastify') {
+      hookFastifyRoutes(http.getInstance<FastifyLike>(), this.options.path, middleware);
+    } else {
+      consumer.apply(middleware).forRoutes(this.controller);
+    }
   }
 }

@@ -31,7 +31,8 @@ import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface
  * (`EndpointPolls`), the rest of the route is the same for both (at least once, AcknowledgingController adds `DELETE` and `PATCH`). Each
  * registration serves it through a subclass of its own whose path comes from the options (see
  * `pistachio.route.ts`). It answers through Nest's pipeline (no bare `@Res()`), so the app's guards, interceptors and
- * filters apply; `route.middleware.ts` adds the headers that every answer carries.
+ * filters apply; `route.middleware.ts` adds the headers that every answer carries (on Fastify, as a hook of the route's
+ * own: `fastify-route-hook.ts`).
  */
 export class PistachioController {
   private readonly logger = new Logger('PistachioController');

@@ -2,15 +2,19 @@ import cors, { CorsOptions } from 'cors';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PistachioCorsOptions, ResolvedPistachioOptions } from '../interfaces/index.js';
 
-type Middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+/** Node-style middleware, and whether it answers CORS preflights itself (never calling `next` for them). */
+export interface RouteMiddleware {
+  (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void): void;
+  readonly answersPreflights: boolean;
+}
 
 /**
  * Headers that every answer of the route carries, set before guards and handler run so that refusals carry them
  * too: `Cache-Control: no-store`, and the CORS headers when `cors` is on (whose preflights it answers itself).
  */
-export function routeMiddleware(options: ResolvedPistachioOptions): Middleware {
+export function routeMiddleware(options: ResolvedPistachioOptions): RouteMiddleware {
   const allowOrigin = options.cors ? cors(toCorsOptions(options.cors)) : undefined;
-  return (request, response, next) => {
+  const middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
     response.setHeader('Cache-Control', 'no-store');
     if (allowOrigin) {
       allowOrigin(request, response, next);
@@ -18,6 +22,7 @@ export function routeMiddleware(options: ResolvedPistachioOptions): Middleware {
       next();
     }
   };
+  return Object.assign(middleware, { answersPreflights: allowOrigin !== undefined });
 }
 
 function toCorsOptions({ origin = true, credentials = false, maxAge, allowedHeaders }: PistachioCorsOptions): CorsOptions {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { CanActivate, Controller, Get, Module } from '@nestjs/common';
 import { request } from '../support/http-client.js';
-import { startPistachio, TestApp, TestOptions } from '../support/start-app.js';
+import { pistachioModule, startApp, startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 import { adapters } from '../support/adapters.js';
 
 const ORIGIN = 'https://app.example';
@@ -71,4 +72,41 @@ describe.each(adapters)('CORS on the route on $name', (adapter) => {
     expect(preflight.status).toBe(405);
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it("keeps the headers under the app's global prefix, on a refusal by the app's guard too, and leaves the app's other routes alone", async () => {
+    const refuseSecret: CanActivate = { canActivate: (context) => !context.switchToHttp().getRequest<{ url: string }>().url.includes('secret') };
+    app = await startApp([pistachioModule({ namespace: 'cors', path: '/messages', timeout: 1_000, cors: { origin: [ORIGIN] } }), ElsewhereModule], {
+      adapter,
+      prefix: 'api',
+      guards: [refuseSecret],
+    });
+    await app.pistachio.publish('hello', 'hi');
+
+    const delivered = await request(`${app.url}/api/messages/hello`, fromOrigin());
+    const refused = await request(`${app.url}/api/messages/secret`, fromOrigin());
+    const preflight = await request(`${app.url}/api/messages/hello`, {
+      method: 'OPTIONS',
+      headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' },
+    });
+    expect([delivered.status, refused.status, preflight.status]).toEqual([200, 403, 204]);
+    for (const answer of [delivered, refused, preflight]) {
+      expect(answer.headers).toMatchObject({ 'access-control-allow-origin': ORIGIN, 'cache-control': 'no-store' });
+    }
+    const other = await request(`${app.url}/api/elsewhere/hello`, fromOrigin());
+    expect(other.status).toBe(200);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect(other.headers['cache-control']).toBeUndefined();
+  });
 });
+
+/** A route of the app's own beside the module's. */
+@Controller('elsewhere')
+class ElsewhereController {
+  @Get(':endpoint')
+  get(): string {
+    return 'mine';
+  }
+}
+
+@Module({ controllers: [ElsewhereController] })
+class ElsewhereModule {}

@@ -50,12 +50,14 @@ export interface AppGlobals {
   logger?: LoggerService;
   /** The HTTP adapter (see support/adapters.ts). Default: Express. */
   adapter?: AdapterFixture;
+  /** The app's global route prefix (`app.setGlobalPrefix`). */
+  prefix?: string;
 }
 
 /** Boots a Nest app around the given modules and listens on a free port of the loopback. */
 export async function startApp(
   imports: ModuleMetadata['imports'],
-  { interceptors = [], guards = [], logger, adapter }: AppGlobals = {},
+  { interceptors = [], guards = [], logger, adapter, prefix }: AppGlobals = {},
 ): Promise<TestApp> {
   const builder = Test.createTestingModule({ imports });
   const moduleRef = await (logger ? builder.setLogger(logger) : builder).compile();
@@ -68,6 +70,9 @@ export async function startApp(
   const arrivals = new ArrivalsInterceptor();
   app.useGlobalInterceptors(arrivals, ...interceptors);
   app.useGlobalGuards(...guards);
+  if (prefix) {
+    app.setGlobalPrefix(prefix);
+  }
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
