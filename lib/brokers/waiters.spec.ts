@@ -4,7 +4,8 @@ import { Waiters } from './waiters.js';
 
 describe('Waiters', () => {
   beforeEach(() => {
-    jest.useFakeTimers();
+    // Values handed are answered at the end of the turn (setImmediate): only the waiters' own timeouts are faked.
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
   });
   afterEach(() => {
     jest.useRealTimers();

@@ -1,4 +1,5 @@
 import { BrokerReceiveOptions } from './broker.interface.js';
+import { endOfTurn } from './end-of-turn.js';
 
 interface Waiter<T> {
   /** Most messages the receive takes. */
@@ -78,11 +79,18 @@ export class Waiters<T> {
     return this.oldest(key)?.max ?? 0;
   }
 
-  /** Hands a value to the oldest waiter of `key`; false when nobody waits there. */
+  /**
+   * Hands a value to the oldest waiter of `key`; false when nobody waits there. The value is the waiter's at once (no
+   * timeout, abort or later value can take it from it); its receive resolves at the end of the turn (see endOfTurn).
+   */
   hand(key: string, value: T): boolean {
     const oldest = this.oldest(key);
-    oldest?.claim(key)(value);
-    return oldest !== undefined;
+    if (oldest === undefined) {
+      return false;
+    }
+    const resolve = oldest.claim(key);
+    void endOfTurn().then(() => resolve(value));
+    return true;
   }
 
   /**

@@ -6,6 +6,7 @@ import type { BrokerStats } from '../../monitoring/pistachio-stats.interface.js'
 import { Broker, BrokerHealth, BrokerReceiveOptions } from '../broker.interface.js';
 import { QueueLimits } from '../broker-settings.interface.js';
 import { KeyedDelivery, receiveAny } from '../receive-any.js';
+import { endOfTurn } from '../end-of-turn.js';
 import { HandedOutExpiries } from '../handed-out-expiries.js';
 import { Waiters } from '../waiters.js';
 import { DeduplicationWindow } from './deduplication-window.js';
@@ -64,6 +65,8 @@ export class MemoryBroker implements Broker {
     if (deduplicationId !== undefined) {
       this.deduplication.record(key, deduplicationId);
     }
+    // Acknowledged with the answers it woke, at the end of the turn, as a publish to Redis is after its round trip.
+    await endOfTurn();
     return true;
   }
 
