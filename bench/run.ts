@@ -146,9 +146,13 @@ const plan = quick
         multiProcess: ['express', 'fastify'],
       } satisfies PeerPlan,
       // The peer scenario's saturation at 256 subscribers, for longer, and its wake-up of 1,000 of 10,000.
+      // Issue 25's rows besides: the memory broker at the same saturation, and Express at 64 subscribers on both brokers.
       profiles: [
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 256, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 10_000, publishers: 64, load: { wakeUp: { woken: 1_000, rate: 1_000 } } },
+        { store: 'memory', adapter: 'fastify', processes: 1, subscribers: 256, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
+        { store: 'redis', adapter: 'express', processes: 1, subscribers: 64, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
+        { store: 'memory', adapter: 'express', processes: 1, subscribers: 64, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
       ] satisfies ProfilePlan[],
       // A steady 1,000/s for the commands, as the peer scenario's latency row; 10,000 waiting as its wake-up row.
       core: {

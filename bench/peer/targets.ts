@@ -86,9 +86,11 @@ export async function nchanTarget(
  */
 export async function oursTarget(setup: PeerSetup, redisUrl: string, redis: Redis, nodeOptions: string[] = []): Promise<PeerTarget> {
   const { store, adapter, processes, delivery } = setup;
+  // The bench's own arrivals middleware off: the module as an app runs it.
   const env = {
     BROKER: store,
     ADAPTER: adapter!,
+    ARRIVALS: 'off',
     ...(store === 'redis' ? { REDIS_URL: redisUrl } : {}),
     ...(delivery ? { DELIVERY: delivery } : {}),
   };
