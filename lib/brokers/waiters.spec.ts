@@ -43,6 +43,20 @@ describe('Waiters', () => {
     expect(waiters.hand('k', Buffer.from('3'))).toBe(false);
   });
 
+  it("answers a value handed at the end of the turn, and keeps it for its waiter though the waiter's timeout passes first", async () => {
+    const waiters = new Waiters<string>();
+    const waiting = waiters.wait('k', { timeout: 20, max: 1 });
+    let answered = false;
+    void waiting.then(() => (answered = true));
+
+    expect(waiters.hand('k', 'v')).toBe(true);
+    jest.advanceTimersByTime(20);
+    await Promise.resolve();
+    expect(answered).toBe(false);
+    expect(waiters.has('k')).toBe(false);
+    expect(await waiting).toBe('v');
+  });
+
   it('waits on several keys in line on each: the first to hand it a value ends the wait on all', async () => {
     const waiters = new Waiters<string>();
     const onA = waiters.wait('a', { timeout: 10_000, max: 1 });
