@@ -46,6 +46,8 @@ describe.each(adapters)('The reference client on several endpoints, against a ru
     await app.pistachio.publish('b', 'b1');
     await app.pistachio.publish('a', 'a1');
     await until(() => received.length === 2);
+    // The next poll waits before the list changes: one still on its way could take, and be written, what comes after.
+    await waitingOn('a', 'b');
     subscription.setEndpoints(['b']);
     await until(async () => (await app.pistachio.presence('a')) === 0);
     await app.pistachio.publish('a', 'kept');
@@ -53,7 +55,8 @@ describe.each(adapters)('The reference client on several endpoints, against a ru
     await subscription.done;
 
     expect(received.sort()).toEqual(['a:a1', 'b:b1']);
-    expect(await app.pistachio.length('a')).toBe(1);
+    // A poll of a,b already on its way when the list changed may still take it: its client has left, so it goes back.
+    await until(async () => (await app.pistachio.length('a')) === 1);
   });
 
   it('acknowledges at least once across endpoints, and by DELETE those of an endpoint it stopped polling', async () => {
