@@ -18,7 +18,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { DeliveryMode, InjectPistachio, PistachioModule, PistachioService } from '../lib/index.js';
-import type { ServerResponse } from 'node:http';
+import { rawResponse } from '../lib/http/departure-signal.js';
 import { AddressInfo } from 'node:net';
 import type { Design } from './waiting-polls.js';
 import { atRate, now } from './at-rate.js';
@@ -53,9 +53,6 @@ let arrivals = 0;
 const POLL_ROUTES = ['messages/*path', 'channels/*path', 'naive/*path', 'bare/*path'];
 const bareWaiting = new Set<() => void>();
 
-/** Express's response is Node's; Fastify's reply has it as `raw`. */
-type NodeResponse = ServerResponse | { raw: ServerResponse };
-const nodeResponse = (response: NodeResponse) => ('raw' in response ? response.raw : response);
 
 @Controller()
 class BenchController {
@@ -163,10 +160,10 @@ class BenchController {
 
   /** A request that waits for nothing in particular: what one waiting request costs Node, Express and Nest alone. */
   @Get('bare/:endpoint')
-  async bare(@Res({ passthrough: true }) response: NodeResponse): Promise<string> {
+  async bare(@Res({ passthrough: true }) response: object): Promise<string> {
     await new Promise<void>((resolve) => {
       bareWaiting.add(resolve);
-      nodeResponse(response).on('close', resolve);
+      rawResponse(response).on('close', resolve);
     });
     return '';
   }
@@ -177,10 +174,10 @@ class BenchController {
 
   /** The original design: a Redis connection of its own for each waiting poll, blocked in BLPOP. */
   @Get('naive/:endpoint')
-  async naive(@Param('endpoint') endpoint: string, @Res({ passthrough: true }) response: NodeResponse) {
+  async naive(@Param('endpoint') endpoint: string, @Res({ passthrough: true }) response: object) {
     const connection = new Redis(redisUrl!, { maxRetriesPerRequest: 0, retryStrategy: () => null });
     connection.on('error', () => undefined);
-    nodeResponse(response).on('close', () => connection.disconnect());
+    rawResponse(response).on('close', () => connection.disconnect());
     try {
       const popped = await connection.blpop(`bench:${endpoint}`, POLL_TIMEOUT / 1_000);
       if (!popped) throw new GatewayTimeoutException();

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { createServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rawResponse } from '../lib/http/departure-signal.js';
 
 /**
  * A server that holds every poll it gets until the client leaves, run in a process of its own: what the module's intake
@@ -36,9 +37,6 @@ async function plainServer(): Promise<AddressInfo> {
 /** The polls the bare Nest app holds, each by the function that releases it. */
 const holding = new Set<() => void>();
 
-/** Express's response is Node's; Fastify's reply has it as `raw`. */
-type NodeResponse = ServerResponse | { raw: ServerResponse };
-const nodeResponse = (response: NodeResponse) => ('raw' in response ? response.raw : response);
 
 @Controller()
 class HoldingController implements BeforeApplicationShutdown {
@@ -49,14 +47,14 @@ class HoldingController implements BeforeApplicationShutdown {
 
   /** Holds the request until its response closes (the client has left), as the bench app's `bare` route. */
   @Get('poll/:endpoint')
-  async poll(@Res({ passthrough: true }) response: NodeResponse): Promise<string> {
+  async poll(@Res({ passthrough: true }) response: object): Promise<string> {
     await new Promise<void>((resolve) => {
       const release = () => {
         holding.delete(release);
         resolve();
       };
       holding.add(release);
-      nodeResponse(response).on('close', release);
+      rawResponse(response).on('close', release);
     });
     return '';
   }

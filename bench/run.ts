@@ -360,6 +360,17 @@ const machine = (): Results['machine'] => ({
   redis: execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).split(' ')[2].replace('v=', ''),
 });
 
+/**
+ * Writes a part run alone (`--only`) as DIR/<name>.json and DIR/<name>.md (its run line, then `lines`): files of their
+ * own, so that the full run's results stay whole in the same directory.
+ */
+function writePart(name: string, results: Parameters<typeof runLine>[0], lines: string[]): void {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(`${out}/${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${out}/${name}.md`, [runLine(results), '', ...lines].join('\n'));
+  log(`${name} results written to ${out}`);
+}
+
 const redisServer = await startRedisServer();
 const redis = new Redis(redisServer.url);
 
@@ -683,22 +694,13 @@ try {
     const due = await dueAtOnce(redisServer.url, redis, plan.queue.due);
     due.forEach(({ store, messages, drainSeconds }) => log(`${store}: ${messages} due at once, all received ${drainSeconds} s later`));
     const results: QueueRun = { date: new Date().toISOString(), machine: machine(), quick, publishes, takes, due };
-    mkdirSync(out, { recursive: true });
-    writeFileSync(`${out}/queue.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/queue.md`, [runLine(results), '', ...renderQueueFeatures(results)].join('\n'));
-    log(`queue results written to ${out}`);
+    writePart('queue', results, renderQueueFeatures(results));
   } else if (only === 'pages') {
     const results = await pagesScenario();
-    mkdirSync(out, { recursive: true });
-    writeFileSync(`${out}/pages.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/pages.md`, [runLine(results), '', ...renderPages(results.pages)].join('\n'));
-    log(`pages results written to ${out}`);
+    writePart('pages', results, renderPages(results.pages));
   } else if (only === 'core') {
     const results = await coreScenario();
-    mkdirSync(out, { recursive: true });
-    writeFileSync(`${out}/core.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/core.md`, [runLine(results), '', ...renderCore(results)].join('\n'));
-    log(`core results written to ${out}`);
+    writePart('core', results, renderCore(results));
   } else if (only === 'profile') {
     const profiles: ProfileResult[] = [];
     for (const [i, profilePlan] of plan.profiles.entries()) {
@@ -706,36 +708,20 @@ try {
       await redis.flushall();
     }
     const results = { date: new Date().toISOString(), machine: machine(), quick, profiles };
-    mkdirSync(out, { recursive: true });
-    writeFileSync(`${out}/profile.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/profile.md`, [runLine(results), '', ...profiles.flatMap(renderProfile)].join('\n'));
-    log(`profile written to ${out}`);
+    writePart('profile', results, profiles.flatMap(renderProfile));
   } else if (only === 'peer') {
     const results: PeerRun = { date: new Date().toISOString(), machine: machine(), quick, peer: await peer() };
-    mkdirSync(out, { recursive: true });
-    writeFileSync(`${out}/peer.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/peer.md`, [runLine(results), '', ...renderPeer(results.peer)].join('\n'));
-    log(`peer results written to ${out}`);
+    writePart('peer', results, renderPeer(results.peer));
   } else if (only === 'streams') {
     const results: StreamsRun = { date: new Date().toISOString(), machine: machine(), quick, ...(await streamScenarios()) };
-    mkdirSync(out, { recursive: true });
-    writeFileSync(`${out}/streams.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/streams.md`, [runLine(results), '', ...renderStreams(results)].join('\n'));
-    log(`streams results written to ${out}`);
+    writePart('streams', results, renderStreams(results));
   } else if (only === 'intake') {
     const results = await intakeScenario();
-    mkdirSync(out, { recursive: true });
-    writeFileSync(`${out}/intake.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/intake.md`, [runLine(results), '', ...renderIntake(results)].join('\n'));
-    log(`intake results written to ${out}`);
+    writePart('intake', results, renderIntake(results));
   } else if (only === 'broadcast') {
     const broadcast = await broadcastScenarios();
     const results: BroadcastRun = { date: new Date().toISOString(), machine: machine(), quick, broadcast };
-    mkdirSync(out, { recursive: true });
-    // Files of their own, so that the full run's results stay whole in the same directory.
-    writeFileSync(`${out}/broadcast.json`, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(`${out}/broadcast.md`, [runLine(results), '', ...renderBroadcast(broadcast)].join('\n'));
-    log(`broadcast results written to ${out}`);
+    writePart('broadcast', results, renderBroadcast(broadcast));
   } else {
     const perSecond = ({ single, batch }: PollRates) =>
       `${single.toFixed(0)}/s${batch === undefined ? '' : ` (max=${BATCH}: ${batch.toFixed(0)}/s)`}`;
