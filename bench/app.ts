@@ -42,6 +42,8 @@ const countArrivals = process.env.ARRIVALS !== 'off';
 const backlog = process.env.BACKLOG === undefined ? undefined : Number(process.env.BACKLOG);
 /** ADAPTER=express (default) or fastify. */
 const onFastify = process.env.ADAPTER === 'fastify';
+/** `DIRECT=on`: the queues' polls on the direct route (`directRoute`), ahead of the framework. */
+const directRoute = process.env.DIRECT === 'on';
 const POLL_TIMEOUT = 120_000;
 
 
@@ -198,6 +200,7 @@ class BenchController {
       timeout: POLL_TIMEOUT,
       redis,
       delivery,
+      directRoute,
       metrics,
       maxQueueLength: 1_000_000,
       maxWaiters: 1_000_000,

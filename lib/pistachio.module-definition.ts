@@ -18,6 +18,7 @@ import { pistachioMode } from './pistachio-modes.js';
 import { resolvePistachioOptions } from './pistachio.options.js';
 import { getPistachioHealthIndicatorToken, getPistachioToken } from './pistachio-token.js';
 import { createPistachioController } from './http/pistachio.route.js';
+import { DirectRoute } from './http/direct-route.js';
 import { PistachioService } from './pistachio.service.js';
 import { Receives } from './receives.js';
 import { PistachioRedisModule } from './redis/pistachio-redis.module.js';
@@ -67,6 +68,7 @@ function registration(
       { provide: PISTACHIO_MODE_API, useExisting: kind.api },
       { provide: PISTACHIO_POLLS, useClass: kind.polls },
       { provide: PISTACHIO_STREAMS, useClass: kind.streams },
+      DirectRoute,
       PistachioHealthIndicator,
       ...(modeToken === kind.api ? [] : [{ provide: modeToken, useExisting: kind.api }]),
       ...(name === undefined

@@ -51,7 +51,7 @@ type Every<Key extends PropertyKey> = Record<Key, true>;
 
 const COMMON: Every<keyof PistachioCommonOptions> = {
   namespace: true, timeout: true, contentType: true, retryAfter: true, redis: true, durability: true, messageTtl: true,
-  authorize: true, cors: true, maxWaiters: true, maxWaitersPerEndpoint: true, maxMessageBytes: true, shutdownGrace: true,
+  authorize: true, cors: true, directRoute: true, maxWaiters: true, maxWaitersPerEndpoint: true, maxMessageBytes: true, shutdownGrace: true,
   maxBatch: true, maxEndpointsPerPoll: true, metrics: true,
 };
 const QUEUE: Every<OwnOptions<PistachioQueueCommonOptions, PistachioCommonOptions>> = { maxQueueLength: true, overflow: true, deduplicationWindow: true, maxDelay: true };
@@ -116,6 +116,7 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
     messageTtl: options.messageTtl ?? DEFAULT_MESSAGE_TTL,
     authorize: options.authorize,
     cors: options.cors === true ? {} : (options.cors ?? false),
+    directRoute: options.directRoute ?? false,
     maxWaiters,
     // A channel's subscribers are the many tabs and dashboards that watch it.
     maxWaitersPerEndpoint: options.maxWaitersPerEndpoint ?? (mode === 'broadcast' ? maxWaiters : DEFAULT_MAX_WAITERS_PER_ENDPOINT),
@@ -161,6 +162,9 @@ export function resolvePistachioOptions(options: PistachioModuleOptions | undefi
   }
   if (resolved.cors !== false && (resolved.cors === null || typeof resolved.cors !== 'object')) {
     throw new InvalidOptionsError('cors', 'true, false or CORS options', resolved.cors);
+  }
+  if (typeof resolved.directRoute !== 'boolean') {
+    throw new InvalidOptionsError('directRoute', 'true or false', resolved.directRoute);
   }
   assertPositiveInteger(resolved.maxWaiters, 'maxWaiters');
   assertPositiveInteger(resolved.maxWaitersPerEndpoint, 'maxWaitersPerEndpoint');

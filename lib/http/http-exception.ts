@@ -27,7 +27,7 @@ const NEST_EXCEPTIONS: Partial<Record<number, ExceptionClass>> = {
  * `Retry-After` set on the response when it asks to retry later; a client that left gets 499; anything else (the
  * app's own HttpException, an unforeseen error) goes on as it is.
  */
-export function toHttpException(error: unknown, retryAfter: number, http: HttpServer, response: object): unknown {
+export function toHttpException(error: unknown, retryAfter: number, http: Pick<HttpServer, 'setHeader'>, response: object): unknown {
   if (error instanceof PistachioError && error.status !== undefined) {
     if (error.retryLater) {
       http.setHeader(response, 'Retry-After', String(retryAfter));

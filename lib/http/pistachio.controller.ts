@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import {
   All,
-  ForbiddenException,
   GatewayTimeoutException,
   Inject,
   Logger,
@@ -12,11 +11,10 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { answerBody } from './answer-body.js';
-import { delivered, departureSignal, rawResponse } from './departure-signal.js';
-import { assertEndpointList, assertEndpointName } from '../endpoint-name.js';
+import { departureSignal, rawResponse } from './departure-signal.js';
 import { toHttpException } from './http-exception.js';
 import type { PollRequest, ResolvedPistachioOptions } from '../interfaces/index.js';
-import { toMultipart } from './multipart.js';
+import { answerPoll, authorize, pollEndpoints, renderAnswer } from './poll-answer.js';
 import { monitoredPoll } from '../monitoring/monitored-poll.js';
 import type { RegistrationMonitor } from '../monitoring/registration-monitor.js';
 import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS, PISTACHIO_STREAMS, STREAM_MAX_BUFFERED } from '../pistachio.constants.js';
@@ -61,24 +59,16 @@ export class PistachioController {
 
   private async answer(request: PollRequest, response: object): Promise<Buffer | StreamableFile> {
     const { params, query } = request as PollRequest & { params: { endpoint: string }; query: Record<string, unknown> };
-    // A comma cannot occur in an endpoint name: `a,b,c` is a multiplexed poll.
-    const endpoints = params.endpoint.split(',');
     this.allow(['GET'], request, response);
     const raw = rawResponse(response);
     const departure = departureSignal(raw);
     let answer: PollAnswer | undefined;
     try {
-      if (endpoints.length === 1) {
-        assertEndpointName(endpoints[0]);
-      } else {
-        assertEndpointList(endpoints, this.options.maxEndpointsPerPoll);
-      }
+      const endpoints = pollEndpoints(params.endpoint, this.options.maxEndpointsPerPoll);
       if (asksForStream(request.headers.accept)) {
         return await this.stream(endpoints, request, response, raw, departure);
       }
-      const asked = this.polls.parse(endpoints, query, request.headers);
-      await this.authorize(request, endpoints);
-      answer = await this.polls.answer(endpoints, asked, departure, () => delivered(raw));
+      answer = await answerPoll(this.polls, this.options, { endpoints, request, query, departure, response: raw });
     } catch (error) {
       throw this.toHttpException(error, response);
     }
@@ -139,25 +129,18 @@ export class PistachioController {
   }
 
   /** One message as the body, or a batch as multipart/mixed, with their headers. */
-  private render({ messages, batch, headers }: PollAnswer, response: object): Buffer | StreamableFile {
+  private render(answer: PollAnswer, response: object): Buffer | StreamableFile {
     const http = this.adapterHost.httpAdapter;
-    const single = batch ? undefined : messages[0];
-    for (const [name, value] of Object.entries({ ...headers, ...single?.headers })) {
+    const { headers, type, body } = renderAnswer(answer, this.options.contentType);
+    for (const [name, value] of Object.entries(headers)) {
       http.setHeader(response, name, value);
     }
-    const { type, body } = single
-      ? { type: this.options.contentType, body: single.message }
-      : toMultipart(messages, this.options.contentType);
     return answerBody(http, response, body, type);
   }
 
   /** Calls the `authorize` hook for each of `endpoints`, in turn; a refusal of one of several names it. */
-  protected async authorize(request: PollRequest, endpoints: string[]): Promise<void> {
-    for (const endpoint of endpoints) {
-      if (this.options.authorize && !(await this.options.authorize(request, endpoint))) {
-        throw new ForbiddenException(endpoints.length > 1 ? `Not allowed to poll endpoint "${endpoint}"` : 'Not allowed to poll this endpoint');
-      }
-    }
+  protected authorize(request: PollRequest, endpoints: string[]): Promise<void> {
+    return authorize(this.options, request, endpoints);
   }
 
   protected toHttpException(error: unknown, response: object): unknown {
@@ -166,6 +149,6 @@ export class PistachioController {
 }
 
 /** Whether a request's `Accept` asks for a stream of events rather than a poll's answer. */
-function asksForStream(accept: string | undefined): boolean {
+export function asksForStream(accept: string | undefined): boolean {
   return accept !== undefined && accept.split(',').some((type) => type.split(';')[0].trim().toLowerCase() === 'text/event-stream');
 }
