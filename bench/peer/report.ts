@@ -75,14 +75,27 @@ function figures({ plan }: PeerResults): Figure[] {
   ];
 }
 
-const find = (rows: PeerRow[], server: PeerSetup['server'], store: PeerStore, processes: number, adapter?: PeerAdapter, delivery?: 'at-least-once') =>
+const find = (
+  rows: PeerRow[],
+  server: PeerSetup['server'],
+  store: PeerStore,
+  processes: number,
+  adapter?: PeerAdapter,
+  delivery?: 'at-least-once',
+  direct?: boolean,
+) =>
   rows.find(
     (row) =>
-      row.server === server && row.store === store && row.processes === processes && row.adapter === adapter && row.delivery === delivery,
+      row.server === server &&
+      row.store === store &&
+      row.processes === processes &&
+      row.adapter === adapter &&
+      row.delivery === delivery &&
+      row.direct === direct,
   );
 const storeName = (store: PeerStore) => (store === 'redis' ? 'Redis' : 'memory');
-const setupName = ({ server, store, adapter, processes, delivery }: PeerSetup) => {
-  const which = server === 'nchan' ? `Nchan, ${processes} worker${processes > 1 ? 's' : ''}` : `ours, ${adapter}`;
+const setupName = ({ server, store, adapter, processes, delivery, direct }: PeerSetup) => {
+  const which = server === 'nchan' ? `Nchan, ${processes} worker${processes > 1 ? 's' : ''}` : `ours, ${adapter}${direct ? ', direct route' : ''}`;
   return `${which}${server === 'ours' && processes > 1 ? `, ${processes} processes` : ''}, ${storeName(store)}${delivery ? `, ${delivery}` : ''}`;
 };
 const cellOf = (figure: Figure, row: PeerRow | undefined) =>
@@ -130,9 +143,9 @@ export function renderPeer(outcome: PeerOutcome): string[] {
   }
   lines.push('');
 
+  const nchanRedis = find(rows, 'nchan', 'redis', 1);
   const acknowledged = find(rows, 'ours', 'redis', 1, 'fastify', 'at-least-once');
   if (acknowledged) {
-    const nchanRedis = find(rows, 'nchan', 'redis', 1);
     const atMostOnce = find(rows, 'ours', 'redis', 1, 'fastify');
     lines.push(
       'Acknowledged delivery on Fastify and Redis (each poll acknowledges the previous answer\'s receipt with `?ack=`), ' +
@@ -144,6 +157,23 @@ export function renderPeer(outcome: PeerOutcome): string[] {
         (figure) =>
           `| ${figure.name} | ${cellOf(figure, nchanRedis)} | ${cellOf(figure, atMostOnce)} | ${ratioOf(figure, atMostOnce, nchanRedis)} | ` +
           `${cellOf(figure, acknowledged)} | ${ratioOf(figure, acknowledged, nchanRedis)} |`,
+      ),
+      '',
+    );
+  }
+
+  const direct = adapters.map((adapter) => [find(rows, 'ours', 'redis', 1, adapter), find(rows, 'ours', 'redis', 1, adapter, undefined, true)]);
+  if (direct.some(([, row]) => row !== undefined)) {
+    lines.push(
+      'The direct route (`directRoute: true`: polls served from the HTTP server, ahead of the framework) on Redis, beside ' +
+        "the framework's route and Nchan:",
+      '',
+      `| figure | Nchan, Redis | ${adapters.map((adapter) => `ours, ${adapter} | direct route | direct / Nchan`).join(' | ')} |`,
+      `|---|---|${adapters.map(() => '---|---|---|').join('')}`,
+      ...figures(outcome).map(
+        (figure) =>
+          `| ${figure.name} | ${cellOf(figure, nchanRedis)} | ` +
+          `${direct.map(([route, fast]) => `${cellOf(figure, route)} | ${cellOf(figure, fast)} | ${ratioOf(figure, fast, nchanRedis)}`).join(' | ')} |`,
       ),
       '',
     );

@@ -18,6 +18,8 @@ export interface PeerSetup {
   processes: number;
   /** Ours only: acknowledged delivery (each poll acknowledges the previous answer's receipt), at most once if unset. */
   delivery?: 'at-least-once';
+  /** Ours only: the polls on the direct route (`directRoute`), ahead of the framework. */
+  direct?: boolean;
 }
 
 /** A server under measurement, as the peer scenario's client drives it: the same client for every one. */
@@ -85,7 +87,7 @@ export async function nchanTarget(
  * queues at `/messages`.
  */
 export async function oursTarget(setup: PeerSetup, redisUrl: string, redis: Redis, nodeOptions: string[] = []): Promise<PeerTarget> {
-  const { store, adapter, processes, delivery } = setup;
+  const { store, adapter, processes, delivery, direct } = setup;
   // The bench's own arrivals middleware off: the module as an app runs it.
   const env = {
     BROKER: store,
@@ -93,6 +95,7 @@ export async function oursTarget(setup: PeerSetup, redisUrl: string, redis: Redi
     ARRIVALS: 'off',
     ...(store === 'redis' ? { REDIS_URL: redisUrl } : {}),
     ...(delivery ? { DELIVERY: delivery } : {}),
+    ...(direct ? { DIRECT: 'on' } : {}),
   };
   const apps: BenchApp[] = [];
   for (let i = 0; i < processes; i++) {

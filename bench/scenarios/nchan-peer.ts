@@ -141,6 +141,10 @@ export async function peerScenario(plan: PeerPlan, redisUrl: string, redis: Redi
       await measureOurs({ store, adapter, processes: 1 }, true);
     }
   }
+  // The direct route, on each adapter.
+  for (const adapter of ['express', 'fastify'] as const) {
+    await measureOurs({ store: 'redis', adapter, processes: 1, direct: true }, true);
+  }
   // Acknowledged delivery, on the fastest adapter.
   await measureOurs({ store: 'redis', adapter: 'fastify', processes: 1, delivery: 'at-least-once' }, true);
   if (plan.multiProcess.length > 0) {
@@ -152,8 +156,8 @@ export async function peerScenario(plan: PeerPlan, redisUrl: string, redis: Redi
   return { nginx: nginxVersion(installation), nchan: nchanVersion, configs, plan, rows };
 }
 
-const label = ({ server, store, adapter, processes, delivery }: PeerSetup) =>
-  `${server === 'nchan' ? 'Nchan' : `ours (${adapter})`} ${store}${processes > 1 ? ` × ${processes}` : ''}${delivery ? `, ${delivery}` : ''}`;
+const label = ({ server, store, adapter, processes, delivery, direct }: PeerSetup) =>
+  `${server === 'nchan' ? 'Nchan' : `ours (${adapter}${direct ? ', direct route' : ''})`} ${store}${processes > 1 ? ` × ${processes}` : ''}${delivery ? `, ${delivery}` : ''}`;
 
 /** Every run of the plan on one server (`full`), or the saturation runs alone; a failure is the row's, not the scenario's. */
 async function measureTarget(
