@@ -9,8 +9,10 @@ const seconds = (value: number) => value.toFixed(2);
 const ratios = ({ seconds, heldSeconds, cpuSeconds }: IntakeRatios) => [seconds, heldSeconds, cpuSeconds].map((value) => `${value.toFixed(2)}×`).join(' / ');
 
 /** A row's name, as the notes under the table give it. */
-const nameOf = ({ server, adapter, store, backlog }: IntakeRow) =>
-  [serverNames[server], adapter && adapterNames[adapter], store && storeNames[store], backlog && `backlog ${count(backlog)}`].filter(Boolean).join(' ');
+const nameOf = ({ server, adapter, store, direct, backlog }: IntakeRow) =>
+  [serverNames[server], direct && 'direct route', adapter && adapterNames[adapter], store && storeNames[store], backlog && `backlog ${count(backlog)}`]
+    .filter(Boolean)
+    .join(' ');
 
 /** What went wrong in a row's rounds, if anything: polls not written or not held, errors, early answers. */
 function trouble({ rounds }: IntakeRow): string[] {
@@ -37,13 +39,14 @@ export function renderIntake({ plan, rows }: IntakeRun): string[] {
       'all held: until the server holds every poll; CPU: the server\'s over that time; listen overflows: the machine\'s ' +
       `accept-queue overflows over it (TcpExt ListenOverflows). Medians of ${plan.rounds} round${plan.rounds === 1 ? '' : 's'}, ` +
       'the servers in turn in each, a fresh process each. × bare Nest: ours over the bare Nest app on the same adapter, ' +
-      'intake / all held / CPU, the median of the rounds\' ratios. Backlog: the listen backlog the app raised (Node\'s 511 otherwise).',
+      'intake / all held / CPU, the median of the rounds\' ratios. Backlog: the listen backlog the app raised (Node\'s 511 otherwise). ' +
+      'Ours, direct route: `directRoute: true`, polls served from the HTTP server ahead of the framework.',
     '',
     '| server | adapter | store | backlog | intake (s) | all held (s) | CPU (s) | listen overflows | × bare Nest |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
-        `| ${serverNames[row.server]} | ${row.adapter ? adapterNames[row.adapter] : ''} | ${row.store ? storeNames[row.store] : ''} | ` +
+        `| ${serverNames[row.server]}${row.direct ? ', direct route' : ''} | ${row.adapter ? adapterNames[row.adapter] : ''} | ${row.store ? storeNames[row.store] : ''} | ` +
         `${count(row.backlog ?? 511)} | ` +
         `${seconds(row.median.seconds)} | ${seconds(row.median.heldSeconds)} | ${seconds(row.median.cpuSeconds)} | ` +
         `${count(row.median.listenOverflows)} | ${row.versusBare ? ratios(row.versusBare.median) : ''} |`,

@@ -293,6 +293,8 @@ export interface IntakeRow {
   store?: Broker;
   /** The listen backlog the app raised (Node's 511 otherwise). */
   backlog?: number;
+  /** The module's polls on the direct route (`directRoute`). */
+  direct?: boolean;
   rounds: Intake[];
   median: Intake;
   /** The module's rows: each round's ratios to the bare Nest app, and their medians. */
@@ -574,6 +576,12 @@ try {
       { row: { server: 'module', adapter: 'fastify', store: 'memory' }, measure: onModule({ ...memoryEnv, ADAPTER: 'fastify' }) },
       { row: { server: 'module', adapter: 'express', store: 'redis' }, measure: onModule({ ...redisEnv, ADAPTER: 'express' }) },
       { row: { server: 'module', adapter: 'fastify', store: 'redis' }, measure: onModule({ ...redisEnv, ADAPTER: 'fastify' }) },
+      ...(['express', 'fastify'] as const).flatMap((adapter) =>
+        (['memory', 'redis'] as const).map((store) => ({
+          row: { server: 'module' as const, adapter, store, direct: true },
+          measure: onModule({ ...(store === 'memory' ? memoryEnv : redisEnv), ADAPTER: adapter, DIRECT: 'on' }),
+        })),
+      ),
       ...(['express', 'fastify'] as const).map((adapter) => ({
         row: { server: 'module' as const, adapter, store: 'memory' as const, backlog: RAISED_BACKLOG },
         measure: onModule({ ...memoryEnv, ADAPTER: adapter, BACKLOG: String(RAISED_BACKLOG) }),
@@ -585,7 +593,7 @@ try {
         const result = await measure();
         measured[index].push(result);
         log(
-          `intake round ${round + 1}, ${[row.server, row.adapter, row.store, row.backlog && `backlog ${row.backlog}`].filter(Boolean).join(' ')}: ${result.written} written in ` +
+          `intake round ${round + 1}, ${[row.server, row.adapter, row.store, row.direct && 'direct route', row.backlog && `backlog ${row.backlog}`].filter(Boolean).join(' ')}: ${result.written} written in ` +
             `${result.seconds.toFixed(2)} s, ${result.held} held at ${result.heldSeconds.toFixed(2)} s, ${result.cpuSeconds.toFixed(2)} s CPU, ` +
             `${result.listenOverflows} overflows; ${result.errors} errors, ${result.answered} answered`,
         );
