@@ -9,7 +9,7 @@ export function renderProfile({ plan, categories, functions, delivered, busyMicr
       ? `saturated for ${plan.load.saturation.seconds} s`
       : `${plan.load.wakeUp.woken.toLocaleString('en-US')} of them woken with a message each at ${plan.load.wakeUp.rate.toLocaleString('en-US')}/s`;
   return [
-    `CPU profile of the bench app (\`node --cpu-prof\`) on ${plan.adapter} and ${plan.store}, ` +
+    `CPU profile of the bench app (\`node --cpu-prof\`) on ${plan.adapter}${plan.direct ? ' (the direct route)' : ''} and ${plan.store}, ` +
       `${plan.subscribers.toLocaleString('en-US')} subscribers each long-polling an endpoint of its own, ${load} by the ` +
       "peer scenario's client: " +
       `${delivered.toLocaleString('en-US')} messages delivered, ${Math.round(busyMicrosPerMessage)} µs of the main thread's ` +

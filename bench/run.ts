@@ -111,7 +111,8 @@ const plan = quick
       },
       // The steady run is the broadcast one's.
       streams: { fanout: [200] },
-      intake: { count: 500, group: 250, rounds: 1 },
+      // The direct route's rows on memory only: the smoke checks that they run.
+      intake: { count: 500, group: 250, rounds: 1, direct: ['memory'] as Broker[] },
     }
   : {
       rounds: 3,
@@ -146,13 +147,15 @@ const plan = quick
         multiProcess: ['express', 'fastify'],
       } satisfies PeerPlan,
       // The peer scenario's saturation at 256 subscribers, for longer, and its wake-up of 1,000 of 10,000.
-      // Issue 25's rows besides: the memory broker at the same saturation, and Express at 64 subscribers on both brokers.
+      // Issue 25's rows besides: the memory broker at the same saturation, and Express at 64 subscribers on both brokers
+      // and on the direct route.
       profiles: [
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 256, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
         { store: 'redis', adapter: 'fastify', processes: 1, subscribers: 10_000, publishers: 64, load: { wakeUp: { woken: 1_000, rate: 1_000 } } },
         { store: 'memory', adapter: 'fastify', processes: 1, subscribers: 256, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
         { store: 'redis', adapter: 'express', processes: 1, subscribers: 64, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
         { store: 'memory', adapter: 'express', processes: 1, subscribers: 64, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
+        { store: 'redis', adapter: 'express', processes: 1, direct: true, subscribers: 64, publishers: 64, load: { saturation: { backlog: 32, seconds: 15 } } },
       ] satisfies ProfilePlan[],
       // A steady 1,000/s for the commands, as the peer scenario's latency row; 10,000 waiting as its wake-up row.
       core: {
@@ -172,7 +175,7 @@ const plan = quick
       },
       streams: { fanout: [10_000] },
       // 10,000 polls, 250 at a time: the issue's intake, its targets read as ratios to the bare Nest app.
-      intake: { count: 10_000, group: 250, rounds: 3 },
+      intake: { count: 10_000, group: 250, rounds: 3, direct: ['memory', 'redis'] as Broker[] },
     };
 /** The intake's rows with a raised listen backlog: Linux's default `net.core.somaxconn`, which caps it. */
 const RAISED_BACKLOG = 4_096;
@@ -306,7 +309,8 @@ export interface IntakeRun {
   date: string;
   machine: Results['machine'];
   quick: boolean;
-  plan: { count: number; group: number; rounds: number };
+  /** `direct`: the brokers of the rows on the direct route (on both adapters). */
+  plan: { count: number; group: number; rounds: number; direct: Broker[] };
   rows: IntakeRow[];
 }
 
@@ -577,7 +581,7 @@ try {
       { row: { server: 'module', adapter: 'express', store: 'redis' }, measure: onModule({ ...redisEnv, ADAPTER: 'express' }) },
       { row: { server: 'module', adapter: 'fastify', store: 'redis' }, measure: onModule({ ...redisEnv, ADAPTER: 'fastify' }) },
       ...(['express', 'fastify'] as const).flatMap((adapter) =>
-        (['memory', 'redis'] as const).map((store) => ({
+        plan.intake.direct.map((store) => ({
           row: { server: 'module' as const, adapter, store, direct: true },
           measure: onModule({ ...(store === 'memory' ? memoryEnv : redisEnv), ADAPTER: adapter, DIRECT: 'on' }),
         })),

@@ -182,14 +182,15 @@ describe('The benchmark', () => {
     expect(readFileSync(join(out, 'streams.md'), 'utf8')).toContain('| clients | server | store | transport | got it |');
   }, 300_000);
 
-  it('runs the intake scenario in its quick form: the holding servers and the module on both adapters and brokers, every poll held', async () => {
+  it('runs the intake scenario in its quick form: the holding servers and the module on both adapters and brokers, and on the direct route, every poll held', async () => {
     const out = mkdtempSync(join(tmpdir(), 'pistachio-bench-'));
     await bench(['--only', 'intake', '--quick', '--out', out]);
 
     const { plan, rows } = JSON.parse(readFileSync(join(out, 'intake.json'), 'utf8'));
-    expect(plan).toEqual({ count: 500, group: 250, rounds: 1 });
-    type Row = { server: string; adapter?: string; store?: string; backlog?: number };
-    expect(rows.map(({ server, adapter, store, backlog }: Row) => [server, adapter, store, backlog].filter(Boolean).join(' '))).toEqual([
+    expect(plan).toEqual({ count: 500, group: 250, rounds: 1, direct: ['memory'] });
+    type Row = { server: string; adapter?: string; store?: string; direct?: boolean; backlog?: number };
+    const name = ({ server, adapter, store, direct, backlog }: Row) => [server, adapter, store, direct && 'direct', backlog].filter(Boolean).join(' ');
+    expect(rows.map(name)).toEqual([
       'node',
       'nest express',
       'nest fastify',
@@ -197,6 +198,8 @@ describe('The benchmark', () => {
       'module fastify memory',
       'module express redis',
       'module fastify redis',
+      'module express memory direct',
+      'module fastify memory direct',
       'module express memory 4096',
       'module fastify memory 4096',
     ]);
