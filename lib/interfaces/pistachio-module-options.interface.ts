@@ -17,7 +17,7 @@ export type DeliveryMode = 'at-most-once' | 'at-least-once';
  */
 export type RegistrationMode = 'queue' | 'broadcast';
 
-/** What `authorize` sees of a poll's request: Express's or Fastify's request object. */
+/** What `authorize` sees of a poll's request: Express's or Fastify's request object, Node's `IncomingMessage` on the direct route. */
 export interface PollRequest {
   headers: IncomingHttpHeaders;
   /** Set by an authentication guard or middleware (e.g. Passport), if the app has one. */

@@ -125,6 +125,7 @@ describe.each(adapters)('Registering PistachioModule on $name', (adapter) => {
     ['maxVisibilityTimeout', { namespace: 'n', delivery: 'at-least-once', visibilityTimeout: 60_000, maxVisibilityTimeout: 30_000 }],
     ['maxVisibilityTimeout', { namespace: 'n', maxVisibilityTimeout: 60_000 }],
     ['maxBatch', { namespace: 'n', maxBatch: 2.5 }],
+    ['directRoute', { namespace: 'n', directRoute: 'yes' as unknown as boolean }],
     ['heartbeat', { namespace: 'n', heartbeat: 0 }],
     ['streamMaxDuration', { namespace: 'n', mode: 'broadcast', streamMaxDuration: -1 }],
     ['heartbeat', { namespace: 'n', delivery: 'at-least-once', heartbeat: 5_000 }],
