@@ -127,8 +127,10 @@ async function* deliver<F extends BodyFormat>(
     yield { type: 'gap', gap };
   }
   const deliveries = answered.map((delivery) => ({ ...delivery, endpoint: target.endpointOf(delivery.endpoint) }));
-  const keeper = new ClaimKeeper(deliveries, (delivery, visibility) =>
-    extend(target, target.receiptOf(delivery.receipt, delivery.endpoint)!, visibility, options),
+  const keeper = new ClaimKeeper(
+    deliveries,
+    (delivery, visibility) => extend(target, target.receiptOf(delivery.receipt, delivery.endpoint)!, visibility, options),
+    signal,
   );
   try {
     for (const delivery of deliveries) {
