@@ -13,7 +13,7 @@ import { departureSignal } from './departure-signal.js';
 import { toHttpException } from './http-exception.js';
 import { answerPoll, pollEndpoints, renderAnswer } from './poll-answer.js';
 import type { PistachioController } from './pistachio.controller.js';
-import { asksForStream } from './pistachio.controller.js';
+import { asksForStream } from './streams/asks-for-stream.js';
 import type { EndpointPolls } from './polls/endpoint-polls.interface.js';
 import { routeMiddleware } from './route.middleware.js';
 
@@ -47,7 +47,12 @@ export class DirectRoute implements OnApplicationBootstrap {
     if ((Reflect.getMetadata(GUARDS_METADATA, this.controller) ?? []).length > 0) {
       throw new InvalidOptionsError('directRoute', 'no `guards` beside it, which its polls would skip (use `authorize`)', true);
     }
-    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    const server = this.adapterHost.httpAdapter.getHttpServer() as Server | undefined;
+    if (server === undefined) {
+      // An adapter without a Node server of its own: the polls stay on the framework's route.
+      this.logger.warn('directRoute: the HTTP adapter has no server to serve polls from; they go through the framework');
+      return;
+    }
     const base = `/${this.config.getGlobalPrefix()}/${this.options.path}/`.replace(/\/{2,}/g, '/');
     const headers = routeMiddleware(this.options);
     const framework = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];

@@ -21,6 +21,7 @@ import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS, PISTACHIO_STREAM
 import { Receives } from '../receives.js';
 import { ShuttingDownError } from '../errors/index.js';
 import type { EndpointStreams } from './streams/endpoint-streams.interface.js';
+import { asksForStream } from './streams/asks-for-stream.js';
 import { EventStream } from './streams/event-stream.js';
 import type { EndpointPolls, PollAnswer } from './polls/endpoint-polls.interface.js';
 
@@ -146,9 +147,4 @@ export class PistachioController {
   protected toHttpException(error: unknown, response: object): unknown {
     return toHttpException(error, this.options.retryAfter, this.adapterHost.httpAdapter, response);
   }
-}
-
-/** Whether a request's `Accept` asks for a stream of events rather than a poll's answer. */
-export function asksForStream(accept: string | undefined): boolean {
-  return accept !== undefined && accept.split(',').some((type) => type.split(';')[0].trim().toLowerCase() === 'text/event-stream');
 }
