@@ -8,7 +8,7 @@ export interface Claim {
  * messages of a batch): every half of the visibility timeout the answer gave (`Pistachio-Visibility-Timeout`), each
  * claim not yet done is extended by another whole one, so that it is not delivered again meanwhile. A failed
  * extension is tried again at the next turn. It stops when the consumer's signal aborts, and never keeps a Node process
- * alive by itself: an iterator dropped while the consumer holds a message must not extend its claims for ever.
+ * alive by itself (an iterator dropped while its consumer held a message did).
  */
 export class ClaimKeeper<T extends Claim> {
   private readonly held: Set<T>;

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import {
   All,
-  GatewayTimeoutException,
   Inject,
   Logger,
   MethodNotAllowedException,
@@ -14,7 +13,7 @@ import { answerBody } from './answer-body.js';
 import { departureSignal, rawResponse } from './departure-signal.js';
 import { toHttpException } from './http-exception.js';
 import type { PollRequest, ResolvedPistachioOptions } from '../interfaces/index.js';
-import { answerPoll, authorize, pollEndpoints, renderAnswer } from './poll-answer.js';
+import { answerOrTimeout, answerPoll, authorize, pollEndpoints, renderAnswer } from './poll-answer.js';
 import { monitoredPoll } from '../monitoring/monitored-poll.js';
 import type { RegistrationMonitor } from '../monitoring/registration-monitor.js';
 import { PISTACHIO_MONITOR, PISTACHIO_OPTIONS, PISTACHIO_POLLS, PISTACHIO_STREAMS, STREAM_MAX_BUFFERED } from '../pistachio.constants.js';
@@ -73,10 +72,7 @@ export class PistachioController {
     } catch (error) {
       throw this.toHttpException(error, response);
     }
-    if (answer === undefined) {
-      throw new GatewayTimeoutException('Timeout waiting for response');
-    }
-    return this.render(answer, response);
+    return this.render(answerOrTimeout(answer), response);
   }
 
   /**
@@ -139,7 +135,6 @@ export class PistachioController {
     return answerBody(http, response, body, type);
   }
 
-  /** Calls the `authorize` hook for each of `endpoints`, in turn; a refusal of one of several names it. */
   protected authorize(request: PollRequest, endpoints: string[]): Promise<void> {
     return authorize(this.options, request, endpoints);
   }

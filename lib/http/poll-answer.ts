@@ -1,4 +1,4 @@
-import { ForbiddenException } from '@nestjs/common';
+import { ForbiddenException, GatewayTimeoutException } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { assertEndpointList, assertEndpointName } from '../endpoint-name.js';
 import type { PollRequest, ResolvedPistachioOptions } from '../interfaces/index.js';
@@ -29,6 +29,14 @@ export async function answerPoll(
   const asked = polls.parse(poll.endpoints, poll.query, poll.request.headers);
   await authorize(options, poll.request, poll.endpoints);
   return polls.answer(poll.endpoints, asked, poll.departure, () => delivered(poll.response));
+}
+
+/** The answer of a poll, or the `504` when nothing came in time (outside the handling of its errors: never a `499`). */
+export function answerOrTimeout(answer: PollAnswer | undefined): PollAnswer {
+  if (answer === undefined) {
+    throw new GatewayTimeoutException('Timeout waiting for response');
+  }
+  return answer;
 }
 
 /** Calls the `authorize` hook for each of `endpoints`, in turn; a refusal of one of several names it. */
