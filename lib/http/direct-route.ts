@@ -21,14 +21,12 @@ import { asksForStream } from './streams/asks-for-stream.js';
 /** Sets a header on the Node response itself, as `toHttpException` asks of an adapter. */
 const nodeHeaders = { setHeader: (response: ServerResponse, name: string, value: string) => response.setHeader(name, value) };
 
-type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
-
 /**
  * `directRoute: true`: the HTTP server hands the registration its polls (`GET {prefix}{path}/:endpoint`, streams
  * excepted) before the framework sees them, so that no router, middleware, guard, interceptor, pipe or filter of the
  * app runs on them: on Express that is most of what a poll costs. What the route itself does stays: the `authorize`
- * hook, CORS and `Cache-Control`, the monitor, the same answers and errors. Every other request goes to the
- * framework's listeners as the server had them at bootstrap.
+ * hook, CORS and `Cache-Control`, the monitor, the same answers and errors. Every other request, and every other
+ * event of the server, goes on to the framework's listeners.
  */
 @Injectable()
 export class DirectRoute implements OnApplicationBootstrap {
@@ -43,7 +41,7 @@ export class DirectRoute implements OnApplicationBootstrap {
     @Inject(ApplicationConfig) private readonly config: ApplicationConfig,
   ) {}
 
-  /** Before the app listens, and after the app has set its global prefix: the server's request listeners are wrapped. */
+  /** Before the app listens, and after the app has set its global prefix: the server's `request` events are intercepted. */
   onApplicationBootstrap(): void {
     if (!this.options.directRoute) {
       return;
@@ -59,16 +57,17 @@ export class DirectRoute implements OnApplicationBootstrap {
     this.warnOfWhatItSkips();
     const base = `/${this.config.getGlobalPrefix()}/${this.options.path}/`.replace(/\/{2,}/g, '/');
     const headers = routeMiddleware(this.options);
-    const framework = server.listeners('request') as RequestListener[];
-    server.removeAllListeners('request');
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      const poll = request.method === 'GET' && !asksForStream(request.headers.accept) ? pollUrl(request.url!, base) : undefined;
+    // The server's own emit for everything else: the framework's listeners stay as they are, added or removed later too.
+    const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
+    server.emit = ((event: string | symbol, ...args: unknown[]) => {
+      const [request, response] = args as [IncomingMessage, ServerResponse];
+      const poll = event === 'request' && request.method === 'GET' && !asksForStream(request.headers.accept) ? pollUrl(request.url!, base) : undefined;
       if (poll === undefined) {
-        framework.forEach((listener) => listener.call(server, request, response));
-      } else {
-        headers(request, response, (error) => void (error ? answerException(error, request, response) : this.serve(request, response, poll)));
+        return emit(event, ...args);
       }
-    });
+      headers(request, response, (error) => void (error ? answerException(error, request, response) : this.serve(request, response, poll)));
+      return true;
+    }) as Server['emit'];
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse, { endpoint, query }: PollUrl): Promise<void> {

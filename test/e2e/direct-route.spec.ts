@@ -194,6 +194,17 @@ describe.each(adapters)('The direct route on $name, in the app', (adapter) => {
     expect(preflight.headers['access-control-allow-methods']).toContain('GET');
   });
 
+  it("takes its polls from the server's request events, leaving every other request to the listeners the server has then", async () => {
+    app = await startPistachio({ namespace: freshNamespace(), path: '/messages', directRoute: true }, { adapter });
+    const seen: string[] = [];
+    app.app.getHttpServer().on('request', (request: { url: string }) => seen.push(request.url));
+    await app.pistachio.publish('direct', 'here');
+
+    expect(await request(`${app.url}/messages/direct`)).toMatchObject({ status: 200, body: 'here' });
+    expect((await request(`${app.url}/elsewhere`)).status).toBe(404);
+    expect(seen).toEqual(['/elsewhere']);
+  });
+
   it('serves broadcast channels too, resuming from a cursor', async () => {
     app = await startPistachio({ namespace: freshNamespace(), path: '/channels', mode: 'broadcast', directRoute: true }, { adapter, guards: [new DenyAll()] });
     const poll = request(`${app.url}/channels/news`);
