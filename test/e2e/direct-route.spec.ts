@@ -5,6 +5,7 @@ import { InvalidOptionsError } from '../../lib/index.js';
 import { adapters } from '../support/adapters.js';
 import { brokers, freshNamespace } from '../support/brokers.js';
 import { leavingPoll, request } from '../support/http-client.js';
+import { LogCapture } from '../support/log-capture.js';
 import { parseMultipart } from '../support/multipart.js';
 import { pistachioModule, startPistachio, TestApp, TestOptions } from '../support/start-app.js';
 import { until } from '../support/until.js';
@@ -25,10 +26,10 @@ describe.each(setups)('The direct route on $name', ({ broker, adapter }) => {
   afterEach(() => app.app.close());
 
   /** The queues on the direct route, behind a global guard that refuses everything and the app's global interceptor. */
-  async function start(options: Partial<TestOptions> = {}): Promise<TestApp> {
+  async function start(options: Partial<TestOptions> = {}, logger?: LogCapture): Promise<TestApp> {
     app = await startPistachio(
       { namespace: freshNamespace(), path: '/messages', directRoute: true, ...broker.options(), ...options },
-      { adapter, guards: [new DenyAll()] },
+      { adapter, guards: [new DenyAll()], logger },
     );
     return app;
   }
@@ -86,13 +87,14 @@ describe.each(setups)('The direct route on $name', ({ broker, adapter }) => {
   });
 
   it("gives authorize the poll's query, and answers what it throws as Nest would, consuming nothing", async () => {
+    const logs = new LogCapture();
     const { url, pistachio } = await start({
       authorize: (poll) => {
         if ((poll.query as Record<string, string>).token === 'boom') throw new Error('the hook failed');
         if ((poll.query as Record<string, string>).token !== 'secret') throw new UnauthorizedException('Who are you?');
         return true;
       },
-    });
+    }, logs);
     await pistachio.publish('guarded', 'kept');
 
     const unauthorized = await request(`${url}/messages/guarded?token=guess`);
@@ -101,6 +103,7 @@ describe.each(setups)('The direct route on $name', ({ broker, adapter }) => {
     const failed = await request(`${url}/messages/guarded?token=boom`);
     expect(failed.status).toBe(500);
     expect(JSON.parse(failed.body)).toEqual({ statusCode: 500, message: 'Internal server error' });
+    expect(logs.count('error', /the hook failed/)).toBe(1);
     expect(await pistachio.length('guarded')).toBe(1);
     expect(await request(`${url}/messages/guarded?token=secret`)).toMatchObject({ status: 200, body: 'kept' });
   });
